@@ -1,0 +1,120 @@
+"""The component seam: validated options in, an HTML fragment out.
+
+A component is registered by name with its options model (pydantic, extra keys forbidden),
+so an unknown option fails with the list of valid ones. Markup lives in Jinja templates with
+autoescaping on: every value from the database is escaped, whatever a model wrote.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import jinja2
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from pipeline.registry import Registry
+from pipeline.site.errors import RenderError
+from pipeline.site.query import QueryScope
+
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("pipeline.site", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_ids = itertools.count(1)
+
+
+def render_template(name: str, **ctx: Any) -> str:
+    return _env.get_template(name).render(**ctx)
+
+
+class Options(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataOptions(Options):
+    """Options of a component that draws from data: a named query or inline SQL."""
+
+    query: str | None = None
+    sql: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DataOptions:
+        if (self.query is None) == (self.sql is None):
+            raise ValueError("give exactly one of 'query: NAME' (a named sql block above) "
+                             "or 'sql: SELECT ...'")
+        return self
+
+    def load(self, scope: QueryScope, line: int) -> tuple[pd.DataFrame, str]:
+        if self.query is not None:
+            return scope.frame(self.query, line), scope.sql[self.query]
+        assert self.sql is not None
+        return scope.run(self.sql, line), self.sql
+
+
+def require_columns(df: pd.DataFrame, cols: dict[str, str | None], line: int) -> None:
+    """Fail naming the option, the missing column and the columns the query has."""
+    for option, col in cols.items():
+        if col is not None and col not in df.columns:
+            raise RenderError(f"option {option}: column {col!r} not in the query's columns: "
+                              f"{', '.join(map(str, df.columns))}", line)
+
+
+@dataclass
+class RenderState:
+    """Per-document facts the adapter needs (e.g. whether plotly.js must be loaded)."""
+
+    charts: int = 0
+
+    def next_id(self, prefix: str) -> str:
+        return f"{prefix}-{next(_ids)}"
+
+
+class Component(Protocol):
+    options: type[Options]
+
+    def __call__(self, opts: Any, scope: QueryScope, line: int, state: RenderState) -> str: ...
+
+
+components: Registry[Component] = Registry("component")
+
+
+def component(name: str, options: type[Options]) -> Callable[[Callable[..., str]], Component]:
+    def deco(fn: Callable[..., str]) -> Component:
+        fn.options = options  # type: ignore[attr-defined]
+        components.register(name)(fn)  # type: ignore[arg-type]
+        return fn  # type: ignore[return-value]
+
+    return deco
+
+
+def parse_options(kind: str, body: str, line: int) -> Options:
+    """Parse a component block's YAML body into its options model."""
+    comp = components.get(kind)
+    try:
+        raw = yaml.safe_load(body) if body.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = line + 1 + mark.line if mark else line
+        raise RenderError(f"{kind}: invalid YAML: {getattr(exc, 'problem', exc)}", at) from None
+    if not isinstance(raw, dict):
+        raise RenderError(f"{kind}: expected 'option: value' lines", line)
+    try:
+        return comp.options.model_validate(raw)
+    except ValidationError as exc:
+        valid = ", ".join(comp.options.model_fields)
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"]) or kind
+            if err["type"] == "extra_forbidden":
+                problems.append(f"unknown option {key!r} (valid options: {valid})")
+            else:
+                problems.append(f"option {key!r}: {err['msg']}")
+        raise RenderError(f"{kind}: " + "; ".join(problems), line) from None

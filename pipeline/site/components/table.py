@@ -1,0 +1,57 @@
+"""Tables from a query: formatted numbers, optional 95% Wilson CI column."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from pipeline.site.components.base import (
+    DataOptions,
+    RenderState,
+    component,
+    render_template,
+    require_columns,
+)
+from pipeline.site.errors import RenderError
+from pipeline.site.formatting import FORMATS, Format, format_ci, format_value
+from pipeline.site.query import QueryScope
+from pipeline.stats import wilson_interval
+
+
+class TableOptions(DataOptions):
+    columns: dict[str, str] | list[str] | None = Field(
+        default=None, description="columns to show, in order; a mapping renames them")
+    format: dict[str, Format] = {}
+    successes: str | None = None
+    trials: str | None = None
+    ci_title: str = "95% CI"
+    caption: str | None = None
+
+
+@component("table", TableOptions)
+def table(o: TableOptions, scope: QueryScope, line: int, state: RenderState) -> str:
+    df, sql = o.load(scope, line)
+    if isinstance(o.columns, dict):
+        cols, titles = list(o.columns), list(o.columns.values())
+    else:
+        cols = list(o.columns) if o.columns else [str(c) for c in df.columns]
+        titles = cols
+    require_columns(df, {f"columns[{c}]": c for c in cols}, line)
+    require_columns(df, {f"format[{c}]": c for c in o.format}, line)
+    require_columns(df, {"successes": o.successes, "trials": o.trials}, line)
+    for col, fmt in o.format.items():
+        if fmt not in FORMATS:  # guarded by the Literal type too; kept for a clear message
+            raise RenderError(f"table: format {fmt!r} for {col!r}; valid: {FORMATS}", line)
+    with_ci = o.successes is not None and o.trials is not None
+    if (o.successes is None) != (o.trials is None):
+        raise RenderError("table: 'successes' and 'trials' go together", line)
+    rows = []
+    for rec in df.to_dict("records"):
+        cells = [format_value(rec[c], o.format.get(c, "auto")) for c in cols]
+        if with_ci:
+            cells.append(format_ci(*wilson_interval(int(rec[o.successes]), int(rec[o.trials]))))
+        rows.append(cells)
+    header = titles + ([o.ci_title] if with_ci else [])
+    numeric = [o.format.get(c, "auto") != "text" and df[c].dtype.kind in "iuf" for c in cols]
+    numeric += [True] if with_ci else []
+    return render_template("table.html", header=header, rows=rows, numeric=numeric,
+                           caption=o.caption, sql=sql, n_rows=len(df))

@@ -1,0 +1,14 @@
+"""Options of the `pipeline` MkDocs plugin, validated by MkDocs itself."""
+
+from __future__ import annotations
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+
+class ResultsPluginConfig(base.Config):
+    enabled = c.Type(bool, default=True)
+    # The results database, relative to mkdocs.yml. Opened read-only at build time.
+    db = c.Type(str, default="results.duckdb")
+    # Seconds to keep retrying while a runner holds the file's write lock.
+    lock_wait = c.Type((int, float), default=60)

@@ -1,0 +1,75 @@
+"""Parsing a post's Markdown into named SQL blocks, component blocks and inline values.
+
+Syntax (all inside ordinary Markdown, so a post stays readable in any editor):
+
+    ```sql pass_rates            a named query; later blocks refer to it by name
+    SELECT ...
+    ```
+
+    ```chart                     a component; its body is YAML options
+    query: pass_rates
+    ```
+
+    {{ value pass_rates.rate model_id=smollm2-135m format=percent }}   an inline value
+
+Fences that are not ours (```python, ```yaml ...) and inline code spans are left alone, so
+posts can show the syntax itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+COMPONENT_KINDS = ("chart", "table", "stats")
+_FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
+INLINE = re.compile(r"\{\{\s*(?P<body>value\b.*?)\s*\}\}")
+_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A fenced block of ours: a named query (`kind == 'sql'`) or a component."""
+
+    kind: str
+    name: str | None
+    body: str
+    start: int  # 0-based index of the opening fence line
+    end: int  # 0-based index of the closing fence line
+
+    @property
+    def line(self) -> int:
+        """1-based line of the opening fence."""
+        return self.start + 1
+
+
+def find_blocks(lines: list[str]) -> tuple[list[Block], set[int]]:
+    """Return our blocks, plus the indexes of every line inside any fence (ours or not)."""
+    blocks: list[Block] = []
+    fenced: set[int] = set()
+    i = 0
+    while i < len(lines):
+        m = _FENCE_OPEN.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        fence = m.group("fence")
+        info = m.group("info").strip().split()
+        j = i + 1
+        while j < len(lines) and not (
+            lines[j].strip().startswith(fence) and set(lines[j].strip()) <= set(fence[0])
+        ):
+            j += 1
+        fenced.update(range(i, min(j, len(lines) - 1) + 1))
+        kind = info[0] if info else ""
+        if kind == "sql" and len(info) >= 2:
+            blocks.append(Block("sql", info[1], "\n".join(lines[i + 1:j]), i, j))
+        elif kind in COMPONENT_KINDS:
+            blocks.append(Block(kind, None, "\n".join(lines[i + 1:j]), i, j))
+        i = j + 1
+    return blocks, fenced
+
+
+def mask_code_spans(line: str) -> str:
+    """The line with inline code spans blanked out, same length (for finding inline values)."""
+    return _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)

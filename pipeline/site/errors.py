@@ -1,0 +1,32 @@
+"""Errors raised while rendering a post. They carry the line so adapters can say path:line."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.errors import PipelineError
+
+_SQL_LINE = re.compile(r"LINE (\d+):")
+
+
+class RenderError(PipelineError):
+    """A query or component failed; publishing the page would show a wrong or missing number."""
+
+    def __init__(self, message: str, line: int | None = None, sql: str | None = None) -> None:
+        self.message = message
+        self.line = line
+        self.sql = sql
+        super().__init__(message)
+
+    def describe(self, path: str) -> str:
+        where = f"{path}:{self.line}" if self.line else path
+        message = self.message
+        if self.line and self.sql:
+            # DuckDB numbers lines within the SQL; the SQL starts the line after the fence.
+            message = _SQL_LINE.sub(
+                lambda m: f"LINE {m.group(1)} (file line {self.line + int(m.group(1))}):",
+                message)
+        text = f"{where}: {message}"
+        if self.sql:
+            text += "\n  SQL:\n" + "\n".join("    " + s for s in self.sql.strip().splitlines())
+        return text

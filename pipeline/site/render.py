@@ -1,0 +1,98 @@
+"""The core: Markdown + results database → Markdown with charts, tables and values rendered.
+
+Plain functions, no MkDocs: an adapter (the MkDocs plugin today, something else tomorrow)
+passes text and a connection and gets text back, plus what the page needs (plotly.js or not).
+Any failing query or component raises RenderError with the document line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from pipeline.site.components import RenderState, components, parse_options
+from pipeline.site.components.value import render_value
+from pipeline.site.document import INLINE, find_blocks, mask_code_spans
+from pipeline.site.errors import RenderError
+from pipeline.site.query import QueryScope
+
+
+@dataclass
+class Rendered:
+    markdown: str
+    charts: int = 0
+    queries: dict[str, str] = field(default_factory=dict)
+
+
+def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
+                    line_offset: int = 0) -> Rendered:
+    """Render every named query, component and inline value in *markdown*.
+
+    *line_offset* is added to line numbers in errors (e.g. the front matter's length), so an
+    error points at the line in the author's file.
+    """
+    lines = markdown.split("\n")
+    blocks, fenced = find_blocks(lines)
+    scope = QueryScope(con)
+    state = RenderState()
+    replace: dict[int, tuple[int, str]] = {}
+    try:
+        try:
+            for b in blocks:
+                if b.kind == "sql":
+                    assert b.name is not None
+                    scope.define(b.name, b.body, b.line)
+                    replace[b.start] = (b.end, "")
+                else:
+                    opts = parse_options(b.kind, b.body, b.line)
+                    html = components.get(b.kind)(opts, scope, b.line, state)
+                    replace[b.start] = (b.end, "\n" + html.strip() + "\n")
+            out: list[str] = []
+            i = 0
+            while i < len(lines):
+                if i in replace:
+                    end, text = replace[i]
+                    out.append(text)
+                    i = end + 1
+                    continue
+                line = lines[i]
+                if i not in fenced and "{{" in line:
+                    line = _render_inline(line, scope, i + 1)
+                out.append(line)
+                i += 1
+        except RenderError as exc:
+            if exc.line is not None:
+                exc.line += line_offset
+            raise
+        return Rendered("\n".join(out), charts=state.charts, queries=dict(scope.sql))
+    finally:
+        scope.close()
+
+
+def _render_inline(line: str, scope: QueryScope, lineno: int) -> str:
+    masked = mask_code_spans(line)
+    pieces: list[str] = []
+    last = 0
+    for m in INLINE.finditer(masked):
+        pieces.append(line[last:m.start()])
+        pieces.append(render_value(line[m.start("body"):m.end("body")], scope, lineno))
+        last = m.end()
+    pieces.append(line[last:])
+    return "".join(pieces)
+
+
+def render_inline_text(text: str, markdown_source: str,
+                       con: duckdb.DuckDBPyConnection) -> str:
+    """Render inline values in a short text (an archive card's headline) using the named
+    queries of the post it belongs to."""
+    lines = markdown_source.split("\n")
+    blocks, _ = find_blocks(lines)
+    scope = QueryScope(con)
+    try:
+        for b in blocks:
+            if b.kind == "sql" and b.name:
+                scope.define(b.name, b.body, b.line)
+        return _render_inline(text, scope, 0)
+    finally:
+        scope.close()

@@ -1,0 +1,118 @@
+"""Real `mkdocs build` runs of a small site against a tiny DB built in the test."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from bs4 import BeautifulSoup
+
+from helpers import ROOT, make_db
+
+SITE = Path(__file__).resolve().parents[1] / "sites" / "basic"
+
+
+def build(project: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q"],
+                          cwd=project, capture_output=True, text=True, timeout=300,
+                          env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"})
+
+
+@pytest.fixture
+def project(tmp_path):
+    dst = tmp_path / "site_project"
+    shutil.copytree(SITE, dst)
+    cfg = dst / "mkdocs.yml"
+    cfg.write_text(cfg.read_text().replace("SITE_OVERRIDES", str(ROOT / "site_overrides")))
+    make_db(dst / "results.duckdb", {("m1", "plain"): [True, True, False],
+                                     ("m2", "plain"): [False, False, True]},
+            outputs={"p1": "<img src=x onerror=alert(1)>"})
+    return dst
+
+
+def _soup(project: Path, page: str) -> BeautifulSoup:
+    return BeautifulSoup((project / "site" / page).read_text(), "html.parser")
+
+
+def _db_rates(db: Path) -> dict[str, float]:
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT model_id, avg(passed::INT) FROM outcomes GROUP BY 1").fetchall()
+    con.close()
+    return dict(rows)
+
+
+def test_site_numbers_equal_the_database(project):
+    r = build(project)
+    assert r.returncode == 0, r.stderr
+    post = _soup(project, "tiny/index.html")
+    rates = _db_rates(project / "results.duckdb")
+    value = post.select_one(".llmx-value").get_text()
+    assert value.startswith(f"{rates['m1'] * 100:.1f}%")
+    assert "n=3" in value
+    cells = [[td.get_text() for td in tr.select("td")] for tr in post.select(".llmx-table tr")]
+    assert ["m1", "plain", "3", f"{rates['m1'] * 100:.1f}%", "20.8–93.9%"] in cells
+    assert ["m2", "plain", "3", f"{rates['m2'] * 100:.1f}%", "6.1–79.2%"] in cells
+    assert len(post.select(".llmx-chart")) == 1
+    # plotly.js: self-hosted once, loaded by a script tag on the chart page only
+    scripts = [s.get("src") for s in post.select("script[src]")]
+    assert any(s.endswith("assets/llmx/plotly.min.js") for s in scripts)
+    assert (project / "site" / "assets" / "llmx" / "plotly.min.js").stat().st_size > 1_000_000
+    home = _soup(project, "index.html")
+    assert not any("plotly" in (s.get("src") or "") for s in home.select("script"))
+    stats = {s["data-stat"]: s.get_text(" ", strip=True) for s in home.select(".llmx-stat")}
+    assert stats == {"experiments": "1 experiment", "models": "2 models tested",
+                     "cases": "3 test cases", "outputs": "6 scored outputs"}
+    # the archive card: number, category, series, lead, live headline, month, read time
+    card = home.select_one(".llmx-card")
+    assert card.select_one(".llmx-card__number").get_text() == "03"
+    assert card.select_one(".llmx-card__series").get_text() == "Part 1 · Tests"
+    assert card.select_one(".llmx-card__headline").get_text() == (
+        f"Best: {max(rates.values()) * 100:.1f}%")
+    assert "January 2026" in card.select_one(".llmx-card__meta").get_text()
+    assert "min read" in card.select_one(".llmx-card__meta").get_text()
+    # hostile model output is shown as text, never as markup
+    assert "<img src=x" not in (project / "site" / "tiny" / "index.html").read_text()
+    assert "<img src=x onerror=alert(1)>" in post.get_text()
+
+
+def test_numbers_change_when_the_database_changes(project):
+    assert build(project).returncode == 0
+    before = _soup(project, "tiny/index.html").select_one(".llmx-value").get_text()
+    con = duckdb.connect(str(project / "results.duckdb"))
+    con.execute("UPDATE results SET passed = true WHERE case_id = 'p3' AND run_id IN "
+                "(SELECT run_id FROM runs WHERE model_id = 'm1')")
+    con.close()
+    assert build(project).returncode == 0
+    after = _soup(project, "tiny/index.html").select_one(".llmx-value").get_text()
+    assert before.startswith("66.7%") and after.startswith("100.0%")
+
+
+def test_broken_query_fails_the_build_with_path_and_line(project):
+    post = project / "posts" / "posts" / "tiny.md"
+    post.write_text(post.read_text().replace("FROM outcomes GROUP BY", "FROM outcomez GROUP BY"))
+    r = build(project)
+    assert r.returncode != 0
+    assert re.search(r"posts/tiny\.md:13: query 'rates' failed: Catalog Error: .*outcomez",
+                     r.stderr), r.stderr
+    assert "LINE 3 (file line 16):" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_missing_database_fails_clearly(project):
+    (project / "results.duckdb").unlink()
+    r = build(project)
+    assert r.returncode != 0 and "results database" in r.stderr and "not found" in r.stderr
+
+
+def test_real_site_builds_from_committed_db(tmp_path):
+    """The repository's own site, from the committed results.duckdb."""
+    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q",
+                        "-d", str(tmp_path / "site")], cwd=ROOT, capture_output=True,
+                       text=True, timeout=300, env={"NO_MKDOCS_2_WARNING": "1",
+                                                    "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "site" / "structured-json-small-llms" / "index.html").read_text()
+    assert html.count('class="llmx-chart"') >= 1 and "llmx-value" in html

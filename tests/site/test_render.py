@@ -1,0 +1,118 @@
+"""The render core, without MkDocs: Markdown + DB → Markdown."""
+
+import re
+
+import pytest
+
+from helpers import make_db
+from pipeline.site.errors import RenderError
+from pipeline.site.formatting import format_value, round_down_plus
+from pipeline.site.render import render_markdown
+from pipeline.store import open_read
+
+RATES = """```sql rates
+SELECT model_id, variant, count(*) AS n, count(*) FILTER (WHERE passed) AS passed,
+       avg(passed::INT) AS pass_rate
+FROM outcomes GROUP BY model_id, variant ORDER BY model_id, variant
+```
+"""
+
+
+@pytest.fixture
+def con(tmp_path):
+    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, True, False],
+                                         ("m2", "plain"): [False, False, True]},
+                 outputs={"p1": "<img src=x onerror=alert(1)>", "p2": "*bold* [x](y)"})
+    c = open_read(db)
+    yield c
+    c.close()
+
+
+def test_inline_value_with_ci(con):
+    md = RATES + "\nm1: {{ value rates.pass_rate model_id=m1 format=percent ci=passed/n }}."
+    out = render_markdown(md, con).markdown
+    # 2 of 3: Wilson 95% CI is 20.8%–93.9%
+    assert "66.7% (95% CI 20.8–93.9%, n=3)" in out
+    assert "```sql" not in out
+
+
+def test_chart_and_table_render_with_ci(con):
+    md = RATES + """
+```chart
+query: rates
+x: variant
+color: model_id
+successes: passed
+trials: n
+```
+
+```table
+query: rates
+columns: {model_id: Model, pass_rate: Pass rate}
+format: {pass_rate: percent}
+successes: passed
+trials: n
+```
+"""
+    r = render_markdown(md, con)
+    assert r.charts == 1
+    assert 'class="llmx-chart"' in r.markdown
+    assert re.search(r"<td>m1</td><td class=\"llmx-num\">66.7%</td>"
+                     r"<td class=\"llmx-num\">20.8–93.9%</td>", r.markdown)
+    assert '"error_y"' in r.markdown  # Wilson error bars are in the figure
+
+
+def test_hostile_output_is_escaped(con):
+    md = ("```sql o\nSELECT case_id, raw_output FROM results WHERE model_id = 'm1' "
+          "ORDER BY case_id\n```\n\n```table\nquery: o\n```\n\n"
+          "{{ value o.raw_output case_id=p2 }} {{ value o.raw_output case_id=p1 }}")
+    md = md.replace("WHERE model_id = 'm1'",
+                    "WHERE run_id IN (SELECT run_id FROM runs WHERE model_id = 'm1')")
+    out = render_markdown(md, con).markdown
+    assert "<img" not in out
+    assert "&lt;img src=x onerror=alert(1)&gt;" in out  # table cell (Jinja autoescape)
+    assert "<span class=\"llmx-value\">&#60;img src=x onerror=alert&#40;1&#41;&#62;</span>" in out
+    assert "&#42;bold&#42; &#91;x&#93;&#40;y&#41;" in out  # Markdown syntax from data is inert
+
+
+def test_query_error_names_line_and_duckdb_message(con):
+    md = "intro\n\n```sql bad\nSELECT nope FROM results\n```\n"
+    with pytest.raises(RenderError) as err:
+        render_markdown(md, con, line_offset=4)
+    e = err.value
+    assert e.line == 7 and "Binder Error" in e.message and "nope" in e.message
+    assert e.sql == "SELECT nope FROM results"
+    assert e.describe("posts/x.md").startswith("posts/x.md:7: query 'bad' failed")
+
+
+def test_unknown_component_option_lists_valid_ones(con):
+    md = RATES + "\n```chart\nquery: rates\nx: variant\ncolour: model_id\n```\n"
+    with pytest.raises(RenderError, match=r"unknown option 'colour' \(valid options: .*color"):
+        render_markdown(md, con)
+
+
+def test_unknown_query_and_ambiguous_value_fail(con):
+    with pytest.raises(RenderError, match="unknown query 'nope'"):
+        render_markdown("{{ value nope.x }}", con)
+    with pytest.raises(RenderError, match="matched 2 rows"):
+        render_markdown(RATES + "\n{{ value rates.n }}", con)
+    with pytest.raises(RenderError, match="column 'modelid' not in query"):
+        render_markdown(RATES + "\n{{ value rates.n modelid=m1 }}", con)
+
+
+def test_code_is_left_alone(con):
+    md = "Use `{{ value rates.n }}` inline.\n\n```markdown\n{{ value x.y }}\n```\n"
+    assert render_markdown(md, con).markdown == md
+
+
+def test_later_query_can_use_earlier_one(con):
+    md = RATES + "\n```sql best\nSELECT max(pass_rate) AS r FROM rates\n```\n{{ value best.r }}"
+    assert "0.667" in render_markdown(md, con).markdown
+
+
+def test_formats():
+    assert format_value(0.7234, "percent") == "72.3%"
+    assert format_value(float("nan"), "percent") == "—"
+    assert format_value(12345, "auto") == "12,345"
+    assert [round_down_plus(n) for n in (7, 999, 2000, 2345, 19876)] == [
+        "7", "999", "2,000", "2,300+", "19,000+"]

@@ -1,0 +1,115 @@
+import subprocess
+import sys
+import textwrap
+import time
+
+import duckdb
+import pytest
+from helpers import CTX, TINY, make_db, row, run_spec
+
+from pipeline.config import load_experiment
+from pipeline.errors import StoreError
+from pipeline.store import SCHEMA_VERSION, Store, open_read, open_write, schema_version
+
+
+def test_new_db_gets_current_schema(tmp_path):
+    con = open_write(tmp_path / "r.duckdb")
+    assert schema_version(con) == SCHEMA_VERSION
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables").fetchall()}
+    assert {"experiments", "models", "runs", "cases", "results", "scores", "outcomes"} <= tables
+    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                             "WHERE table_name = 'results'").fetchall())
+    assert types["passed"] == "BOOLEAN"
+    con.close()
+
+
+def test_newer_schema_is_refused_and_left_untouched(tmp_path):
+    db = tmp_path / "r.duckdb"
+    open_write(db).close()
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    con.close()
+    before = db.read_bytes()
+    for opener in (open_write, open_read):
+        with pytest.raises(StoreError, match="schema version 999 is newer"):
+            opener(db, wait_s=0)
+    assert db.read_bytes() == before
+
+
+def test_foreign_database_is_refused(tmp_path):
+    db = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE t (x INT)")
+    con.close()
+    with pytest.raises(StoreError, match="not a results database"):
+        open_write(db)
+
+
+def test_results_are_written_once_and_resume_skips(tmp_path):
+    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, False]})
+    store = Store(db)
+    run_id = run_spec("m1", "plain").run_id
+    assert store.completed(run_id) == {("p1", 0), ("p2", 0)}
+    # Writing the same rows again (a crashed batch retried) adds nothing.
+    store.write_results(run_id, [row("p1", True), row("p2", False)])
+    con = open_read(db)
+    assert con.execute("SELECT count(*) FROM results").fetchall() == [(2,)]
+    assert con.execute("SELECT count(*) FROM scores").fetchall() == [(6,)]
+    assert con.execute("SELECT status FROM runs").fetchall() == [("partial",)]
+    con.close()
+
+
+def test_run_id_is_stable_and_start_run_is_idempotent(tmp_path):
+    store = Store(tmp_path / "r.duckdb")
+    store.sync_experiment(load_experiment(TINY))
+    a = store.start_run(run_spec("m1", "plain"), CTX)
+    b = store.start_run(run_spec("m1", "plain"), CTX)
+    assert a == b != run_spec("m1", "other").run_id
+    con = open_read(tmp_path / "r.duckdb")
+    assert con.execute("SELECT count(*) FROM runs").fetchall() == [(1,)]
+    con.close()
+
+
+def test_changed_case_under_same_version_is_refused(tmp_path):
+    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True]})
+    exp = load_experiment(TINY)
+    changed = exp.cases[0].model_copy(update={"expected": {"name": "X", "age": 1}})
+    exp.cases[0] = changed
+    with pytest.raises(StoreError, match="changed since results were stored"):
+        Store(db).sync_experiment(exp)
+
+
+def test_reader_waits_for_a_writer_in_another_process(tmp_path):
+    """Two real processes: a writer holds the file for ~1.5 s; the reader retries, then reads."""
+    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True]})
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import time, duckdb
+        con = duckdb.connect({str(db)!r})
+        print("locked", flush=True)
+        time.sleep(1.5)
+        con.close()
+        time.sleep(5)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        t0 = time.monotonic()
+        con = open_read(db, wait_s=20)
+        waited = time.monotonic() - t0
+        assert con.execute("SELECT count(*) FROM results").fetchall() == [(1,)]
+        con.close()
+        assert waited > 0.5  # it really was blocked, and got through by retrying
+        with pytest.raises(StoreError, match="still locked"):
+            holder2 = subprocess.Popen([sys.executable, "-c",
+                                        f"import duckdb,time; c=duckdb.connect({str(db)!r}); "
+                                        "print('locked', flush=True); time.sleep(5)"],
+                                       stdout=subprocess.PIPE, text=True)
+            try:
+                assert holder2.stdout.readline().strip() == "locked"
+                open_read(db, wait_s=0.5)
+            finally:
+                holder2.kill()
+                holder2.wait()
+    finally:
+        holder.kill()
+        holder.wait()
