@@ -65,8 +65,9 @@ class Case(_Strict):
     expected: Any = None
     tags: list[str] = []
 
-    def content_hash(self) -> str:
-        blob = json.dumps(self.model_dump(), sort_keys=True)
+    def content_hash(self, schema: dict[str, Any] | None = None) -> str:
+        """Identity of what the model is asked and judged against, schema included."""
+        blob = json.dumps([self.model_dump(), schema], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -112,6 +113,9 @@ class Experiment:
     def schema_for(self, case: Case) -> dict[str, Any] | None:
         name = case.input.get("schema")
         return self.schemas.get(name) if isinstance(name, str) else None
+
+    def case_hash(self, case: Case) -> str:
+        return case.content_hash(self.schema_for(case))
 
     def variant(self, name: str) -> Variant:
         for v in self.spec.variants:

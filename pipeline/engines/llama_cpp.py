@@ -80,6 +80,7 @@ class LlamaCppEngine:
         self.path = resolve_gguf(model)
         self._sha = file_sha256(self.path)
         self._n_ctx = n_ctx
+        self._grammar_ok: dict[str, str | None] = {}
         self._llm = llama_cpp.Llama(
             model_path=str(self.path),
             n_ctx=n_ctx,
@@ -113,6 +114,10 @@ class LlamaCppEngine:
             seed=params.seed + i,
         )
         t0 = time.perf_counter()
+        if req.json_schema is not None:
+            problem = self._check_schema(req.json_schema)
+            if problem:
+                return Generation(req.request_id, i, "", None, None, 0.0, "error", error=problem)
         try:
             if req.messages is not None:
                 if req.json_schema is not None:
@@ -141,6 +146,32 @@ class LlamaCppEngine:
             latency_s=time.perf_counter() - t0,
             finish_reason=choice.get("finish_reason"),
         )
+
+    def _check_schema(self, schema: dict[str, Any]) -> str | None:
+        """Compile the schema's grammar once, off the generation path.
+
+        llama.cpp returns NULL for a grammar it cannot parse, and llama-cpp-python then
+        crashes the process (seen here: a JSON Schema `pattern` with `\\d` segfaults it). We
+        ask llama.cpp to build the sampler ourselves and turn NULL into an error result.
+        """
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammar_ok:
+            lc = self._llama_cpp
+            try:
+                grammar = lc.LlamaGrammar.from_json_schema(key, verbose=False)
+            except Exception as exc:
+                self._grammar_ok[key] = f"schema not supported by llama.cpp grammars: {exc}"
+            else:
+                ptr = lc.llama_sampler_init_grammar(self._llm._model.vocab,
+                                                    grammar._grammar.encode("utf-8"),
+                                                    grammar._root.encode("utf-8"))
+                if ptr:
+                    lc.llama_sampler_free(ptr)
+                    self._grammar_ok[key] = None
+                else:
+                    self._grammar_ok[key] = ("llama.cpp could not compile the grammar made "
+                                             "from this JSON Schema")
+        return self._grammar_ok[key]
 
     def close(self) -> None:
         close = getattr(self._llm, "close", None)

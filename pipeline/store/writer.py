@@ -100,7 +100,7 @@ class Store:
                 "SELECT case_id, case_hash FROM cases WHERE experiment_id = ? "
                 "AND experiment_version = ?", [spec.id, spec.version]).fetchall())
             changed = [c.id for c in exp.cases
-                       if c.id in stored and stored[c.id] != c.content_hash()]
+                       if c.id in stored and stored[c.id] != exp.case_hash(c)]
             if changed:
                 raise StoreError(
                     f"{exp.path}: {len(changed)} case(s) changed since results were stored under "
@@ -117,7 +117,7 @@ class Store:
             )
             new = [
                 (spec.id, spec.version, c.id, i, json.dumps(c.input), json.dumps(c.expected),
-                 c.tags, c.content_hash())
+                 c.tags, exp.case_hash(c))
                 for i, c in enumerate(exp.cases) if c.id not in stored
             ]
             if new:
