@@ -115,7 +115,8 @@ def run_experiment(
     commit, dirty = _git_state(exp.path.parent)
     summaries: list[RunSummary] = []
     total = len(model_specs) * len(chosen) * len(cases) * params.n
-    bar = tqdm(total=total, unit="sample", disable=progress is False or None,
+    # progress=None: a bar only on a terminal (quiet in CI logs); False: never.
+    bar = tqdm(total=total, unit="sample", disable=None if progress is None else not progress,
                dynamic_ncols=True, smoothing=0.1) if progress is not False else None
     try:
         for model in model_specs:

