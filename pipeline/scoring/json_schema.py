@@ -1,7 +1,8 @@
 """Structured JSON output, scored on three levels.
 
-1. `parses`: the output contains a JSON value. We accept a Markdown code fence or prose
-   around it and decode from the first `{` or `[` (a reader would call that "JSON").
+1. `parses`: the output contains a complete JSON value. We accept a Markdown code fence or
+   prose around it and decode from the first `{` or `[` that starts a complete value. An
+   object cut off by the token limit does not parse (nor does anything nested inside it).
 2. `schema_valid`: that value validates against the case's JSON Schema (draft 2020-12).
 3. `field_accuracy`: the share of expected top-level fields whose value is correct.
 
@@ -29,15 +30,22 @@ _FENCE = re.compile(r"```(?:json|JSON)?\s*\n(.*?)```", re.DOTALL)
 
 
 def extract_json(text: str) -> tuple[bool, Any]:
-    """Return (found, value): the first JSON value in *text*, fenced or bare."""
+    """Return (found, value): the first JSON value in *text*, fenced or bare.
+
+    A value cut off by the token limit does not count, and neither does an object nested
+    inside it: decoding stops at the first start whose value runs off the end of the text.
+    """
     candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
     decoder = json.JSONDecoder()
     for cand in candidates:
+        end = len(cand.rstrip())
         for start, ch in enumerate(cand):
             if ch in "{[":
                 try:
                     value, _ = decoder.raw_decode(cand, start)
-                except json.JSONDecodeError:
+                except json.JSONDecodeError as exc:
+                    if exc.pos >= end:  # truncated: whatever follows is inside it
+                        break
                     continue
                 return True, value
     return False, None

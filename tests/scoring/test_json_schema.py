@@ -52,6 +52,12 @@ def test_values_equal(expected, actual, equal):
     assert values_equal(expected, actual) is equal
 
 
+def test_truncated_object_does_not_parse_as_its_nested_items():
+    cut = '{"order_id": "1", "items": [ {"sku": "A", "quantity": 1}, {"sku": "A", "quan'
+    assert extract_json(cut) == (False, None)
+    assert score(cut).failure_mode == "no_json"
+
+
 def test_extract_json_prefers_first_value():
     assert extract_json('x {"a": 1} y {"b": 2}') == (True, {"a": 1})
     assert extract_json("nothing here") == (False, None)

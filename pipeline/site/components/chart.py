@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -35,6 +37,7 @@ class ChartOptions(DataOptions):
     x_title: str | None = None
     y_title: str | None = None
     percent: bool = False
+    stack: bool = Field(default=False, description="stack bars instead of grouping them")
     height: int = 420
 
 
@@ -87,7 +90,7 @@ def figure(df: pd.DataFrame, o: ChartOptions, line: int) -> go.Figure:
             fig.add_trace(go.Scatter(x=xs, y=ys, name=name, mode="lines+markers",
                                      hovertemplate=hover + "<extra></extra>", **kw))
     fig.update_layout(
-        barmode="group", title=o.title, height=o.height, margin=dict(l=50, r=20, t=50, b=50),
+        barmode="stack" if o.stack else "group", title=o.title, height=o.height, margin=dict(l=50, r=20, t=50, b=50),
         xaxis_title=o.x_title or o.x, yaxis_title=o.y_title or (o.y if o.y else "rate"),
         legend_title_text=o.color or "", template="plotly_white",
     )
