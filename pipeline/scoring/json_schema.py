@@ -38,17 +38,39 @@ def extract_json(text: str) -> tuple[bool, Any]:
     candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
     decoder = json.JSONDecoder()
     for cand in candidates:
-        end = len(cand.rstrip())
         for start, ch in enumerate(cand):
             if ch in "{[":
                 try:
                     value, _ = decoder.raw_decode(cand, start)
-                except json.JSONDecodeError as exc:
-                    if exc.pos >= end:  # truncated: whatever follows is inside it
+                except json.JSONDecodeError:
+                    if _runs_off_end(cand, start):  # truncated: what follows is inside it
                         break
                     continue
                 return True, value
     return False, None
+
+
+def _runs_off_end(text: str, start: int) -> bool:
+    """True when the bracket opened at *start* is never closed (strings respected)."""
+    depth = 0
+    in_string = escaped = False
+    for ch in text[start:]:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth -= 1
+            if depth == 0:
+                return False
+    return True
 
 
 def values_equal(expected: Any, actual: Any) -> bool:
