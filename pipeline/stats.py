@@ -15,3 +15,33 @@ def wilson_interval(successes: int, trials: int, alpha: float = 0.05) -> tuple[f
         return float("nan"), float("nan")
     lo, hi = proportion_confint(int(successes), int(trials), alpha=alpha, method="wilson")
     return float(lo), float(hi)
+
+
+def mcnemar_exact(a_only: int, b_only: int) -> float:
+    """Exact McNemar p-value from the discordant pairs (A right & B wrong, B right & A wrong).
+
+    Exact (binomial) rather than chi-square: with the few discordant pairs small experiments
+    have, the chi-square approximation is off. No discordant pairs → p = 1.
+    """
+    from statsmodels.stats.contingency_tables import mcnemar
+
+    if a_only + b_only == 0:
+        return 1.0
+    table = [[0, a_only], [b_only, 0]]
+    return float(mcnemar(table, exact=True).pvalue)
+
+
+def paired_bootstrap_ci(diffs: list[float], alpha: float = 0.05, n_resamples: int = 9999,
+                        seed: int = 0) -> tuple[float, float]:
+    """Percentile-BCa bootstrap CI of the mean of paired differences (scipy), seeded so the
+    published interval is reproducible build to build."""
+    import numpy as np
+    from scipy.stats import bootstrap
+
+    data = np.asarray(diffs, dtype=float)
+    if len(data) < 2 or np.all(data == data[0]):
+        m = float(data.mean()) if len(data) else float("nan")
+        return m, m
+    res = bootstrap((data,), np.mean, confidence_level=1 - alpha, n_resamples=n_resamples,
+                    method="BCa", random_state=np.random.default_rng(seed))
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)

@@ -19,9 +19,9 @@ posts can show the syntax itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
-COMPONENT_KINDS = ("chart", "table", "stats")
 _FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
 INLINE = re.compile(r"\{\{\s*(?P<body>value\b.*?)\s*\}\}")
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
@@ -43,8 +43,9 @@ class Block:
         return self.start + 1
 
 
-def find_blocks(lines: list[str]) -> tuple[list[Block], set[int]]:
-    """Return our blocks, plus the indexes of every line inside any fence (ours or not)."""
+def find_blocks(lines: list[str], kinds: Collection[str]) -> tuple[list[Block], set[int]]:
+    """Return our blocks (named sql, and fences whose info is one of *kinds*), plus the
+    indexes of every line inside any fence, ours or not."""
     blocks: list[Block] = []
     fenced: set[int] = set()
     i = 0
@@ -64,7 +65,7 @@ def find_blocks(lines: list[str]) -> tuple[list[Block], set[int]]:
         kind = info[0] if info else ""
         if kind == "sql" and len(info) >= 2:
             blocks.append(Block("sql", info[1], "\n".join(lines[i + 1:j]), i, j))
-        elif kind in COMPONENT_KINDS:
+        elif kind in kinds:
             blocks.append(Block(kind, None, "\n".join(lines[i + 1:j]), i, j))
         i = j + 1
     return blocks, fenced

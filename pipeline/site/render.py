@@ -33,7 +33,7 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
     error points at the line in the author's file.
     """
     lines = markdown.split("\n")
-    blocks, fenced = find_blocks(lines)
+    blocks, fenced = find_blocks(lines, components.names())
     scope = QueryScope(con)
     state = RenderState()
     replace: dict[int, tuple[int, str]] = {}
@@ -87,7 +87,7 @@ def render_inline_text(text: str, markdown_source: str,
     """Render inline values in a short text (an archive card's headline) using the named
     queries of the post it belongs to."""
     lines = markdown_source.split("\n")
-    blocks, _ = find_blocks(lines)
+    blocks, _ = find_blocks(lines, ())
     scope = QueryScope(con)
     try:
         for b in blocks:

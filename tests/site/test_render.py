@@ -116,3 +116,19 @@ def test_formats():
     assert format_value(12345, "auto") == "12,345"
     assert [round_down_plus(n) for n in (7, 999, 2000, 2345, 19876)] == [
         "7", "999", "2,000", "2,300+", "19,000+"]
+
+
+def test_compare_is_paired_and_says_when_not_significant(con):
+    md = ("```sql paired\nSELECT model_id, case_id, passed FROM outcomes\n```\n\n"
+          "```compare\nquery: paired\ngroup: model_id\na: m1\nb: m2\n```\n")
+    out = render_markdown(md, con).markdown
+    # m1 passes p1, p2; m2 passes p3: 2 + 1 discordant pairs, exact p = 1
+    assert "Not significant at n = 3 (McNemar exact p = 1; only 3 discordant pairs)" in out
+    assert "-33.3 pp" in out
+
+
+def test_compare_refuses_unpaired_rows(con):
+    md = ("```sql paired\nSELECT model_id, case_id, passed FROM outcomes\n```\n\n"
+          "```compare\nquery: paired\ngroup: model_id\na: m1\nb: m9\n```\n")
+    with pytest.raises(RenderError, match=r"no rows with model_id = 'm9' \(values: m1, m2\)"):
+        render_markdown(md, con)

@@ -1,0 +1,31 @@
+import math
+
+import pytest
+from scipy.stats import binomtest
+
+from pipeline.stats import mcnemar_exact, paired_bootstrap_ci, wilson_interval
+
+
+def test_wilson_matches_the_formula():
+    lo, hi = wilson_interval(2, 3)
+    z = 1.959963984540054
+    p, n = 2 / 3, 3
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    assert lo == pytest.approx(centre - half) and hi == pytest.approx(centre + half)
+    assert wilson_interval(0, 10)[0] == pytest.approx(0.0, abs=1e-12)
+    assert all(math.isnan(x) for x in wilson_interval(0, 0))
+
+
+def test_mcnemar_exact_is_the_binomial_test_on_discordant_pairs():
+    assert mcnemar_exact(9, 1) == pytest.approx(binomtest(1, 10, 0.5).pvalue)
+    assert mcnemar_exact(2, 1) == pytest.approx(1.0)
+    assert mcnemar_exact(0, 0) == 1.0
+
+
+def test_paired_bootstrap_ci_brackets_the_mean_and_is_reproducible():
+    diffs = [0.5, 0.25, 0.0, 0.75, 0.5, 0.25, 0.5, 1.0, 0.0, 0.25]
+    lo, hi = paired_bootstrap_ci(diffs)
+    assert lo < sum(diffs) / len(diffs) < hi
+    assert (lo, hi) == paired_bootstrap_ci(diffs)
+    assert paired_bootstrap_ci([0.0, 0.0, 0.0]) == (0.0, 0.0)
