@@ -13,3 +13,11 @@ def test_components_and_scorers_are_documented():
         assert f"`{name}`" in readme, f"scorer {name} undocumented"
     for option in ("successes", "trials", "format", "columns", "ci="):
         assert option in readme
+
+
+def test_writing_posts_page_shows_every_component_live():
+    page = (ROOT / "posts" / "writing-posts.md").read_text()
+    for name in components.names():
+        assert page.count(f"```{name}") >= 2, f"component {name} not shown (source + live)"
+    for kind in ("bar", "line", "scatter", "heatmap", "confusion"):
+        assert kind in page

@@ -68,6 +68,7 @@ def test_site_numbers_equal_the_database(project):
     # the archive card: number, category, series, lead, live headline, month, read time
     card = home.select_one(".llmx-card")
     assert card.select_one(".llmx-card__number").get_text() == "03"
+    assert card.select_one(".llmx-card__title").get_text() == "Tiny post"
     assert card.select_one(".llmx-card__series").get_text() == "Part 1 · Tests"
     assert card.select_one(".llmx-card__headline").get_text() == (
         f"Best: {max(rates.values()) * 100:.1f}%")

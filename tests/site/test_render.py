@@ -132,3 +132,29 @@ def test_compare_refuses_unpaired_rows(con):
           "```compare\nquery: paired\ngroup: model_id\na: m1\nb: m9\n```\n")
     with pytest.raises(RenderError, match=r"no rows with model_id = 'm9' \(values: m1, m2\)"):
         render_markdown(md, con)
+
+
+@pytest.mark.parametrize("opts,trace", [
+    ("type: bar\nx: variant\ncolor: model_id\nsuccesses: passed\ntrials: n", "bar"),
+    ("type: bar\nx: variant\ny: n\ncolor: model_id\nnormalize: true", "bar"),
+    ("type: line\nx: variant\ncolor: model_id\nsuccesses: passed\ntrials: n", "scatter"),
+    ("type: scatter\nx: n\ny: pass_rate\ntext: model_id", "scatter"),
+    ("type: heatmap\nx: variant\ny: model_id\nz: pass_rate", "heatmap"),
+    ("type: confusion\nx: variant\ny: model_id\nz: n", "heatmap"),
+])
+def test_chart_kinds(con, opts, trace):
+    import json as _json
+    md = RATES + f"\n```chart\nquery: rates\n{opts}\n```\n"
+    out = render_markdown(md, con).markdown
+    raw = out.split('type="application/json"', 1)[1].split(">", 1)[1].split("</script>")[0]
+    fig = _json.loads(raw)
+    assert {t["type"] for t in fig["data"]} == {trace}
+    if "normalize" in opts:
+        assert fig["layout"]["barnorm"] == "percent"
+    if "successes" in opts:
+        assert all("error_y" in t for t in fig["data"])
+
+
+def test_heatmap_needs_z(con):
+    with pytest.raises(RenderError, match="type heatmap needs 'x', 'y' and 'z'"):
+        render_markdown(RATES + "\n```chart\nquery: rates\ntype: heatmap\nx: variant\n```\n", con)

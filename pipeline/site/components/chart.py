@@ -1,18 +1,20 @@
-"""Charts: Plotly figures from a query, drawn by the self-hosted plotly.js.
+"""Charts: Plotly figures from a query, drawn in the browser by the self-hosted plotly.js.
 
-Rates get 95% Wilson error bars when the query gives `successes` and `trials` columns: the
-chart computes the interval itself, so an author cannot forget it or get it wrong.
+Kinds cover what the posts need: grouped or stacked bars (also 100%), lines by position,
+scatter (size vs score), heatmaps (model × suite) and confusion matrices. Rates get 95% Wilson
+error bars when the query gives `successes` and `trials` columns: the chart computes the
+interval itself, so an author cannot forget it or get it wrong.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 import numpy as np
 import pandas as pd
+import plotly.express as px
 import plotly.graph_objects as go
+from pydantic import Field
 
 from pipeline.site.components.base import (
     DataOptions,
@@ -25,12 +27,18 @@ from pipeline.site.errors import RenderError
 from pipeline.site.query import QueryScope
 from pipeline.stats import wilson_interval
 
+ChartType = Literal["bar", "line", "scatter", "heatmap", "confusion"]
+
 
 class ChartOptions(DataOptions):
-    type: Literal["bar", "line"] = "bar"
+    type: ChartType = "bar"
     x: str
     y: str | None = None
+    z: str | None = Field(default=None, description="cell value (heatmap, confusion)")
     color: str | None = None
+    facet: str | None = None
+    size: str | None = None
+    text: str | None = None
     successes: str | None = None
     trials: str | None = None
     title: str | None = None
@@ -38,7 +46,9 @@ class ChartOptions(DataOptions):
     y_title: str | None = None
     percent: bool = False
     stack: bool = Field(default=False, description="stack bars instead of grouping them")
-    height: int = 420
+    normalize: bool = Field(default=False, description="100% stacked bars")
+    sort: list[str] | None = Field(default=None, description="order of the x categories")
+    height: int = Field(default=420, ge=150, le=2000)
 
 
 def script_safe(json_text: str) -> str:
@@ -47,55 +57,80 @@ def script_safe(json_text: str) -> str:
             .replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+def _with_rate(df: pd.DataFrame, o: ChartOptions) -> pd.DataFrame:
+    df = df.copy()
+    k = df[o.successes].astype(int)
+    n = df[o.trials].astype(int)
+    df["rate"] = np.where(n > 0, k / n.where(n > 0, 1), np.nan)
+    ci = [wilson_interval(a, b) for a, b in zip(k, n, strict=True)]
+    df["ci_plus"] = [hi - r for (lo, hi), r in zip(ci, df["rate"], strict=True)]
+    df["ci_minus"] = [r - lo for (lo, hi), r in zip(ci, df["rate"], strict=True)]
+    df["ci_low"] = [c[0] for c in ci]
+    df["ci_high"] = [c[1] for c in ci]
+    return df
+
+
 def figure(df: pd.DataFrame, o: ChartOptions, line: int) -> go.Figure:
-    require_columns(df, {"x": o.x, "y": o.y, "color": o.color, "successes": o.successes,
+    require_columns(df, {"x": o.x, "y": o.y, "z": o.z, "color": o.color, "facet": o.facet,
+                         "size": o.size, "text": o.text, "successes": o.successes,
                          "trials": o.trials}, line)
-    rate = o.successes is not None and o.trials is not None
-    if not rate and o.y is None:
-        raise RenderError("chart: give 'y', or 'successes' and 'trials' for a rate with "
-                          "Wilson CI error bars", line)
     if (o.successes is None) != (o.trials is None):
         raise RenderError("chart: 'successes' and 'trials' go together", line)
+    rate = o.successes is not None
+    labels = {o.x: o.x_title or o.x}
+    order = {o.x: o.sort} if o.sort else {}
     df = df.copy()
-    if rate:
-        k = df[o.successes].astype(int)
-        n = df[o.trials].astype(int)
-        df["_y"] = np.where(n > 0, k / n.where(n > 0, 1), np.nan)
-        ci = [wilson_interval(a, b) for a, b in zip(k, n, strict=True)]
-        df["_lo"] = [c[0] for c in ci]
-        df["_hi"] = [c[1] for c in ci]
+    if o.type in ("heatmap", "confusion"):
+        if o.y is None or o.z is None:
+            raise RenderError(f"chart: type {o.type} needs 'x', 'y' and 'z'", line)
+        grid = df.pivot_table(index=o.y, columns=o.x, values=o.z, aggfunc="sum", sort=False)
+        if o.sort:
+            grid = grid.reindex(columns=[c for c in o.sort if c in grid.columns])
+        fig = px.imshow(grid, text_auto=".0%" if o.percent else True, aspect="auto",
+                        color_continuous_scale="Blues",
+                        labels={"x": o.x_title or o.x, "y": o.y_title or o.y,
+                                "color": o.z})
+        if o.type == "confusion":
+            fig.update_xaxes(side="top", title=o.x_title or f"{o.x} (predicted)")
+            fig.update_yaxes(title=o.y_title or f"{o.y} (actual)")
     else:
-        df["_y"] = df[o.y]
-    fig = go.Figure()
-    groups = [(None, df)] if o.color is None else list(df.groupby(o.color, sort=False))
-    fmt = ".1%" if (o.percent or rate) else ",.3g"
-    for key, g in groups:
-        name = str(key[0] if isinstance(key, tuple) else key) if key is not None else None
-        kw: dict = {}
-        hover = f"%{{x}}<br>{o.y_title or o.y or 'rate'}: %{{y:{fmt}}}"
         if rate:
-            kw["error_y"] = dict(type="data", symmetric=False,
-                                 array=(g["_hi"] - g["_y"]).tolist(),
-                                 arrayminus=(g["_y"] - g["_lo"]).tolist())
-            kw["customdata"] = np.stack([g[o.successes], g[o.trials], g["_lo"], g["_hi"]],
-                                        axis=-1).tolist()
-            hover += ("<br>%{customdata[0]} of %{customdata[1]}"
-                      "<br>95% CI %{customdata[2]:.1%}–%{customdata[3]:.1%}")
-        xs = g[o.x].astype(str).tolist()
-        ys = g["_y"].tolist()
-        if o.type == "bar":
-            fig.add_trace(go.Bar(x=xs, y=ys, name=name, hovertemplate=hover + "<extra>"
-                                 + (name or "") + "</extra>", **kw))
+            df = _with_rate(df, o)
+            y = "rate"
+        elif o.y is None:
+            raise RenderError("chart: give 'y', or 'successes' and 'trials' for a rate with "
+                              "Wilson CI error bars", line)
         else:
-            fig.add_trace(go.Scatter(x=xs, y=ys, name=name, mode="lines+markers",
-                                     hovertemplate=hover + "<extra></extra>", **kw))
-    fig.update_layout(
-        barmode="stack" if o.stack else "group", title=o.title, height=o.height, margin=dict(l=50, r=20, t=50, b=50),
-        xaxis_title=o.x_title or o.x, yaxis_title=o.y_title or (o.y if o.y else "rate"),
-        legend_title_text=o.color or "", template="plotly_white",
-    )
-    if o.percent or rate:
-        fig.update_yaxes(tickformat=".0%", range=[0, 1.05] if rate else None)
+            y = o.y
+        labels[y] = o.y_title or (o.y if o.y else "rate")
+        common = dict(x=o.x, y=y, color=o.color, facet_col=o.facet, labels=labels,
+                      category_orders=order,
+                      hover_data=[c for c in (o.successes, o.trials, "ci_low", "ci_high")
+                                  if c and c in df.columns] or None)
+        if rate and o.type != "scatter":
+            common.update(error_y="ci_plus", error_y_minus="ci_minus")
+        if o.color is not None:
+            df[o.color] = df[o.color].astype(str)
+        if o.type in ("bar", "line"):
+            df[o.x] = df[o.x] if pd.api.types.is_numeric_dtype(df[o.x]) and o.type == "line" \
+                else df[o.x].astype(str)
+        if o.type == "bar":
+            fig = px.bar(df, barmode="stack" if (o.stack or o.normalize) else "group",
+                         text=o.text, **common)
+            if o.normalize:
+                fig.update_layout(barnorm="percent")
+        elif o.type == "line":
+            fig = px.line(df, markers=True, text=o.text, **common)
+        else:
+            fig = px.scatter(df, size=o.size, text=o.text, **common)
+            if o.text:
+                fig.update_traces(textposition="top center")
+        if o.percent or rate:
+            fig.update_yaxes(tickformat=".0%")
+            if rate:
+                fig.update_yaxes(range=[0, 1.05])
+    fig.update_layout(title=o.title, height=o.height, margin=dict(l=50, r=20, t=60, b=50),
+                      template="plotly_white")
     return fig
 
 
