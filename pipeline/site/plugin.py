@@ -41,10 +41,16 @@ def _front_matter_lines(page: Page, markdown: str) -> int:
     return source[: len(source) - len(markdown)].count("\n") if source.endswith(markdown) else 0
 
 
+def _root_url(page: Page) -> str:
+    """Relative URL from the page to the site root ("" for the home page)."""
+    return "../" * page.url.count("/")
+
+
 class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return None
+        self._files: dict[str, bytes] = {}
         self.db_path = Path(config.config_file_path).parent / self.config.db
         if not self.db_path.is_file():
             raise PluginError(f"pipeline: results database {self.db_path} not found")
@@ -64,12 +70,14 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
             return None
         con = self._connect()
         try:
-            rendered = render_markdown(markdown, con, _front_matter_lines(page, markdown))
+            rendered = render_markdown(markdown, con, _front_matter_lines(page, markdown),
+                                       root_url=_root_url(page))
         except RenderError as exc:
             raise PluginError(exc.describe(page.file.src_uri)) from None
         finally:
             con.close()
         page.meta["llmx_charts"] = rendered.charts
+        self._files.update(rendered.files)
         return rendered.markdown
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
@@ -107,3 +115,8 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
         for name in ("charts.js", "results.css"):
             with resources.as_file(assets.joinpath(name)) as src:
                 shutil.copyfile(src, out / name)
+        site = Path(config.site_dir)
+        for rel, data in self._files.items():
+            target = site / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)

@@ -23,19 +23,21 @@ class Rendered:
     markdown: str
     charts: int = 0
     queries: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
-                    line_offset: int = 0) -> Rendered:
+                    line_offset: int = 0, root_url: str = "") -> Rendered:
     """Render every named query, component and inline value in *markdown*.
 
     *line_offset* is added to line numbers in errors (e.g. the front matter's length), so an
-    error points at the line in the author's file.
+    error points at the line in the author's file. *root_url* is the relative URL from the
+    page to the site root; data files in the result are to be published under that root.
     """
     lines = markdown.split("\n")
     blocks, fenced = find_blocks(lines, components.names())
     scope = QueryScope(con)
-    state = RenderState()
+    state = RenderState(root_url=root_url)
     replace: dict[int, tuple[int, str]] = {}
     try:
         try:
@@ -65,7 +67,8 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
             if exc.line is not None:
                 exc.line += line_offset
             raise
-        return Rendered("\n".join(out), charts=state.charts, queries=dict(scope.sql))
+        return Rendered("\n".join(out), charts=state.charts, queries=dict(scope.sql),
+                        files=state.files)
     finally:
         scope.close()
 

@@ -117,3 +117,21 @@ def test_real_site_builds_from_committed_db(tmp_path):
     assert r.returncode == 0, r.stderr
     html = (tmp_path / "site" / "structured-json-small-llms" / "index.html").read_text()
     assert html.count('class="llmx-chart"') >= 1 and "llmx-value" in html
+
+
+def test_csv_link_downloads_exactly_the_rows_shown(project):
+    import csv
+    import io
+
+    assert build(project).returncode == 0
+    post = _soup(project, "tiny/index.html")
+    links = [a["href"] for a in post.select("a.llmx-csv")]
+    assert len(links) == 3  # the chart and two tables
+    table_csv = (project / "site" / "tiny" / links[1]).resolve()
+    rows = list(csv.DictReader(io.StringIO(table_csv.read_text())))
+    shown = [[td.get_text() for td in tr.select("td")]
+             for tr in post.select(".llmx-table")[0].select("tbody tr")]
+    assert [r["model_id"] for r in rows] == [s[0] for s in shown]
+    assert list(rows[0]) == ["model_id", "variant", "n", "pass_rate"]
+    outputs = (project / "site" / "tiny" / links[2]).resolve().read_text()
+    assert "<img src=x onerror=alert(1)>" in outputs  # raw data, it is a download

@@ -158,3 +158,13 @@ def test_chart_kinds(con, opts, trace):
 def test_heatmap_needs_z(con):
     with pytest.raises(RenderError, match="type heatmap needs 'x', 'y' and 'z'"):
         render_markdown(RATES + "\n```chart\nquery: rates\ntype: heatmap\nx: variant\n```\n", con)
+
+
+def test_csv_neutralises_spreadsheet_formulas():
+    import pandas as pd
+
+    from pipeline.site.components.base import csv_bytes
+
+    data = csv_bytes(pd.DataFrame({"out": ["=HYPERLINK(\"x\")", "ok", "-1+1"], "n": [1, 2, 3]}))
+    assert data.decode().splitlines() == ["out,n", "\"'=HYPERLINK(\"\"x\"\")\",1", "ok,2",
+                                          "'-1+1,3"]

@@ -7,9 +7,10 @@ autoescaping on: every value from the database is escaped, whatever a model wrot
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import jinja2
@@ -69,12 +70,41 @@ def require_columns(df: pd.DataFrame, cols: dict[str, str | None], line: int) ->
 
 @dataclass
 class RenderState:
-    """Per-document facts the adapter needs (e.g. whether plotly.js must be loaded)."""
+    """Per-document facts the adapter needs: whether plotly.js must be loaded, and the data
+    files (CSV downloads) to publish, keyed by path relative to the site root.
 
+    `root_url` is the relative URL from the page to the site root (e.g. "../"), so links to
+    those files work wherever the site is hosted.
+    """
+
+    root_url: str = ""
     charts: int = 0
+    files: dict[str, bytes] = field(default_factory=dict)
 
     def next_id(self, prefix: str) -> str:
         return f"{prefix}-{next(_ids)}"
+
+    def publish_csv(self, df: pd.DataFrame) -> str:
+        """Add *df* as a CSV download; returns its URL from the page. Same rows, same file."""
+        data = csv_bytes(df)
+        path = f"{DATA_DIR}/{hashlib.sha256(data).hexdigest()[:16]}.csv"
+        self.files[path] = data
+        return self.root_url + path
+
+
+DATA_DIR = "assets/llmx/data"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV of exactly these rows and columns. Text cells that a spreadsheet would run as a
+    formula (=, +, -, @ first) get a leading apostrophe: model output is hostile."""
+    safe = df.copy()
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+    return safe.to_csv(index=False).encode("utf-8")
 
 
 class Component(Protocol):

@@ -143,4 +143,4 @@ def chart(o: ChartOptions, scope: QueryScope, line: int, state: RenderState) -> 
     state.charts += 1
     return render_template("chart.html", id=state.next_id("llmx-chart"),
                            figure_json=script_safe(fig.to_json()), height=o.height,
-                           sql=sql, rows=len(df))
+                           sql=sql, rows=len(df), csv_url=state.publish_csv(df))

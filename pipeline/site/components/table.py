@@ -54,4 +54,5 @@ def table(o: TableOptions, scope: QueryScope, line: int, state: RenderState) -> 
     numeric = [o.format.get(c, "auto") != "text" and df[c].dtype.kind in "iuf" for c in cols]
     numeric += [True] if with_ci else []
     return render_template("table.html", header=header, rows=rows, numeric=numeric,
-                           caption=o.caption, sql=sql, n_rows=len(df))
+                           caption=o.caption, sql=sql, n_rows=len(df),
+                           csv_url=state.publish_csv(df[cols]))
