@@ -168,3 +168,15 @@ def test_csv_neutralises_spreadsheet_formulas():
     data = csv_bytes(pd.DataFrame({"out": ["=HYPERLINK(\"x\")", "ok", "-1+1"], "n": [1, 2, 3]}))
     assert data.decode().splitlines() == ["out,n", "\"'=HYPERLINK(\"\"x\"\")\",1", "ok,2",
                                           "'-1+1,3"]
+
+
+def test_claim_holds_or_fails_the_build_with_the_numbers(con):
+    ok = (RATES + "\n```claim\nstatement: m1 beats m2\nsql: SELECT a.pass_rate > b.pass_rate "
+          "AS holds, a.pass_rate AS m1, b.pass_rate AS m2 FROM rates a, rates b "
+          "WHERE a.model_id = 'm1' AND b.model_id = 'm2'\n```\n")
+    assert "Checked claim:</strong> m1 beats m2" in render_markdown(ok, con).markdown
+    bad = ok.replace("a.pass_rate > b.pass_rate", "a.pass_rate < b.pass_rate")
+    with pytest.raises(RenderError) as err:
+        render_markdown(bad, con)
+    assert err.value.line == 7
+    assert "claim no longer holds: 'm1 beats m2' (m1 = 0.667, m2 = 0.333)" in err.value.message
