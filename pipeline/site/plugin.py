@@ -10,6 +10,7 @@ non-zero instead of publishing a page with a wrong or missing number.
 
 from __future__ import annotations
 
+import html
 import logging
 import shutil
 from importlib import resources
@@ -18,6 +19,7 @@ from typing import Any
 
 import duckdb
 from jinja2 import Environment
+from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
@@ -41,12 +43,29 @@ def _front_matter_lines(page: Page, markdown: str) -> int:
     return source[: len(source) - len(markdown)].count("\n") if source.endswith(markdown) else 0
 
 
+def _error_box(message: str) -> str:
+    body = "\n".join("    " + line for line in html.escape(message).splitlines())
+    return ('!!! failure "This page has an error; `mkdocs build` would fail"\n\n'
+            '    <pre class="llmx-error">\n' + body + "\n    </pre>\n\n")
+
+
 def _root_url(page: Page) -> str:
     """Relative URL from the page to the site root ("" for the home page)."""
     return "../" * page.url.count("/")
 
 
 class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
+    is_serve = False
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.is_serve = command == "serve"
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        """Rebuild when the results change, not only when a post does."""
+        if self.config.enabled:
+            server.watch(str(self.db_path))
+        return server
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return None
@@ -73,7 +92,12 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
             rendered = render_markdown(markdown, con, _front_matter_lines(page, markdown),
                                        root_url=_root_url(page))
         except RenderError as exc:
-            raise PluginError(exc.describe(page.file.src_uri)) from None
+            message = exc.describe(page.file.src_uri)
+            if not self.is_serve:
+                raise PluginError(message) from None
+            # While writing, keep the server up and put the error where the author looks.
+            log.error(message)
+            return _error_box(message) + markdown
         finally:
             con.close()
         page.meta["llmx_charts"] = rendered.charts
@@ -85,21 +109,23 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
             env.filters["live"] = self._live_filter
         return env
 
-    def _live_filter(self, text: Any, page: Any) -> str:
+    def _live_filter(self, text: Any, page: Any) -> Markup:
         """Render inline values in *text* (e.g. a card headline) with *page*'s named queries."""
         if not text:
-            return ""
+            return Markup("")
         text = str(text)
         if "{{" not in text:
-            from markupsafe import escape
-
-            return str(escape(text))
+            return escape(text)
         source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
         con = self._connect()
         try:
-            return render_inline_text(text, source, con)
+            return Markup(render_inline_text(text, source, con))
         except RenderError as exc:
-            raise PluginError(exc.describe(f"{page.file.src_uri} (front matter)")) from None
+            message = exc.describe(page.file.src_uri) + "\n  (while rendering the headline)"
+            if not self.is_serve:
+                raise PluginError(message) from None
+            log.error(message)
+            return Markup(f'<span class="llmx-error">{html.escape(message)}</span>')
         finally:
             con.close()
 

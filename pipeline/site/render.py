@@ -7,6 +7,8 @@ Any failing query or component raises RenderError with the document line.
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -73,22 +75,23 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
         scope.close()
 
 
-def _render_inline(line: str, scope: QueryScope, lineno: int) -> str:
+def _render_inline(line: str, scope: QueryScope, lineno: int,
+                   literal: Callable[[str], str] = str) -> str:
     masked = mask_code_spans(line)
     pieces: list[str] = []
     last = 0
     for m in INLINE.finditer(masked):
-        pieces.append(line[last:m.start()])
+        pieces.append(literal(line[last:m.start()]))
         pieces.append(render_value(line[m.start("body"):m.end("body")], scope, lineno))
         last = m.end()
-    pieces.append(line[last:])
+    pieces.append(literal(line[last:]))
     return "".join(pieces)
 
 
 def render_inline_text(text: str, markdown_source: str,
                        con: duckdb.DuckDBPyConnection) -> str:
     """Render inline values in a short text (an archive card's headline) using the named
-    queries of the post it belongs to."""
+    queries of the post it belongs to. Returns HTML: the text around the values is escaped."""
     lines = markdown_source.split("\n")
     blocks, _ = find_blocks(lines, ())
     scope = QueryScope(con)
@@ -96,6 +99,6 @@ def render_inline_text(text: str, markdown_source: str,
         for b in blocks:
             if b.kind == "sql" and b.name:
                 scope.define(b.name, b.body, b.line)
-        return _render_inline(text, scope, 0)
+        return _render_inline(text, scope, 0, literal=html.escape)
     finally:
         scope.close()

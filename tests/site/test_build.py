@@ -135,3 +135,35 @@ def test_csv_link_downloads_exactly_the_rows_shown(project):
     assert list(rows[0]) == ["model_id", "variant", "n", "pass_rate"]
     outputs = (project / "site" / "tiny" / links[2]).resolve().read_text()
     assert "<img src=x onerror=alert(1)>" in outputs  # raw data, it is a download
+
+
+def test_serve_shows_the_error_in_the_page_and_keeps_running(project):
+    import socket
+    import time
+    import urllib.request
+
+    post = project / "posts" / "posts" / "tiny.md"
+    post.write_text(post.read_text().replace("FROM outcomes GROUP BY", "FROM outcomez GROUP BY"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--no-livereload",
+                             "-a", f"127.0.0.1:{port}"], cwd=project, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True,
+                            env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"})
+    try:
+        page = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and page is None:
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/tiny/").read().decode()
+            except OSError:
+                time.sleep(0.5)
+        assert page is not None, "mkdocs serve did not come up"
+        assert "This page has an error" in page
+        assert "posts/tiny.md:13: query &#x27;rates&#x27; failed" in page or \
+            "posts/tiny.md:13: query &#39;rates&#39; failed" in page
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
