@@ -180,3 +180,13 @@ def test_claim_holds_or_fails_the_build_with_the_numbers(con):
         render_markdown(bad, con)
     assert err.value.line == 7
     assert "claim no longer holds: 'm1 beats m2' (m1 = 0.667, m2 = 0.333)" in err.value.message
+
+
+def test_scope_box_lists_the_runs_behind_the_page(con):
+    md = ("```sql r\nSELECT count(*) AS n FROM outcomes WHERE experiment_id = 'tiny_json'\n```\n"
+          "\n```scope\n```\n")
+    out = render_markdown(md, con).markdown
+    assert "Scope: 2 runs, 6 scored outputs (tiny_json)" in out
+    assert out.count("<tr>\n<td>m") == 2 and "sha256 abc" in out and "test cpu" in out
+    with pytest.raises(RenderError, match="no experiment id is quoted"):
+        render_markdown("```scope\n```\n", con)

@@ -3,6 +3,7 @@
 from pipeline.site.components import chart as _chart  # noqa: F401
 from pipeline.site.components import claim as _claim  # noqa: F401
 from pipeline.site.components import compare as _compare  # noqa: F401
+from pipeline.site.components import scope as _scope  # noqa: F401
 from pipeline.site.components import stats as _stats  # noqa: F401
 from pipeline.site.components import table as _table  # noqa: F401
 from pipeline.site.components.base import RenderState, components, parse_options
