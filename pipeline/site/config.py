@@ -12,3 +12,7 @@ class ResultsPluginConfig(base.Config):
     db = c.Type(str, default="results.duckdb")
     # Seconds to keep retrying while a runner holds the file's write lock.
     lock_wait = c.Type((int, float), default=60)
+    # Query results are cached here (relative to mkdocs.yml) by SQL text and the content of the
+    # tables they read; a prose edit re-runs no query. Set `cache: false` to always query.
+    cache = c.Type(bool, default=True)
+    cache_dir = c.Type(str, default=".cache/llmx/queries")

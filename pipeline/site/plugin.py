@@ -27,6 +27,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from pipeline.errors import PipelineError
+from pipeline.site.cache import QueryCache
 from pipeline.site.config import ResultsPluginConfig
 from pipeline.site.errors import RenderError
 from pipeline.site.render import render_inline_text, render_markdown
@@ -74,7 +75,15 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
         if not self.db_path.is_file():
             raise PluginError(f"pipeline: results database {self.db_path} not found")
         config.extra_css.append(f"{ASSET_DIR}/results.css")
+        self.cache_dir = (Path(config.config_file_path).parent / self.config.cache_dir
+                          if self.config.cache else None)
         return config
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        if self.config.enabled:
+            # A new cache object per build: table fingerprints are taken afresh each build.
+            self.cache = QueryCache(self.cache_dir)
+            self._files = {}
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         try:
@@ -90,7 +99,7 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
         con = self._connect()
         try:
             rendered = render_markdown(markdown, con, _front_matter_lines(page, markdown),
-                                       root_url=_root_url(page))
+                                       root_url=_root_url(page), cache=self.cache)
         except RenderError as exc:
             message = exc.describe(page.file.src_uri)
             if not self.is_serve:
@@ -119,7 +128,7 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
         source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
         con = self._connect()
         try:
-            return Markup(render_inline_text(text, source, con))
+            return Markup(render_inline_text(text, source, con, cache=self.cache))
         except RenderError as exc:
             message = exc.describe(page.file.src_uri) + "\n  (while rendering the headline)"
             if not self.is_serve:
@@ -132,6 +141,8 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled:
             return
+        log.info(f"pipeline: {self.cache.stats['run']} queries run, "
+                 f"{self.cache.stats['cached']} read from the cache")
         out = Path(config.site_dir) / ASSET_DIR
         out.mkdir(parents=True, exist_ok=True)
         plotly_js = resources.files("plotly").joinpath("package_data", "plotly.min.js")

@@ -12,6 +12,7 @@ import re
 import duckdb
 import pandas as pd
 
+from pipeline.site.cache import QueryCache, read_cached
 from pipeline.site.errors import RenderError
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -19,11 +20,18 @@ _POSITION = re.compile(r"LINE (\d+):")
 
 
 class QueryScope:
-    """The named queries of one document, over one connection."""
+    """The named queries of one document, over one connection.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    With a QueryCache, a query whose SQL and inputs are unchanged is read from the cache
+    instead of being run; `executed` counts the queries that really ran.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, cache: QueryCache | None = None) -> None:
         self.con = con
+        self.cache = cache
+        self.executed = 0
         self.sql: dict[str, str] = {}
+        self._keys: dict[str, str] = {}
         self._frames: dict[str, pd.DataFrame] = {}
         self._tables = {r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables").fetchall()}
@@ -41,12 +49,23 @@ class QueryScope:
         if not body:
             raise RenderError(f"query {name!r} is empty", line)
         try:
-            self.con.execute(f'CREATE TEMP TABLE "{name}" AS {body}')
+            key = self.cache.key(self.con, body, self._keys) if self.cache else None
+            cached = self.cache.load(self.con, key) if self.cache and key else None
+            if cached:
+                self.con.execute(f'CREATE TEMP TABLE "{name}" AS SELECT * FROM read_parquet(?)',
+                                 [cached])
+            else:
+                self.con.execute(f'CREATE TEMP TABLE "{name}" AS {body}')
+                self._count_run()
+                if self.cache and key:
+                    self.cache.store(self.con, key, f'"{name}"')
             self._frames[name] = self.con.execute(f'SELECT * FROM "{name}"').df()
         except duckdb.Error as exc:
             self._drop(name)
             raise RenderError(f"query {name!r} failed: {_message(exc)}", line, body) from None
         self.sql[name] = body
+        if key:
+            self._keys[name] = key
 
     def frame(self, name: str, line: int) -> pd.DataFrame:
         if name not in self._frames:
@@ -57,9 +76,26 @@ class QueryScope:
     def run(self, sql: str, line: int) -> pd.DataFrame:
         """Run an anonymous query (a component's `sql:` option)."""
         try:
-            return self.con.execute(sql).df()
+            key = self.cache.key(self.con, sql, self._keys) if self.cache else None
+            cached = self.cache.load(self.con, key) if self.cache and key else None
+            if cached:
+                return read_cached(self.con, cached)
+            df = self.con.execute(sql).df()
+            self._count_run()
         except duckdb.Error as exc:
             raise RenderError(f"query failed: {_message(exc)}", line, sql) from None
+        if self.cache and key:
+            self.con.register("_llmx_result", df)
+            try:
+                self.cache.store(self.con, key, "_llmx_result")
+            finally:
+                self.con.unregister("_llmx_result")
+        return df
+
+    def _count_run(self) -> None:
+        self.executed += 1
+        if self.cache is not None:
+            self.cache.stats["run"] += 1
 
     def _drop(self, name: str) -> None:
         try:

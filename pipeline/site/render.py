@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from pipeline.site.cache import QueryCache
 from pipeline.site.components import RenderState, components, parse_options
 from pipeline.site.components.value import render_value
 from pipeline.site.document import INLINE, find_blocks, mask_code_spans
@@ -26,10 +27,12 @@ class Rendered:
     charts: int = 0
     queries: dict[str, str] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
+    executed: int = 0
 
 
 def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
-                    line_offset: int = 0, root_url: str = "") -> Rendered:
+                    line_offset: int = 0, root_url: str = "",
+                    cache: QueryCache | None = None) -> Rendered:
     """Render every named query, component and inline value in *markdown*.
 
     *line_offset* is added to line numbers in errors (e.g. the front matter's length), so an
@@ -38,7 +41,7 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
     """
     lines = markdown.split("\n")
     blocks, fenced = find_blocks(lines, components.names())
-    scope = QueryScope(con)
+    scope = QueryScope(con, cache)
     state = RenderState(root_url=root_url)
     replace: dict[int, tuple[int, str]] = {}
     try:
@@ -70,7 +73,7 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
                 exc.line += line_offset
             raise
         return Rendered("\n".join(out), charts=state.charts, queries=dict(scope.sql),
-                        files=state.files)
+                        files=state.files, executed=scope.executed)
     finally:
         scope.close()
 
@@ -88,13 +91,13 @@ def _render_inline(line: str, scope: QueryScope, lineno: int,
     return "".join(pieces)
 
 
-def render_inline_text(text: str, markdown_source: str,
-                       con: duckdb.DuckDBPyConnection) -> str:
+def render_inline_text(text: str, markdown_source: str, con: duckdb.DuckDBPyConnection,
+                       cache: QueryCache | None = None) -> str:
     """Render inline values in a short text (an archive card's headline) using the named
     queries of the post it belongs to. Returns HTML: the text around the values is escaped."""
     lines = markdown_source.split("\n")
     blocks, _ = find_blocks(lines, ())
-    scope = QueryScope(con)
+    scope = QueryScope(con, cache)
     try:
         for b in blocks:
             if b.kind == "sql" and b.name:

@@ -167,3 +167,20 @@ def test_serve_shows_the_error_in_the_page_and_keeps_running(project):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_rebuild_after_prose_edit_runs_no_query(project):
+    def stats():
+        r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=project,
+                           capture_output=True, text=True, timeout=300,
+                           env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"})
+        assert r.returncode == 0, r.stderr
+        return re.search(r"pipeline: (\d+) queries run, (\d+) read from the cache",
+                         r.stderr).groups()
+
+    first_run, _ = stats()
+    assert int(first_run) > 0
+    post = project / "posts" / "posts" / "tiny.md"
+    post.write_text(post.read_text().replace("Intro.", "A rewritten intro."))
+    assert stats()[0] == "0"
+    assert "A rewritten intro." in (project / "site" / "tiny" / "index.html").read_text()

@@ -1,0 +1,69 @@
+"""The data-aware query cache: prose edits re-run nothing; a data change re-runs only the
+queries that read what changed."""
+
+import duckdb
+
+from helpers import make_db
+from pipeline.site.cache import QueryCache, referenced_names
+from pipeline.site.render import render_markdown
+from pipeline.store import open_read
+
+DOC = """Intro.
+
+```sql rates
+SELECT model_id, avg(passed::INT) AS pass_rate FROM outcomes GROUP BY 1 ORDER BY 1
+```
+
+```sql sizes
+SELECT model_id, params FROM models ORDER BY 1
+```
+
+```sql best
+SELECT max(pass_rate) AS best FROM rates
+```
+
+Best {{ value best.best format=percent }}; m1 has {{ value sizes.params model_id=m1 }}.
+"""
+
+
+def _render(db, cache_dir, doc=DOC):
+    cache = QueryCache(cache_dir)  # one per build, as the plugin does
+    con = open_read(db)
+    try:
+        out = render_markdown(doc, con, cache=cache)
+    finally:
+        con.close()
+    return out, cache.stats
+
+
+def test_prose_edit_reruns_nothing_and_data_change_only_what_it_touches(tmp_path):
+    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, False, False]})
+    cache_dir = tmp_path / "cache"
+    first, stats = _render(db, cache_dir)
+    assert stats["run"] == 3 and stats["cached"] == 0
+    assert "33.3%" in first.markdown
+    again, stats = _render(db, cache_dir, DOC.replace("Intro.", "A new intro."))
+    assert stats["run"] == 0 and stats["cached"] == 3
+    assert again.markdown.replace("A new intro.", "Intro.") == first.markdown
+
+    con = duckdb.connect(str(db))  # one result row changes
+    con.execute("UPDATE results SET passed = true WHERE case_id = 'p2'")
+    con.close()
+    changed, stats = _render(db, cache_dir)
+    # rates (reads outcomes → results) and best (reads rates) re-run; sizes (models) does not
+    assert stats["run"] == 2 and stats["cached"] == 1
+    assert "66.7%" in changed.markdown
+
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE models SET params = 7 WHERE model_id = 'm1'")
+    con.close()
+    _, stats = _render(db, cache_dir)
+    assert stats["run"] == 1 and stats["cached"] == 2
+
+
+def test_referenced_names_and_fallback():
+    con = duckdb.connect()
+    assert referenced_names(con, "WITH q AS (SELECT 1) SELECT * FROM q, runs r "
+                                 "WHERE 1 IN (SELECT 1 FROM models)") >= {"runs", "models"}
+    assert referenced_names(con, "SELECT * FROM (PIVOT scores ON metric USING first(value))"
+                            ) is None
