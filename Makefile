@@ -9,7 +9,7 @@ LLAMA_CPP_VERSION := 0.3.36
 # The portable wheel is built once per machine (about 4 minutes on 2 cores) and reused.
 WHEELS   ?= $(HOME)/.cache/llmx/wheels/llama-portable-avx2
 
-.PHONY: site serve test lint install install-cpu clean
+.PHONY: site serve test lint install install-cpu browser clean
 
 $(VENV)/.core: pyproject.toml
 	python3 -m venv $(VENV)
@@ -41,8 +41,15 @@ serve: $(VENV)/.core
 lint: $(VENV)/.cpu
 	$(VENV)/bin/ruff check .
 
+## Headless Chromium for the browser tests: Debian's package (Playwright's download fails offline)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "install Debian's chromium (apt-get install chromium) for the browser tests"; fi; }
+
 ## Install everything (CPU engine and models included) and run the whole test suite
-test: $(VENV)/.cpu
+test: $(VENV)/.cpu browser
 	$(VENV)/bin/ruff check .
 	NO_MKDOCS_2_WARNING=1 $(PY) -m pytest
 

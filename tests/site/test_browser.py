@@ -1,0 +1,138 @@
+"""The built site in a real headless Chromium (Debian's), driven by Playwright.
+
+Every page loads without a console error, every chart draws SVG marks, the CSV link
+downloads the rows, dark mode re-themes a chart, and a hostile model output stays text.
+"""
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT, make_db
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def _require_browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("LLMX_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"chromium not found at {CHROMIUM}")
+        pytest.skip("Debian chromium not installed")
+    return pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Build the repository's site plus the test site (hostile output) and serve both."""
+    root = tmp_path_factory.mktemp("browser")
+    env = {"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"}
+    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(root / "main")],
+                       cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    project = root / "tiny_project"
+    shutil.copytree(ROOT / "tests" / "sites" / "basic", project)
+    cfg = project / "mkdocs.yml"
+    cfg.write_text(cfg.read_text().replace("SITE_OVERRIDES", str(ROOT / "site_overrides")))
+    make_db(project / "results.duckdb", {("m1", "plain"): [True, True, False],
+                                         ("m2", "plain"): [False, True, True]},
+            outputs={"p1": HOSTILE})
+    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d",
+                        str(root / "tiny")], cwd=project, capture_output=True, text=True,
+                       env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = _require_browser()
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _pages(root: Path, name: str) -> list[str]:
+    return sorted(str(p.relative_to(root / name)).replace("index.html", "")
+                  for p in (root / name).rglob("*.html") if p.name != "404.html")
+
+
+def _open(browser, url, errors, dialogs):
+    page = browser.new_page()
+    page.on("console", lambda m: errors.append(f"{url}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"{url}: {e}"))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(url, wait_until="load")
+    return page
+
+
+def test_every_page_loads_clean_and_every_chart_draws(site, browser):
+    root, base = site
+    errors, dialogs, charts = [], [], 0
+    for name in ("main", "tiny"):
+        for rel in _pages(root, name):
+            page = _open(browser, f"{base}/{name}/{rel}", errors, dialogs)
+            n = page.locator(".llmx-chart").count()
+            if n:
+                page.wait_for_function(
+                    "n => document.querySelectorAll('.llmx-chart svg.main-svg').length >= n", arg=n)
+                marks = page.evaluate("""() => [...document.querySelectorAll('.llmx-chart')].map(
+                    c => c.querySelectorAll('.point, path.point, .bars path, .heatmaplayer image, '
+                        + '.scatterlayer .trace path, .hm image').length)""")
+                assert all(m > 0 for m in marks), f"{rel}: a chart drew no marks {marks}"
+                charts += n
+            page.close()
+    assert charts >= 8
+    assert errors == [] and dialogs == []
+
+
+def test_csv_link_downloads_the_rows(site, browser):
+    root, base = site
+    page = browser.new_page(accept_downloads=True)
+    page.goto(f"{base}/tiny/tiny/")
+    with page.expect_download() as info:
+        page.locator("a.llmx-csv").nth(1).click()
+    text = Path(info.value.path()).read_text()
+    assert text.splitlines()[0] == "model_id,variant,n,pass_rate"
+    assert len(text.splitlines()) == 1 + page.locator(".llmx-table").nth(0).locator(
+        "tbody tr").count()
+    page.close()
+
+
+def test_dark_mode_rethemes_the_chart(site, browser):
+    _, base = site
+    page = browser.new_page()
+    page.goto(f"{base}/tiny/tiny/")
+    page.wait_for_selector(".llmx-chart svg.main-svg")
+    colour = "() => getComputedStyle(document.querySelector('.llmx-chart .xtick text')).fill"
+    light = page.evaluate(colour)
+    page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
+    page.wait_for_function(f"c => ({colour})() !== c", arg=light)
+    assert page.evaluate(colour) != light
+    page.close()
+
+
+def test_hostile_output_is_text_and_runs_nothing(site, browser):
+    _, base = site
+    errors, dialogs = [], []
+    page = _open(browser, f"{base}/tiny/tiny/", errors, dialogs)
+    page.wait_for_timeout(300)
+    assert dialogs == []
+    assert page.locator(".md-content img[src='x']").count() == 0
+    cells = page.locator(".llmx-table td").all_inner_texts()
+    assert HOSTILE in cells
+    page.close()
