@@ -16,3 +16,5 @@ class ResultsPluginConfig(base.Config):
     # tables they read; a prose edit re-runs no query. Set `cache: false` to always query.
     cache = c.Type(bool, default=True)
     cache_dir = c.Type(str, default=".cache/llmx/queries")
+    # Generate models/, experiments/ and the per-experiment cases pages from the database.
+    generated_pages = c.Type(bool, default=True)

@@ -23,13 +23,14 @@ from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from pipeline.errors import PipelineError
 from pipeline.site.cache import QueryCache
 from pipeline.site.config import ResultsPluginConfig
 from pipeline.site.errors import RenderError
+from pipeline.site.pages import generated_pages
 from pipeline.site.render import render_inline_text, render_markdown
 from pipeline.store import open_read
 
@@ -42,6 +43,22 @@ PLOTLY_JS = f"{ASSET_DIR}/plotly.min.js"
 def _front_matter_lines(page: Page, markdown: str) -> int:
     source = page.file.content_string
     return source[: len(source) - len(markdown)].count("\n") if source.endswith(markdown) else 0
+
+
+def _posts_by_experiment(files: Files, experiments: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """Which documentation pages quote which experiment id in their SQL: (title, path)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    # Every page, blog posts included (the blog plugin marks them excluded from the nav).
+    for f in files.documentation_pages(inclusion=lambda _level: True):
+        if f.generated_by or not f.abs_src_path:
+            continue
+        text = Path(f.abs_src_path).read_text(encoding="utf-8")
+        title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")),
+                     f.src_uri)
+        for exp in experiments:
+            if f"'{exp}'" in text:
+                out.setdefault(exp, []).append((title, f.src_uri))
+    return out
 
 
 def _error_box(message: str) -> str:
@@ -84,6 +101,26 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
             # A new cache object per build: table fingerprints are taken afresh each build.
             self.cache = QueryCache(self.cache_dir)
             self._files = {}
+
+    @event_priority(-100)  # after the blog plugin has read its posts
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
+        """Add the pages generated from the database (models, experiments, cases)."""
+        if not self.config.enabled or not self.config.generated_pages:
+            return None
+        con = self._connect()
+        try:
+            experiments = [r[0] for r in con.execute(
+                "SELECT DISTINCT experiment_id FROM experiments").fetchall()]
+            posts = _posts_by_experiment(files, experiments)
+            pages = generated_pages(con, posts)
+        finally:
+            con.close()
+        for src_uri, markdown in pages.items():
+            if files.get_file_from_path(src_uri) is not None:
+                raise PluginError(f"pipeline: {src_uri} is generated from the results database; "
+                                  "remove the file of that name from the docs dir")
+            files.append(File.generated(config, src_uri, content=markdown))
+        return files
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         try:

@@ -92,6 +92,20 @@ class QueryScope:
                 self.con.unregister("_llmx_result")
         return df
 
+    @property
+    def experiment_ids(self) -> list[str]:
+        """Experiment ids in the database (for links from charts/tables to cases pages)."""
+        if not hasattr(self, "_experiment_ids"):
+            self._experiment_ids = [r[0] for r in self.con.execute(
+                "SELECT DISTINCT experiment_id FROM experiments ORDER BY 1").fetchall()]
+        return self._experiment_ids
+
+    def experiments_in(self, sql: str) -> list[str]:
+        """The experiment ids a query names (quoted), following the named queries it uses."""
+        text = sql + "\n" + "\n".join(body for name, body in self.sql.items()
+                                      if re.search(rf"\b{re.escape(name)}\b", sql))
+        return [e for e in self.experiment_ids if f"'{e}'" in text]
+
     def _count_run(self) -> None:
         self.executed += 1
         if self.cache is not None:

@@ -24,10 +24,16 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 def _require_browser():
+    """Skip without a browser, except in CI (LLMX_REQUIRE_BROWSER=1), where it must fail."""
+    required = os.environ.get("LLMX_REQUIRE_BROWSER") == "1"
     if not Path(CHROMIUM).exists():
-        if os.environ.get("LLMX_REQUIRE_BROWSER") == "1":
+        if required:
             pytest.fail(f"chromium not found at {CHROMIUM}")
         pytest.skip("Debian chromium not installed")
+    if required:
+        import playwright.sync_api
+
+        return playwright.sync_api
     return pytest.importorskip("playwright.sync_api")
 
 

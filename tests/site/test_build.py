@@ -93,7 +93,7 @@ def test_numbers_change_when_the_database_changes(project):
 
 def test_broken_query_fails_the_build_with_path_and_line(project):
     post = project / "posts" / "posts" / "tiny.md"
-    post.write_text(post.read_text().replace("FROM outcomes GROUP BY", "FROM outcomez GROUP BY"))
+    post.write_text(post.read_text().replace("FROM outcomes WHERE", "FROM outcomez WHERE"))
     r = build(project)
     assert r.returncode != 0
     assert re.search(r"posts/tiny\.md:13: query 'rates' failed: Catalog Error: .*outcomez",
@@ -143,7 +143,7 @@ def test_serve_shows_the_error_in_the_page_and_keeps_running(project):
     import urllib.request
 
     post = project / "posts" / "posts" / "tiny.md"
-    post.write_text(post.read_text().replace("FROM outcomes GROUP BY", "FROM outcomez GROUP BY"))
+    post.write_text(post.read_text().replace("FROM outcomes WHERE", "FROM outcomez WHERE"))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -184,3 +184,23 @@ def test_rebuild_after_prose_edit_runs_no_query(project):
     post.write_text(post.read_text().replace("Intro.", "A rewritten intro."))
     assert stats()[0] == "0"
     assert "A rewritten intro." in (project / "site" / "tiny" / "index.html").read_text()
+
+
+def test_generated_model_experiment_and_cases_pages(project):
+    r = build(project)
+    assert r.returncode == 0, r.stderr
+    site = project / "site"
+    model = _soup(project, "models/m1/index.html")
+    rows = [[td.get_text() for td in tr.select("td")] for tr in model.select(".llmx-table tr")]
+    assert ["Tiny JSON experiment", "plain", "3", "66.7%", "20.8–93.9%"] in rows
+    assert "Scope: 1 run, 3 scored outputs (tiny_json)" in model.get_text()
+    exp = _soup(project, "experiments/tiny_json/index.html")
+    assert exp.find("a", string="Tiny post") is not None  # back-link to the post using it
+    cases = _soup(project, "experiments/tiny_json/cases/index.html")
+    assert [h.get_text(" ", strip=True).split(" ")[2] for h in cases.select(".llmx-case h3")
+            ] == ["p1", "p2", "p3"]
+    p1 = cases.select_one("#case-p1")
+    assert "<img src=x onerror=alert(1)>" in p1.get_text()  # shown as text ...
+    assert p1.select_one("img") is None  # ... never as markup
+    assert len(p1.select("tbody tr")) == 2  # one row per model
+    assert (site / "models" / "index.html").exists()

@@ -1,5 +1,6 @@
 """Components, registered by name. Importing this package registers the built-in ones."""
 
+from pipeline.site.components import cases as _cases  # noqa: F401
 from pipeline.site.components import chart as _chart  # noqa: F401
 from pipeline.site.components import claim as _claim  # noqa: F401
 from pipeline.site.components import compare as _compare  # noqa: F401

@@ -92,6 +92,11 @@ class RenderState:
         return self.root_url + path
 
 
+def cases_links(scope: QueryScope, state: RenderState, sql: str) -> list[tuple[str, str]]:
+    """(experiment id, URL of its cases page) for each experiment the query names."""
+    return [(e, f"{state.root_url}experiments/{e}/cases/") for e in scope.experiments_in(sql)]
+
+
 DATA_DIR = "assets/llmx/data"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

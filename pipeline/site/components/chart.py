@@ -18,6 +18,7 @@ from pydantic import Field
 
 from pipeline.site.components.base import (
     DataOptions,
+    cases_links,
     RenderState,
     component,
     render_template,
@@ -143,4 +144,5 @@ def chart(o: ChartOptions, scope: QueryScope, line: int, state: RenderState) -> 
     state.charts += 1
     return render_template("chart.html", id=state.next_id("llmx-chart"),
                            figure_json=script_safe(fig.to_json()), height=o.height,
-                           sql=sql, rows=len(df), csv_url=state.publish_csv(df))
+                           sql=sql, rows=len(df), csv_url=state.publish_csv(df),
+                           cases=cases_links(scope, state, sql))

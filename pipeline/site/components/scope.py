@@ -24,12 +24,14 @@ SELECT r.experiment_id, r.experiment_version, m.name AS model, r.variant, r.engi
        (SELECT count(*) FROM results x WHERE x.run_id = r.run_id) AS outputs
 FROM runs r JOIN models m USING (model_id)
 WHERE r.experiment_id IN (SELECT unnest(?::VARCHAR[]))
+  AND (?::VARCHAR[] IS NULL OR r.model_id IN (SELECT unnest(?::VARCHAR[])))
 ORDER BY r.experiment_id, m.name, r.variant
 """
 
 
 class ScopeOptions(Options):
     experiments: list[str] | None = None
+    models: list[str] | None = None
 
 
 def referenced_experiments(scope: QueryScope) -> list[str]:
@@ -45,7 +47,7 @@ def scope_box(o: ScopeOptions, scope: QueryScope, line: int, state: RenderState)
     if not experiments:
         raise RenderError("scope: no experiment id is quoted in this page's queries above the "
                           "box; list them with 'experiments: [id, ...]'", line)
-    runs = scope.con.execute(SCOPE_SQL, [experiments]).df()
+    runs = scope.con.execute(SCOPE_SQL, [experiments, o.models, o.models]).df()
     missing = sorted(set(experiments) - set(runs["experiment_id"]))
     if missing:
         raise RenderError(f"scope: no runs for experiment(s) {', '.join(missing)}", line)

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from pipeline.site.components.base import (
     DataOptions,
+    cases_links,
     RenderState,
     component,
     render_template,
@@ -55,4 +56,5 @@ def table(o: TableOptions, scope: QueryScope, line: int, state: RenderState) -> 
     numeric += [True] if with_ci else []
     return render_template("table.html", header=header, rows=rows, numeric=numeric,
                            caption=o.caption, sql=sql, n_rows=len(df),
-                           csv_url=state.publish_csv(df[cols]))
+                           csv_url=state.publish_csv(df[cols]),
+                           cases=cases_links(scope, state, sql))

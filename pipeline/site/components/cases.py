@@ -1,0 +1,72 @@
+"""The cases page: every case of an experiment with its input, expected answer and every
+model's output, score and failure mode, one page of cases at a time."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import Field
+
+from pipeline.site.components.base import Options, RenderState, component, render_template
+from pipeline.site.errors import RenderError
+from pipeline.site.query import QueryScope
+
+CASES_SQL = """
+SELECT c.case_id, c.position, c.input::VARCHAR AS input, c.expected::VARCHAR AS expected,
+       c.tags
+FROM cases c
+WHERE c.experiment_id = ? AND c.experiment_version = ?
+ORDER BY c.position LIMIT ? OFFSET ?
+"""
+
+OUTPUTS_SQL = """
+SELECT r.case_id, ru.model_id, ru.variant, r.sample_idx, r.raw_output, r.passed,
+       r.failure_mode, r.error, r.completion_tokens, r.finish_reason
+FROM results r JOIN runs ru USING (run_id)
+WHERE ru.experiment_id = ? AND ru.experiment_version = ?
+  AND r.case_id IN (SELECT unnest(?::VARCHAR[]))
+ORDER BY ru.model_id, ru.variant, r.sample_idx
+"""
+
+
+class CasesOptions(Options):
+    experiment: str
+    version: int | None = None
+    page: int = Field(default=1, ge=1)
+    per_page: int = Field(default=25, ge=1, le=500)
+
+
+def _pretty(text: str | None) -> str:
+    if text is None:
+        return "null"
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+@component("cases", CasesOptions)
+def cases(o: CasesOptions, scope: QueryScope, line: int, state: RenderState) -> str:
+    version = o.version or scope.con.execute(
+        "SELECT max(version) FROM experiments WHERE experiment_id = ?",
+        [o.experiment]).fetchall()[0][0]
+    if version is None:
+        raise RenderError(f"cases: no experiment {o.experiment!r} in the database", line)
+    total = int(scope.con.execute(
+        "SELECT count(*) FROM cases WHERE experiment_id = ? AND experiment_version = ?",
+        [o.experiment, int(version)]).fetchall()[0][0])
+    pages = max(1, -(-total // o.per_page))
+    if o.page > pages:
+        raise RenderError(f"cases: page {o.page} of {pages}", line)
+    rows = scope.con.execute(CASES_SQL, [o.experiment, int(version), o.per_page,
+                                         (o.page - 1) * o.per_page]).df()
+    outputs = scope.con.execute(OUTPUTS_SQL, [o.experiment, int(version),
+                                              rows["case_id"].tolist()]).df()
+    by_case: dict[str, list[dict]] = {}
+    for rec in outputs.to_dict("records"):
+        by_case.setdefault(rec["case_id"], []).append(rec)
+    items = [{"id": r["case_id"], "n": int(r["position"]) + 1, "tags": list(r["tags"]),
+              "input": _pretty(r["input"]), "expected": _pretty(r["expected"]),
+              "outputs": by_case.get(r["case_id"], [])} for r in rows.to_dict("records")]
+    return render_template("cases.html", items=items, page=o.page, pages=pages, total=total,
+                           experiment=o.experiment, version=int(version))
