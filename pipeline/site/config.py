@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PostFrontMatter(BaseModel):
+    """The front matter keys this plugin reads (the archive card and series navigation).
+    Other keys belong to MkDocs or the theme and are left to them."""
+
+    model_config = ConfigDict(strict=False)
+
+    number: int | None = Field(default=None, ge=0)
+    series: str | None = None
+    lead: str | None = None
+    headline: str | None = None
 
 
 class ResultsPluginConfig(base.Config):

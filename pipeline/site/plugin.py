@@ -25,12 +25,15 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils.meta import get_data
+from pydantic import ValidationError
 
 from pipeline.errors import PipelineError
 from pipeline.site.cache import QueryCache
-from pipeline.site.config import ResultsPluginConfig
+from pipeline.site.config import PostFrontMatter, ResultsPluginConfig
 from pipeline.site.errors import RenderError
 from pipeline.site.pages import generated_pages
+from pipeline.site.series import SeriesEntry, series_nav
 from pipeline.site.render import render_inline_text, render_markdown
 from pipeline.store import open_read
 
@@ -43,6 +46,28 @@ PLOTLY_JS = f"{ASSET_DIR}/plotly.min.js"
 def _front_matter_lines(page: Page, markdown: str) -> int:
     source = page.file.content_string
     return source[: len(source) - len(markdown)].count("\n") if source.endswith(markdown) else 0
+
+
+def _series_entries(files: Files) -> dict[str, SeriesEntry]:
+    """Validate our front matter keys on every page and index the posts that are in a series."""
+    out: dict[str, SeriesEntry] = {}
+    for f in files.documentation_pages(inclusion=lambda _level: True):
+        if f.generated_by or not f.abs_src_path:
+            continue
+        body, meta = get_data(Path(f.abs_src_path).read_text(encoding="utf-8"))
+        try:
+            fm = PostFrontMatter.model_validate(
+                {k: meta[k] for k in PostFrontMatter.model_fields if k in meta})
+        except ValidationError as exc:
+            problems = "; ".join(f"key '{'.'.join(map(str, e['loc']))}': {e['msg']}"
+                                 for e in exc.errors())
+            raise PluginError(f"{f.src_uri}: front matter: {problems}") from None
+        if fm.series and fm.number is not None:
+            title = meta.get("title") or next(
+                (line[2:].strip() for line in body.splitlines() if line.startswith("# ")),
+                f.src_uri)
+            out[f.src_uri] = SeriesEntry(fm.series, fm.number, title, f.src_uri)
+    return out
 
 
 def _posts_by_experiment(files: Files, experiments: list[str]) -> dict[str, list[tuple[str, str]]]:
@@ -104,8 +129,11 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
 
     @event_priority(-100)  # after the blog plugin has read its posts
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
-        """Add the pages generated from the database (models, experiments, cases)."""
-        if not self.config.enabled or not self.config.generated_pages:
+        """Check our front matter keys, index series, add the pages generated from the DB."""
+        if not self.config.enabled:
+            return None
+        self._series = _series_entries(files)
+        if not self.config.generated_pages:
             return None
         con = self._connect()
         try:
@@ -131,12 +159,18 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
     @event_priority(50)  # before other plugins see the page: they get the rendered Markdown
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
                          files: Files) -> str | None:
-        if not self.config.enabled or ("```" not in markdown and "{{" not in markdown):
+        if not self.config.enabled:
             return None
+        offset = _front_matter_lines(page, markdown)
+        here = self._series.get(page.file.src_uri)
+        if here is not None:
+            markdown += series_nav(here, list(self._series.values()))
+        if "```" not in markdown and "{{" not in markdown:
+            return markdown
         con = self._connect()
         try:
-            rendered = render_markdown(markdown, con, _front_matter_lines(page, markdown),
-                                       root_url=_root_url(page), cache=self.cache)
+            rendered = render_markdown(markdown, con, offset, root_url=_root_url(page),
+                                       cache=self.cache)
         except RenderError as exc:
             message = exc.describe(page.file.src_uri)
             if not self.is_serve:

@@ -117,6 +117,8 @@ def test_real_site_builds_from_committed_db(tmp_path):
     assert r.returncode == 0, r.stderr
     html = (tmp_path / "site" / "structured-json-small-llms" / "index.html").read_text()
     assert html.count('class="llmx-chart"') >= 1 and "llmx-value" in html
+    feed = (tmp_path / "site" / "feed_rss_created.xml").read_text()
+    assert "<title>Structured JSON output from small LLMs</title>" in feed
 
 
 def test_csv_link_downloads_exactly_the_rows_shown(project):
@@ -204,3 +206,21 @@ def test_generated_model_experiment_and_cases_pages(project):
     assert p1.select_one("img") is None  # ... never as markup
     assert len(p1.select("tbody tr")) == 2  # one row per model
     assert (site / "models" / "index.html").exists()
+
+
+def test_series_navigation_and_front_matter_validation(project):
+    assert build(project).returncode == 0
+    def series(page):
+        return next(p for p in _soup(project, page).select("article p")
+                    if "post" in p.get_text() and "Part 1 · Tests" in p.get_text())
+
+    nav = series("tiny/index.html")
+    assert "Part 1 · Tests, post 2 of 2" in nav.get_text(" ", strip=True).replace(" ,", ",")
+    assert nav.find("a", string="Tiny two")["href"] == "../tiny-two/"
+    earlier = series("tiny-two/index.html")
+    assert earlier.find("a", string="Tiny post")["href"] == "../tiny/"
+    post = project / "posts" / "posts" / "tiny2.md"
+    post.write_text(post.read_text().replace("number: 2", "number: two"))
+    r = build(project)
+    assert r.returncode != 0
+    assert "posts/tiny2.md: front matter: key 'number': Input should be a valid integer" in r.stderr
