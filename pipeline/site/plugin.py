@@ -35,7 +35,7 @@ from pipeline.site.errors import RenderError
 from pipeline.site.pages import generated_pages
 from pipeline.site.series import SeriesEntry, series_nav
 from pipeline.site.render import render_inline_text, render_markdown
-from pipeline.store import open_read
+from pipeline.store import open_snapshot
 
 log = logging.getLogger("mkdocs.plugins.pipeline")
 
@@ -99,6 +99,8 @@ def _root_url(page: Page) -> str:
 
 class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
     is_serve = False
+    _con: duckdb.DuckDBPyConnection | None = None
+    _snapshot_dir: str | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
@@ -123,6 +125,11 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         if self.config.enabled:
+            try:
+                self._snapshot_dir, self._con = open_snapshot(
+                    self.db_path, wait_s=float(self.config.lock_wait))
+            except PipelineError as exc:
+                raise PluginError(f"pipeline: {exc}") from None
             # A new cache object per build: table fingerprints are taken afresh each build.
             self.cache = QueryCache(self.cache_dir)
             self._files = {}
@@ -136,13 +143,9 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
         if not self.config.generated_pages:
             return None
         con = self._connect()
-        try:
-            experiments = [r[0] for r in con.execute(
-                "SELECT DISTINCT experiment_id FROM experiments").fetchall()]
-            posts = _posts_by_experiment(files, experiments)
-            pages = generated_pages(con, posts)
-        finally:
-            con.close()
+        experiments = [r[0] for r in con.execute(
+            "SELECT DISTINCT experiment_id FROM experiments").fetchall()]
+        pages = generated_pages(con, _posts_by_experiment(files, experiments))
         for src_uri, markdown in pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 raise PluginError(f"pipeline: {src_uri} is generated from the results database; "
@@ -151,10 +154,9 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
         return files
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
-        try:
-            return open_read(self.db_path, wait_s=float(self.config.lock_wait))
-        except PipelineError as exc:
-            raise PluginError(f"pipeline: {exc}") from None
+        if self._con is None:
+            raise PluginError("pipeline: the results snapshot is not open")
+        return self._con
 
     @event_priority(50)  # before other plugins see the page: they get the rendered Markdown
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
@@ -178,8 +180,6 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
             # While writing, keep the server up and put the error where the author looks.
             log.error(message)
             return _error_box(message) + markdown
-        finally:
-            con.close()
         page.meta["llmx_charts"] = rendered.charts
         self._files.update(rendered.files)
         return rendered.markdown
@@ -206,12 +206,25 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
                 raise PluginError(message) from None
             log.error(message)
             return Markup(f'<span class="llmx-error">{html.escape(message)}</span>')
-        finally:
-            con.close()
+
+    def _close_snapshot(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+        if self._snapshot_dir is not None:
+            shutil.rmtree(self._snapshot_dir, ignore_errors=True)
+            self._snapshot_dir = None
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._close_snapshot()
+
+    def on_shutdown(self) -> None:
+        self._close_snapshot()
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled:
             return
+        self._close_snapshot()
         log.info(f"pipeline: {self.cache.stats['run']} queries run, "
                  f"{self.cache.stats['cached']} read from the cache")
         out = Path(config.site_dir) / ASSET_DIR

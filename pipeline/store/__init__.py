@@ -1,6 +1,6 @@
 """The results store: schema, lock-aware opening, and the runner's writer."""
 
-from pipeline.store.db import open_read, open_write, schema_version
+from pipeline.store.db import open_read, open_snapshot, open_write, schema_version
 from pipeline.store.schema import SCHEMA_VERSION
 from pipeline.store.writer import ResultRow, RunContext, RunSpec, Store
 
@@ -11,6 +11,7 @@ __all__ = [
     "RunSpec",
     "Store",
     "open_read",
+    "open_snapshot",
     "open_write",
     "schema_version",
 ]

@@ -114,3 +114,27 @@ def open_read(path: Path | str, wait_s: float = LOCK_RETRY_SECONDS) -> duckdb.Du
     except BaseException:
         con.close()
         raise
+
+
+def open_snapshot(path: Path | str,
+                  wait_s: float = LOCK_RETRY_SECONDS) -> tuple[str, duckdb.DuckDBPyConnection]:
+    """Copy the database under a read lock and open the copy: one consistent snapshot for a
+    whole site build that never holds the real file against a runner for longer than the copy.
+
+    Returns (temporary folder, read-only connection); the caller closes both.
+    """
+    import shutil
+    import tempfile
+
+    path = Path(path)
+    folder = tempfile.mkdtemp(prefix="llmx-snapshot-")
+    copy = Path(folder) / path.name
+    con = open_read(path, wait_s=wait_s)  # the read lock keeps writers out while we copy
+    try:
+        shutil.copyfile(path, copy)
+        wal = path.with_name(path.name + ".wal")
+        if wal.exists():
+            shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
+    finally:
+        con.close()
+    return folder, duckdb.connect(str(copy), read_only=True)

@@ -113,3 +113,22 @@ def test_reader_waits_for_a_writer_in_another_process(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_snapshot_is_consistent_and_leaves_the_file_free_for_writers(tmp_path):
+    import shutil
+
+    from pipeline.store import open_snapshot
+
+    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True]})
+    folder, snap = open_snapshot(db)
+    try:
+        writer = open_write(db, wait_s=0)  # the build's snapshot does not hold the file
+        writer.execute("DELETE FROM scores")
+        writer.execute("DELETE FROM results")
+        writer.close()
+        # the build keeps reading the state it started from
+        assert snap.execute("SELECT count(*) FROM results").fetchall() == [(1,)]
+    finally:
+        snap.close()
+        shutil.rmtree(folder)

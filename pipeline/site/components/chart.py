@@ -1,6 +1,7 @@
 """Charts: Plotly figures from a query, drawn in the browser by the self-hosted plotly.js.
 
-Kinds cover what the posts need: grouped or stacked bars (also 100%), lines by position,
+Figures are built as plain dicts in Plotly's JSON schema (validated graph objects cost most
+of a build's time and buy nothing here). Kinds cover what the posts need: grouped or stacked bars (also 100%), lines by position,
 scatter (size vs score), heatmaps (model × suite) and confusion matrices. Rates get 95% Wilson
 error bars when the query gives `successes` and `trials` columns: the chart computes the
 interval itself, so an author cannot forget it or get it wrong.
@@ -8,12 +9,11 @@ interval itself, so an author cannot forget it or get it wrong.
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-import plotly.express as px
-import plotly.graph_objects as go
 from pydantic import Field
 
 from pipeline.site.components.base import (
@@ -71,68 +71,124 @@ def _with_rate(df: pd.DataFrame, o: ChartOptions) -> pd.DataFrame:
     return df
 
 
-def figure(df: pd.DataFrame, o: ChartOptions, line: int) -> go.Figure:
+def _clean(values: pd.Series) -> list:
+    """JSON-ready numbers: NaN (e.g. a rate over zero trials) becomes null."""
+    return [None if pd.isna(v) else float(v) for v in values]
+
+
+def _trace(kind: str, name: str | None, x: list, y: list, o: ChartOptions, g: pd.DataFrame,
+           rate: bool, yname: str) -> dict:
+    """One trace as a plain dict: plotly.js reads it as is, and we skip the cost of
+    validated graph objects (most of a build's time otherwise)."""
+    fmt = ".1%" if (o.percent or rate) else ",.4g"
+    hover = f"%{{x}}<br>{yname}: %{{y:{fmt}}}"
+    t: dict = {"x": x, "y": y, "name": name, "showlegend": name is not None}
+    if rate:
+        t["error_y"] = {"type": "data", "symmetric": False, "array": _clean(g["ci_plus"]),
+                        "arrayminus": _clean(g["ci_minus"])}
+        t["customdata"] = [list(r) for r in zip(_clean(g[o.successes]), _clean(g[o.trials]),
+                                                _clean(g["ci_low"]), _clean(g["ci_high"]),
+                                                strict=True)]
+        hover += ("<br>%{customdata[0]} of %{customdata[1]}"
+                  "<br>95% CI %{customdata[2]:.1%}–%{customdata[3]:.1%}")
+    if o.text:
+        t["text"] = g[o.text].astype(str).tolist()
+    if kind == "bar":
+        t["type"] = "bar"
+    else:
+        t["type"] = "scatter"
+        t["mode"] = "lines+markers" if kind == "line" else "markers"
+        if kind == "scatter" and o.text:
+            t["mode"] = "markers+text"
+            t["textposition"] = "top center"
+        if o.size:
+            t["marker"] = {"size": _clean(g[o.size]), "sizemode": "area",
+                           "sizeref": 2.0 * float(g[o.size].max() or 1) / 40 ** 2}
+    t["hovertemplate"] = hover + f"<extra>{name or ''}</extra>"
+    return t
+
+
+def figure(df: pd.DataFrame, o: ChartOptions, line: int) -> dict:
+    """The Plotly figure (data + layout) as plain JSON-able dicts."""
     require_columns(df, {"x": o.x, "y": o.y, "z": o.z, "color": o.color, "facet": o.facet,
                          "size": o.size, "text": o.text, "successes": o.successes,
                          "trials": o.trials}, line)
     if (o.successes is None) != (o.trials is None):
         raise RenderError("chart: 'successes' and 'trials' go together", line)
     rate = o.successes is not None
-    labels = {o.x: o.x_title or o.x}
-    order = {o.x: o.sort} if o.sort else {}
-    df = df.copy()
+    layout: dict = {"title": {"text": o.title} if o.title else None, "height": o.height,
+                    "margin": {"l": 60, "r": 20, "t": 60 if o.title else 30, "b": 60},
+                    "legend": {"title": {"text": o.color or ""}}}
     if o.type in ("heatmap", "confusion"):
         if o.y is None or o.z is None:
             raise RenderError(f"chart: type {o.type} needs 'x', 'y' and 'z'", line)
         grid = df.pivot_table(index=o.y, columns=o.x, values=o.z, aggfunc="sum", sort=False)
         if o.sort:
             grid = grid.reindex(columns=[c for c in o.sort if c in grid.columns])
-        fig = px.imshow(grid, text_auto=".0%" if o.percent else True, aspect="auto",
-                        color_continuous_scale="Blues",
-                        labels={"x": o.x_title or o.x, "y": o.y_title or o.y,
-                                "color": o.z})
-        if o.type == "confusion":
-            fig.update_xaxes(side="top", title=o.x_title or f"{o.x} (predicted)")
-            fig.update_yaxes(title=o.y_title or f"{o.y} (actual)")
+        z = grid.to_numpy(dtype=float)
+        text = [[("" if np.isnan(v) else (f"{v:.1%}" if o.percent else f"{v:,.4g}"))
+                 for v in row] for row in z]
+        data = [{"type": "heatmap", "x": [str(c) for c in grid.columns],
+                 "y": [str(i) for i in grid.index],
+                 "z": [[None if np.isnan(v) else float(v) for v in row] for row in z],
+                 "text": text, "texttemplate": "%{text}", "colorscale": "Blues",
+                 "hovertemplate": f"{o.x}: %{{x}}<br>{o.y}: %{{y}}<br>{o.z}: %{{text}}"
+                                  "<extra></extra>"}]
+        layout["xaxis"] = {"title": {"text": o.x_title or (f"{o.x} (predicted)" if o.type ==
+                                                           "confusion" else o.x)},
+                           "side": "top" if o.type == "confusion" else "bottom",
+                           "type": "category"}
+        layout["yaxis"] = {"title": {"text": o.y_title or (f"{o.y} (actual)" if o.type ==
+                                                           "confusion" else o.y)},
+                           "type": "category", "autorange": "reversed"}
+        return {"data": data, "layout": layout}
+    df = df.copy()
+    if rate:
+        df = _with_rate(df, o)
+        y = "rate"
+    elif o.y is None:
+        raise RenderError("chart: give 'y', or 'successes' and 'trials' for a rate with "
+                          "Wilson CI error bars", line)
     else:
-        if rate:
-            df = _with_rate(df, o)
-            y = "rate"
-        elif o.y is None:
-            raise RenderError("chart: give 'y', or 'successes' and 'trials' for a rate with "
-                              "Wilson CI error bars", line)
-        else:
-            y = o.y
-        labels[y] = o.y_title or (o.y if o.y else "rate")
-        common = dict(x=o.x, y=y, color=o.color, facet_col=o.facet, labels=labels,
-                      category_orders=order,
-                      hover_data=[c for c in (o.successes, o.trials, "ci_low", "ci_high")
-                                  if c and c in df.columns] or None)
-        if rate and o.type != "scatter":
-            common.update(error_y="ci_plus", error_y_minus="ci_minus")
-        if o.color is not None:
-            df[o.color] = df[o.color].astype(str)
-        if o.type in ("bar", "line"):
-            df[o.x] = df[o.x] if pd.api.types.is_numeric_dtype(df[o.x]) and o.type == "line" \
-                else df[o.x].astype(str)
-        if o.type == "bar":
-            fig = px.bar(df, barmode="stack" if (o.stack or o.normalize) else "group",
-                         text=o.text, **common)
-            if o.normalize:
-                fig.update_layout(barnorm="percent")
-        elif o.type == "line":
-            fig = px.line(df, markers=True, text=o.text, **common)
-        else:
-            fig = px.scatter(df, size=o.size, text=o.text, **common)
-            if o.text:
-                fig.update_traces(textposition="top center")
+        y = o.y
+    yname = o.y_title or (o.y if o.y else "rate")
+    if o.sort:
+        order = {v: i for i, v in enumerate(o.sort)}
+        df = df.assign(_o=df[o.x].astype(str).map(order)).sort_values("_o", kind="stable")
+    facets = [None] if o.facet is None else list(dict.fromkeys(df[o.facet].astype(str)))
+    data = []
+    for i, facet in enumerate(facets):
+        part = df if facet is None else df[df[o.facet].astype(str) == facet]
+        groups = [(None, part)] if o.color is None else [
+            (str(k), g) for k, g in part.groupby(part[o.color].astype(str), sort=False)]
+        for name, g in groups:
+            x = g[o.x].tolist() if (o.type != "bar" and pd.api.types.is_numeric_dtype(g[o.x])) \
+                else g[o.x].astype(str).tolist()
+            t = _trace(o.type, name, x, _clean(g[y]), o, g, rate, yname)
+            if i:
+                t["xaxis"], t["yaxis"], t["showlegend"] = f"x{i + 1}", f"y{i + 1}", False
+            data.append(t)
+    n = len(facets)
+    for i in range(n):
+        sfx = "" if i == 0 else str(i + 1)
+        dom = [i / n + (0.04 if i else 0), (i + 1) / n - (0.04 if i + 1 < n else 0)]
+        layout[f"xaxis{sfx}"] = {"title": {"text": o.x_title or o.x}, "domain": dom,
+                                 "anchor": f"y{sfx}"}
+        layout[f"yaxis{sfx}"] = {"title": {"text": yname if i == 0 else ""},
+                                 "anchor": f"x{sfx}", "matches": "y" if i else None}
         if o.percent or rate:
-            fig.update_yaxes(tickformat=".0%")
+            layout[f"yaxis{sfx}"]["tickformat"] = ".0%"
             if rate:
-                fig.update_yaxes(range=[0, 1.05])
-    fig.update_layout(title=o.title, height=o.height, margin=dict(l=50, r=20, t=60, b=50),
-                      template="plotly_white")
-    return fig
+                layout[f"yaxis{sfx}"]["range"] = [0, 1.05]
+        if facets[i] is not None:
+            layout.setdefault("annotations", []).append(
+                {"text": f"{o.facet} = {facets[i]}", "showarrow": False, "xref": "paper",
+                 "yref": "paper", "x": sum(dom) / 2, "y": 1.0, "yanchor": "bottom"})
+    if o.type == "bar":
+        layout["barmode"] = "stack" if (o.stack or o.normalize) else "group"
+        if o.normalize:
+            layout["barnorm"] = "percent"
+    return {"data": data, "layout": layout}
 
 
 @component("chart", ChartOptions)
@@ -143,6 +199,7 @@ def chart(o: ChartOptions, scope: QueryScope, line: int, state: RenderState) -> 
     fig = figure(df, o, line)
     state.charts += 1
     return render_template("chart.html", id=state.next_id("llmx-chart"),
-                           figure_json=script_safe(fig.to_json()), height=o.height,
+                           figure_json=script_safe(json.dumps(fig, allow_nan=False)),
+                           height=o.height,
                            sql=sql, rows=len(df), csv_url=state.publish_csv(df),
                            cases=cases_links(scope, state, sql))
