@@ -142,3 +142,23 @@ def test_hostile_output_is_text_and_runs_nothing(site, browser):
     cells = page.locator(".llmx-table td").all_inner_texts()
     assert HOSTILE in cells
     page.close()
+
+
+def test_phone_width_and_offline(site, browser):
+    """At 375 px the charts fit the screen; no page asks anything of another host."""
+    root, base = site
+    outside = []
+    ctx = browser.new_context(viewport={"width": 375, "height": 800})
+    ctx.route("**/*", lambda route: (outside.append(route.request.url), route.abort())
+              if not route.request.url.startswith(base) else route.continue_())
+    page = ctx.new_page()
+    page.goto(f"{base}/main/structured-json-small-llms/")
+    page.wait_for_selector(".llmx-chart svg.main-svg")
+    widths = page.evaluate("""() => [...document.querySelectorAll('.llmx-chart svg.main-svg')]
+        .map(s => s.getBoundingClientRect().width)""")
+    assert widths and all(200 < w <= 375 for w in widths), widths
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
+    for rel in _pages(root, "main"):
+        page.goto(f"{base}/main/{rel}")
+    assert outside == []
+    ctx.close()
