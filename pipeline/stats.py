@@ -1,8 +1,8 @@
-"""Statistics for honest numbers. Thin wrappers over statsmodels, so the method is named."""
+"""Statistics for honest numbers. Thin wrappers over statsmodels and scipy, so the method is
+named. They import their library on first use: statsmodels costs half a second to import,
+which a site build without intervals should not pay."""
 
 from __future__ import annotations
-
-from statsmodels.stats.proportion import proportion_confint
 
 
 def wilson_interval(successes: int, trials: int, alpha: float = 0.05) -> tuple[float, float]:
@@ -13,6 +13,8 @@ def wilson_interval(successes: int, trials: int, alpha: float = 0.05) -> tuple[f
     """
     if trials <= 0:
         return float("nan"), float("nan")
+    from statsmodels.stats.proportion import proportion_confint
+
     lo, hi = proportion_confint(int(successes), int(trials), alpha=alpha, method="wilson")
     return float(lo), float(hi)
 

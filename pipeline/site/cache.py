@@ -116,3 +116,39 @@ class QueryCache:
 
 def read_cached(con: duckdb.DuckDBPyConnection, path: str) -> pd.DataFrame:
     return con.execute("SELECT * FROM read_parquet(?)", [path]).df()
+
+
+class RenderedComponent:
+    """A component's cached output: its HTML, the data files it published, charts drawn."""
+
+    def __init__(self, html: str, files: dict[str, bytes], charts: int) -> None:
+        self.html, self.files, self.charts = html, files, charts
+
+
+def component_key(kind: str, options_json: str, data_key: str, root_url: str) -> str:
+    blob = "\n".join(["component", kind, options_json, data_key, root_url])
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def load_component(cache: QueryCache, key: str) -> RenderedComponent | None:
+    if cache.directory is None:
+        return None
+    p = cache.directory / "components" / f"{key}.json"
+    if not p.is_file():
+        return None
+    data = json.loads(p.read_text(encoding="utf-8"))
+    cache.stats["components_cached"] += 1
+    return RenderedComponent(data["html"], {k: bytes.fromhex(v) for k, v in
+                                            data["files"].items()}, data["charts"])
+
+
+def store_component(cache: QueryCache, key: str, out: RenderedComponent) -> None:
+    if cache.directory is None:
+        return
+    folder = cache.directory / "components"
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"{key}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps({"html": out.html, "charts": out.charts,
+                               "files": {k: v.hex() for k, v in out.files.items()}}),
+                   encoding="utf-8")
+    os.replace(tmp, folder / f"{key}.json")

@@ -92,6 +92,19 @@ class QueryScope:
                 self.con.unregister("_llmx_result")
         return df
 
+    def data_key(self, query: str | None, sql: str | None) -> str | None:
+        """Cache key of the data a component reads (a named query or inline SQL), if cached."""
+        if self.cache is None:
+            return None
+        if query is not None:
+            return self._keys.get(query)
+        if sql is not None:
+            try:
+                return self.cache.key(self.con, sql, self._keys)
+            except duckdb.Error:
+                return None
+        return None
+
     @property
     def experiment_ids(self) -> list[str]:
         """Experiment ids in the database (for links from charts/tables to cases pages)."""

@@ -13,8 +13,15 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from pipeline.site.cache import QueryCache
+from pipeline.site.cache import (
+    QueryCache,
+    RenderedComponent,
+    component_key,
+    load_component,
+    store_component,
+)
 from pipeline.site.components import RenderState, components, parse_options
+from pipeline.site.components.base import Options
 from pipeline.site.components.value import render_value
 from pipeline.site.document import INLINE, find_blocks, mask_code_spans
 from pipeline.site.errors import RenderError
@@ -53,7 +60,7 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
                     replace[b.start] = (b.end, "")
                 else:
                     opts = parse_options(b.kind, b.body, b.line)
-                    html = components.get(b.kind)(opts, scope, b.line, state)
+                    html = _render_component(b.kind, opts, scope, b.line, state)
                     replace[b.start] = (b.end, "\n" + html.strip() + "\n")
             out: list[str] = []
             i = 0
@@ -78,6 +85,43 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
         scope.close()
 
 
+def _render_component(kind: str, opts: Options, scope: QueryScope, line: int,
+                      state: RenderState) -> str:
+    """Render one component, from the cache when its options and data are unchanged (so a
+    prose edit does not even recompute figures or intervals)."""
+    data_key = scope.data_key(getattr(opts, "query", None), getattr(opts, "sql", None))
+    if scope.cache is None or data_key is None:
+        return components.get(kind)(opts, scope, line, state)
+    key = component_key(kind, opts.model_dump_json(), data_key, state.root_url)
+    cached = load_component(scope.cache, key)
+    if cached is not None:
+        state.charts += cached.charts
+        state.files.update(cached.files)
+        return cached.html
+    before_files, before_charts = dict(state.files), state.charts
+    html = components.get(kind)(opts, scope, line, state)
+    new_files = {k: v for k, v in state.files.items() if k not in before_files}
+    store_component(scope.cache, key,
+                    RenderedComponent(html, new_files, state.charts - before_charts))
+    return html
+
+
+def _cached_value(body: str, scope: QueryScope, lineno: int) -> str:
+    """An inline value, from the cache when its query's data is unchanged."""
+    words = body.split()
+    qname = words[1].split(".", 1)[0] if len(words) > 1 else ""
+    data_key = scope.data_key(qname, None)
+    if scope.cache is None or data_key is None:
+        return render_value(body, scope, lineno)
+    key = component_key("value", body, data_key, "")
+    cached = load_component(scope.cache, key)
+    if cached is not None:
+        return cached.html
+    html = render_value(body, scope, lineno)
+    store_component(scope.cache, key, RenderedComponent(html, {}, 0))
+    return html
+
+
 def _render_inline(line: str, scope: QueryScope, lineno: int,
                    literal: Callable[[str], str] = str) -> str:
     masked = mask_code_spans(line)
@@ -85,7 +129,7 @@ def _render_inline(line: str, scope: QueryScope, lineno: int,
     last = 0
     for m in INLINE.finditer(masked):
         pieces.append(literal(line[last:m.start()]))
-        pieces.append(render_value(line[m.start("body"):m.end("body")], scope, lineno))
+        pieces.append(_cached_value(line[m.start("body"):m.end("body")], scope, lineno))
         last = m.end()
     pieces.append(literal(line[last:]))
     return "".join(pieces)

@@ -8,7 +8,6 @@ autoescaping on: every value from the database is escaped, whatever a model wrot
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -29,7 +28,6 @@ _env = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_ids = itertools.count(1)
 
 
 def render_template(name: str, **ctx: Any) -> str:
@@ -80,9 +78,6 @@ class RenderState:
     root_url: str = ""
     charts: int = 0
     files: dict[str, bytes] = field(default_factory=dict)
-
-    def next_id(self, prefix: str) -> str:
-        return f"{prefix}-{next(_ids)}"
 
     def publish_csv(self, df: pd.DataFrame) -> str:
         """Add *df* as a CSV download; returns its URL from the page. Same rows, same file."""

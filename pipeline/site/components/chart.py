@@ -9,6 +9,7 @@ interval itself, so an author cannot forget it or get it wrong.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Literal
 
@@ -198,8 +199,10 @@ def chart(o: ChartOptions, scope: QueryScope, line: int, state: RenderState) -> 
         raise RenderError("chart: the query returned no rows", line, sql)
     fig = figure(df, o, line)
     state.charts += 1
-    return render_template("chart.html", id=state.next_id("llmx-chart"),
-                           figure_json=script_safe(json.dumps(fig, allow_nan=False)),
+    figure_json = script_safe(json.dumps(fig, allow_nan=False))
+    # The id comes from the content: stable across builds, so cached HTML never collides.
+    chart_id = "llmx-chart-" + hashlib.sha256(figure_json.encode()).hexdigest()[:12]
+    return render_template("chart.html", id=chart_id, figure_json=figure_json,
                            height=o.height,
                            sql=sql, rows=len(df), csv_url=state.publish_csv(df),
                            cases=cases_links(scope, state, sql))
