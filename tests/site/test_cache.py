@@ -67,3 +67,17 @@ def test_referenced_names_and_fallback():
                                  "WHERE 1 IN (SELECT 1 FROM models)") >= {"runs", "models"}
     assert referenced_names(con, "SELECT * FROM (PIVOT scores ON metric USING first(value))"
                             ) is None
+
+
+def test_rendered_components_are_reused_only_for_the_same_code(tmp_path, monkeypatch):
+    import pipeline.site.cache as cache_mod
+
+    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, False, False]})
+    doc = DOC + "\n```table\nquery: rates\n```\n"
+    _, stats = _render(db, tmp_path / "cache", doc)
+    assert stats["components_cached"] == 0
+    _, stats = _render(db, tmp_path / "cache", doc)
+    assert stats["components_cached"] == 3  # the table and the two inline values
+    monkeypatch.setattr(cache_mod, "_CODE_VERSION", "a-newer-release")
+    _, stats = _render(db, tmp_path / "cache", doc)
+    assert stats["components_cached"] == 0
