@@ -9,7 +9,7 @@ LLAMA_CPP_VERSION := 0.3.36
 # The portable wheel is built once per machine (about 4 minutes on 2 cores) and reused.
 WHEELS   ?= $(HOME)/.cache/llmx/wheels/llama-portable-avx2
 
-.PHONY: site serve test lint install install-cpu browser clean
+.PHONY: site serve test lint install install-cpu browser bench clean
 
 $(VENV)/.core: pyproject.toml
 	python3 -m venv $(VENV)
@@ -52,6 +52,10 @@ browser:
 test: $(VENV)/.cpu browser
 	$(VENV)/bin/ruff check .
 	NO_MKDOCS_2_WARNING=1 $(PY) -m pytest
+
+## Site build benchmark on a generated 1M-row DB (prints ratios; asserts nothing)
+bench: $(VENV)/.core
+	NO_MKDOCS_2_WARNING=1 $(PY) bench/site_build.py
 
 clean:
 	rm -rf $(VENV) site
