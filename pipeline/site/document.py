@@ -6,6 +6,9 @@ Syntax (all inside ordinary Markdown, so a post stays readable in any editor):
     SELECT ...
     ```
 
+    ```sql pass_rates file=queries/pass_rates.sql      the same, from a .sql file
+    ```
+
     ```chart                     a component; its body is YAML options
     query: pass_rates
     ```
@@ -36,6 +39,7 @@ class Block:
     body: str
     start: int  # 0-based index of the opening fence line
     end: int  # 0-based index of the closing fence line
+    file: str | None = None  # `sql NAME file=PATH`: the SQL lives in PATH
 
     @property
     def line(self) -> int:
@@ -64,7 +68,8 @@ def find_blocks(lines: list[str], kinds: Collection[str]) -> tuple[list[Block], 
         fenced.update(range(i, min(j, len(lines) - 1) + 1))
         kind = info[0] if info else ""
         if kind == "sql" and len(info) >= 2:
-            blocks.append(Block("sql", info[1], "\n".join(lines[i + 1:j]), i, j))
+            file = next((w[5:] for w in info[2:] if w.startswith("file=")), None)
+            blocks.append(Block("sql", info[1], "\n".join(lines[i + 1:j]), i, j, file))
         elif kind in kinds:
             blocks.append(Block(kind, None, "\n".join(lines[i + 1:j]), i, j))
         i = j + 1

@@ -92,6 +92,10 @@ def _error_box(message: str) -> str:
             '    <pre class="llmx-error">\n' + body + "\n    </pre>\n\n")
 
 
+def _page_dir(page: Page) -> Path | None:
+    return Path(page.file.abs_src_path).parent if page.file.abs_src_path else None
+
+
 def _root_url(page: Page) -> str:
     """Relative URL from the page to the site root ("" for the home page)."""
     return "../" * page.url.count("/")
@@ -119,6 +123,7 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
         if not self.db_path.is_file():
             raise PluginError(f"pipeline: results database {self.db_path} not found")
         config.extra_css.append(f"{ASSET_DIR}/results.css")
+        config.extra_javascript.append(f"{ASSET_DIR}/tables.js")
         self.cache_dir = (Path(config.config_file_path).parent / self.config.cache_dir
                           if self.config.cache else None)
         return config
@@ -172,7 +177,7 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
         con = self._connect()
         try:
             rendered = render_markdown(markdown, con, offset, root_url=_root_url(page),
-                                       cache=self.cache)
+                                       cache=self.cache, base_dir=_page_dir(page))
         except RenderError as exc:
             message = exc.describe(page.file.src_uri)
             if not self.is_serve:
@@ -199,7 +204,8 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
         source = Path(page.file.abs_src_path).read_text(encoding="utf-8")
         con = self._connect()
         try:
-            return Markup(render_inline_text(text, source, con, cache=self.cache))
+            return Markup(render_inline_text(text, source, con, cache=self.cache,
+                                             base_dir=Path(page.file.abs_src_path).parent))
         except RenderError as exc:
             message = exc.describe(page.file.src_uri) + "\n  (while rendering the headline)"
             if not self.is_serve:
@@ -233,7 +239,7 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
         with resources.as_file(plotly_js) as src:
             shutil.copyfile(src, out / "plotly.min.js")
         assets = resources.files("pipeline.site").joinpath("assets")
-        for name in ("charts.js", "results.css"):
+        for name in ("charts.js", "tables.js", "results.css"):
             with resources.as_file(assets.joinpath(name)) as src:
                 shutil.copyfile(src, out / name)
         site = Path(config.site_dir)

@@ -8,6 +8,7 @@ Any failing query or component raises RenderError with the document line.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,7 +24,7 @@ from pipeline.site.cache import (
 from pipeline.site.components import RenderState, components, parse_options
 from pipeline.site.components.base import Options
 from pipeline.site.components.value import render_value
-from pipeline.site.document import INLINE, find_blocks, mask_code_spans
+from pipeline.site.document import INLINE, Block, find_blocks, mask_code_spans
 from pipeline.site.errors import RenderError
 from pipeline.site.query import QueryScope
 
@@ -39,12 +40,13 @@ class Rendered:
 
 def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
                     line_offset: int = 0, root_url: str = "",
-                    cache: QueryCache | None = None) -> Rendered:
+                    cache: QueryCache | None = None, base_dir: Path | None = None) -> Rendered:
     """Render every named query, component and inline value in *markdown*.
 
     *line_offset* is added to line numbers in errors (e.g. the front matter's length), so an
     error points at the line in the author's file. *root_url* is the relative URL from the
     page to the site root; data files in the result are to be published under that root.
+    *base_dir* is where `sql NAME file=PATH` blocks find their files (the post's folder).
     """
     lines = markdown.split("\n")
     blocks, fenced = find_blocks(lines, components.names())
@@ -56,7 +58,7 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
             for b in blocks:
                 if b.kind == "sql":
                     assert b.name is not None
-                    scope.define(b.name, b.body, b.line)
+                    scope.define(b.name, _sql_of(b, base_dir), b.line)
                     replace[b.start] = (b.end, "")
                 else:
                     opts = parse_options(b.kind, b.body, b.line)
@@ -83,6 +85,20 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
                         files=state.files, executed=scope.executed)
     finally:
         scope.close()
+
+
+def _sql_of(block: Block, base_dir: Path | None) -> str:
+    if block.file is None:
+        return block.body
+    if block.body.strip():
+        raise RenderError(f"query {block.name!r}: give the SQL inline or in file=, not both",
+                          block.line)
+    path = (base_dir or Path.cwd()) / block.file
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RenderError(f"query {block.name!r}: cannot read {path} ({exc.strerror})",
+                          block.line) from None
 
 
 def _render_component(kind: str, opts: Options, scope: QueryScope, line: int,
@@ -136,7 +152,7 @@ def _render_inline(line: str, scope: QueryScope, lineno: int,
 
 
 def render_inline_text(text: str, markdown_source: str, con: duckdb.DuckDBPyConnection,
-                       cache: QueryCache | None = None) -> str:
+                       cache: QueryCache | None = None, base_dir: Path | None = None) -> str:
     """Render inline values in a short text (an archive card's headline) using the named
     queries of the post it belongs to. Returns HTML: the text around the values is escaped."""
     lines = markdown_source.split("\n")
@@ -145,7 +161,7 @@ def render_inline_text(text: str, markdown_source: str, con: duckdb.DuckDBPyConn
     try:
         for b in blocks:
             if b.kind == "sql" and b.name:
-                scope.define(b.name, b.body, b.line)
+                scope.define(b.name, _sql_of(b, base_dir), b.line)
         return _render_inline(text, scope, 0, literal=html.escape)
     finally:
         scope.close()

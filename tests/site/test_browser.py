@@ -119,6 +119,23 @@ def test_csv_link_downloads_the_rows(site, browser):
     page.close()
 
 
+def test_clicking_a_header_sorts_the_table(site, browser):
+    _, base = site
+    page = browser.new_page()
+    page.goto(f"{base}/tiny/tiny/")
+    table = page.locator(".llmx-sortable table").first
+    rate = "() => [...document.querySelectorAll('.llmx-sortable table')[0].tBodies[0].rows]" \
+           ".map(r => r.cells[3].textContent)"
+    before = page.evaluate(rate)
+    table.locator("th").nth(3).click()
+    ascending = page.evaluate(rate)
+    table.locator("th").nth(3).click()
+    descending = page.evaluate(rate)
+    key = lambda v: float(v.rstrip("%"))  # noqa: E731
+    assert sorted(before, key=key) == ascending and ascending[::-1] == descending
+    page.close()
+
+
 def test_dark_mode_rethemes_the_chart(site, browser):
     _, base = site
     page = browser.new_page()

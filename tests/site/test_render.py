@@ -57,8 +57,11 @@ trials: n
     r = render_markdown(md, con)
     assert r.charts == 1
     assert 'class="llmx-chart"' in r.markdown
-    assert re.search(r"<td>m1</td><td class=\"llmx-num\">66.7%</td>"
-                     r"<td class=\"llmx-num\">20.8–93.9%</td>", r.markdown)
+    from bs4 import BeautifulSoup
+
+    rows = [[td.get_text() for td in tr.select("td")]
+            for tr in BeautifulSoup(r.markdown, "html.parser").select(".llmx-table tbody tr")]
+    assert rows == [["m1", "66.7%", "20.8–93.9%"], ["m2", "33.3%", "6.1–79.2%"]]
     assert '"error_y"' in r.markdown  # Wilson error bars are in the figure
 
 
@@ -190,3 +193,24 @@ def test_scope_box_lists_the_runs_behind_the_page(con):
     assert out.count("<tr>\n<td>m") == 2 and "sha256 abc" in out and "test cpu" in out
     with pytest.raises(RenderError, match="no experiment id is quoted"):
         render_markdown("```scope\n```\n", con)
+
+
+def test_named_query_from_a_sql_file(con, tmp_path):
+    (tmp_path / "q").mkdir()
+    (tmp_path / "q" / "n.sql").write_text("SELECT count(*) AS n FROM results")
+    md = "```sql total file=q/n.sql\n```\n\n{{ value total.n }} results"
+    assert ">6</span> results" in render_markdown(md, con, base_dir=tmp_path).markdown
+    with pytest.raises(RenderError, match=r"query 'total': cannot read .*nope.sql"):
+        render_markdown(md.replace("n.sql", "nope.sql"), con, base_dir=tmp_path)
+
+
+def test_table_sort_keys_and_best_per_column(con):
+    from bs4 import BeautifulSoup
+
+    md = RATES + "\n```table\nquery: rates\nhighlight: {pass_rate: max, n: min}\n```\n"
+    soup = BeautifulSoup(render_markdown(md, con).markdown, "html.parser")
+    assert soup.select_one(".llmx-sortable table") is not None
+    best = [td.get_text() for td in soup.select("td.llmx-best")]
+    assert best == ["3", "0.667", "3"]  # n ties at 3 for both rows; m1 has the best rate
+    rate_cells = soup.select("tbody tr td:nth-of-type(5)")
+    assert [float(td["data-sort"]) for td in rate_cells] == pytest.approx([2 / 3, 1 / 3])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from pipeline.site.components.base import (
@@ -26,6 +28,17 @@ class TableOptions(DataOptions):
     trials: str | None = None
     ci_title: str = "95% CI"
     caption: str | None = None
+    sortable: bool = Field(default=True, description="click a header to sort in the browser")
+    highlight: dict[str, Literal["max", "min"]] = Field(
+        default={}, description="mark the best value per column: {column: max|min}")
+
+
+def _sort_key(v: object) -> str:
+    if isinstance(v, bool) or v is None:
+        return "" if v is None else str(int(v))
+    if isinstance(v, (int, float)):
+        return "" if v != v else repr(float(v))
+    return str(v)
 
 
 @component("table", TableOptions)
@@ -39,6 +52,8 @@ def table(o: TableOptions, scope: QueryScope, line: int, state: RenderState) -> 
     require_columns(df, {f"columns[{c}]": c for c in cols}, line)
     require_columns(df, {f"format[{c}]": c for c in o.format}, line)
     require_columns(df, {"successes": o.successes, "trials": o.trials}, line)
+    require_columns(df, {f"highlight[{c}]": c for c in o.highlight}, line)
+    best = {c: (df[c].max() if how == "max" else df[c].min()) for c, how in o.highlight.items()}
     for col, fmt in o.format.items():
         if fmt not in FORMATS:  # guarded by the Literal type too; kept for a clear message
             raise RenderError(f"table: format {fmt!r} for {col!r}; valid: {FORMATS}", line)
@@ -47,14 +62,17 @@ def table(o: TableOptions, scope: QueryScope, line: int, state: RenderState) -> 
         raise RenderError("table: 'successes' and 'trials' go together", line)
     rows = []
     for rec in df.to_dict("records"):
-        cells = [format_value(rec[c], o.format.get(c, "auto")) for c in cols]
+        # (text, sort key, is best): the browser sorts on the raw value, not the text
+        cells = [(format_value(rec[c], o.format.get(c, "auto")), _sort_key(rec[c]),
+                  c in best and rec[c] == best[c]) for c in cols]
         if with_ci:
-            cells.append(format_ci(*wilson_interval(int(rec[o.successes]), int(rec[o.trials]))))
+            lo, hi = wilson_interval(int(rec[o.successes]), int(rec[o.trials]))
+            cells.append((format_ci(lo, hi), _sort_key(lo), False))
         rows.append(cells)
     header = titles + ([o.ci_title] if with_ci else [])
     numeric = [o.format.get(c, "auto") != "text" and df[c].dtype.kind in "iuf" for c in cols]
     numeric += [True] if with_ci else []
     return render_template("table.html", header=header, rows=rows, numeric=numeric,
-                           caption=o.caption, sql=sql, n_rows=len(df),
+                           caption=o.caption, sortable=o.sortable, sql=sql, n_rows=len(df),
                            csv_url=state.publish_csv(df[cols]),
                            cases=cases_links(scope, state, sql))

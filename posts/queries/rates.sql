@@ -1,0 +1,8 @@
+-- Pass rate per model and prompt variant of the structured JSON experiment.
+SELECT model_id, variant, count(*) AS n,
+       count(*) FILTER (WHERE passed) AS passed,
+       avg(passed::INT) AS pass_rate
+FROM outcomes
+WHERE experiment_id = 'structured_json'
+GROUP BY model_id, variant
+ORDER BY model_id, variant
