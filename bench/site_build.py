@@ -81,6 +81,7 @@ title: Extra chart {k}
     ---
     date: 2026-01-{e + 1:02d}
     slug: post-{e:02d}
+    experiments: [{exp}]
     ---
 
     # Post {e}

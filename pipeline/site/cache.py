@@ -62,7 +62,17 @@ class QueryCache:
             self._base = {r[0]: r[1] for r in rows}
         return self._base
 
-    def fingerprint(self, con: duckdb.DuckDBPyConnection, name: str) -> str:
+    def fingerprint(self, con: duckdb.DuckDBPyConnection, name: str,
+                    partition: tuple[str, ...] | None = None) -> str:
+        if partition is not None:
+            # A page restricted to some experiments reads shadow views of their rows: hash
+            # exactly those rows (views included), memoised per set of experiments.
+            memo = f"{name}@{','.join(partition)}"
+            if memo not in self._fingerprints:
+                n, h = con.execute(f'SELECT count(*), bit_xor(hash(t)) FROM "{name}" t'
+                                   ).fetchall()[0]
+                self._fingerprints[memo] = f"{n}:{h}"
+            return self._fingerprints[memo]
         if name not in self._fingerprints:
             sql = self._relations(con)[name]
             if sql is None:
@@ -77,8 +87,10 @@ class QueryCache:
                 self._fingerprints[name] = hashlib.sha256("|".join(parts).encode()).hexdigest()
         return self._fingerprints[name]
 
-    def key(self, con: duckdb.DuckDBPyConnection, sql: str, named: dict[str, str]) -> str:
-        """*named*: key of every named query defined so far on the page, by name."""
+    def key(self, con: duckdb.DuckDBPyConnection, sql: str, named: dict[str, str],
+            partition: tuple[str, ...] | None = None) -> str:
+        """*named*: key of every named query defined so far on the page, by name.
+        *partition*: the experiments the page is restricted to, if any."""
         relations = self._relations(con)
         names = referenced_names(con, sql)
         if names is None:  # cannot tell: depend on everything
@@ -88,7 +100,7 @@ class QueryCache:
             if n in named:
                 parts.append(f"q:{n}:{named[n]}")
             elif n in relations:
-                parts.append(f"t:{n}:{self.fingerprint(con, n)}")
+                parts.append(f"t:{n}:{self.fingerprint(con, n, partition)}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
     # -- storage -------------------------------------------------------------------------

@@ -17,6 +17,9 @@ class PostFrontMatter(BaseModel):
     series: str | None = None
     lead: str | None = None
     headline: str | None = None
+    # Restrict the page's queries to these experiments: exact cache invalidation, and the
+    # page cannot show another experiment's rows by accident.
+    experiments: list[str] | None = None
 
 
 class ResultsPluginConfig(base.Config):

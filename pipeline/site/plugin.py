@@ -177,7 +177,8 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
         con = self._connect()
         try:
             rendered = render_markdown(markdown, con, offset, root_url=_root_url(page),
-                                       cache=self.cache, base_dir=_page_dir(page))
+                                       cache=self.cache, base_dir=_page_dir(page),
+                                       experiments=page.meta.get("experiments"))
         except RenderError as exc:
             message = exc.describe(page.file.src_uri)
             if not self.is_serve:
@@ -205,7 +206,8 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
         con = self._connect()
         try:
             return Markup(render_inline_text(text, source, con, cache=self.cache,
-                                             base_dir=Path(page.file.abs_src_path).parent))
+                                             base_dir=Path(page.file.abs_src_path).parent,
+                                             experiments=page.meta.get("experiments")))
         except RenderError as exc:
             message = exc.describe(page.file.src_uri) + "\n  (while rendering the headline)"
             if not self.is_serve:

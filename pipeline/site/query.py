@@ -15,6 +15,14 @@ import pandas as pd
 from pipeline.site.cache import QueryCache, read_cached
 from pipeline.site.errors import RenderError
 
+# Tables holding rows of one experiment each, and how to select a page's experiments' rows.
+_PARTITIONED = {
+    "experiments": "experiment_id IN (SELECT unnest({ids}))",
+    "runs": "experiment_id IN (SELECT unnest({ids}))",
+    "cases": "experiment_id IN (SELECT unnest({ids}))",
+    "results": "run_id IN ({runs})",
+    "scores": "run_id IN ({runs})",
+}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _POSITION = re.compile(r"LINE (\d+):")
 
@@ -26,10 +34,14 @@ class QueryScope:
     instead of being run; `executed` counts the queries that really ran.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, cache: QueryCache | None = None) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, cache: QueryCache | None = None,
+                 experiments: list[str] | None = None) -> None:
         self.con = con
         self.cache = cache
         self.executed = 0
+        self.partition: tuple[str, ...] | None = None
+        if experiments:
+            self._restrict(sorted(set(experiments)))
         self.sql: dict[str, str] = {}
         self._keys: dict[str, str] = {}
         self._frames: dict[str, pd.DataFrame] = {}
@@ -49,7 +61,8 @@ class QueryScope:
         if not body:
             raise RenderError(f"query {name!r} is empty", line)
         try:
-            key = self.cache.key(self.con, body, self._keys) if self.cache else None
+            key = (self.cache.key(self.con, body, self._keys, self.partition)
+                   if self.cache else None)
             cached = self.cache.load(self.con, key) if self.cache and key else None
             if cached:
                 self.con.execute(f'CREATE TEMP TABLE "{name}" AS SELECT * FROM read_parquet(?)',
@@ -76,7 +89,8 @@ class QueryScope:
     def run(self, sql: str, line: int) -> pd.DataFrame:
         """Run an anonymous query (a component's `sql:` option)."""
         try:
-            key = self.cache.key(self.con, sql, self._keys) if self.cache else None
+            key = (self.cache.key(self.con, sql, self._keys, self.partition)
+                   if self.cache else None)
             cached = self.cache.load(self.con, key) if self.cache and key else None
             if cached:
                 return read_cached(self.con, cached)
@@ -92,6 +106,28 @@ class QueryScope:
                 self.con.unregister("_llmx_result")
         return df
 
+    def _restrict(self, experiments: list[str]) -> None:
+        """Shadow the experiment-keyed tables with temporary views of these experiments' rows.
+
+        The page's queries then cannot read any other experiment, which makes their cache
+        dependency exact: a change to another experiment's rows re-runs none of them.
+        (Views such as `outcomes` resolve their tables to the shadows too.)
+        """
+        known = {r[0] for r in self.con.execute(
+            "SELECT DISTINCT experiment_id FROM experiments").fetchall()}
+        unknown = [e for e in experiments if e not in known]
+        if unknown:
+            raise RenderError(f"front matter experiments: unknown id(s) {', '.join(unknown)}; "
+                              f"known: {', '.join(sorted(known))}", 1)
+        db = self.con.execute("SELECT current_database()").fetchall()[0][0]
+        ids = "[" + ", ".join("'" + e.replace("'", "''") + "'" for e in experiments) + "]"
+        runs = f'SELECT run_id FROM "{db}".main.runs WHERE experiment_id IN (SELECT unnest({ids}))'
+        for table, where in _PARTITIONED.items():
+            cond = where.format(ids=ids, runs=runs)
+            self.con.execute(f'CREATE OR REPLACE TEMP VIEW "{table}" AS '
+                             f'SELECT * FROM "{db}".main."{table}" WHERE {cond}')
+        self.partition = tuple(experiments)
+
     def data_key(self, query: str | None, sql: str | None) -> str | None:
         """Cache key of the data a component reads (a named query or inline SQL), if cached."""
         if self.cache is None:
@@ -100,7 +136,7 @@ class QueryScope:
             return self._keys.get(query)
         if sql is not None:
             try:
-                return self.cache.key(self.con, sql, self._keys)
+                return self.cache.key(self.con, sql, self._keys, self.partition)
             except duckdb.Error:
                 return None
         return None
@@ -133,6 +169,9 @@ class QueryScope:
     def close(self) -> None:
         for name in self.sql:
             self._drop(name)
+        if self.partition is not None:
+            for table in _PARTITIONED:
+                self.con.execute(f'DROP VIEW IF EXISTS temp."{table}"')
 
 
 def _message(exc: duckdb.Error) -> str:

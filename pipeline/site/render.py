@@ -40,17 +40,23 @@ class Rendered:
 
 def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
                     line_offset: int = 0, root_url: str = "",
-                    cache: QueryCache | None = None, base_dir: Path | None = None) -> Rendered:
+                    cache: QueryCache | None = None, base_dir: Path | None = None,
+                    experiments: list[str] | None = None) -> Rendered:
     """Render every named query, component and inline value in *markdown*.
 
     *line_offset* is added to line numbers in errors (e.g. the front matter's length), so an
     error points at the line in the author's file. *root_url* is the relative URL from the
     page to the site root; data files in the result are to be published under that root.
     *base_dir* is where `sql NAME file=PATH` blocks find their files (the post's folder).
+    *experiments* restricts every query of the page to those experiments' rows.
     """
     lines = markdown.split("\n")
     blocks, fenced = find_blocks(lines, components.names())
-    scope = QueryScope(con, cache)
+    try:
+        scope = QueryScope(con, cache, experiments)
+    except RenderError as exc:
+        exc.line = None
+        raise
     state = RenderState(root_url=root_url)
     replace: dict[int, tuple[int, str]] = {}
     try:
@@ -152,12 +158,13 @@ def _render_inline(line: str, scope: QueryScope, lineno: int,
 
 
 def render_inline_text(text: str, markdown_source: str, con: duckdb.DuckDBPyConnection,
-                       cache: QueryCache | None = None, base_dir: Path | None = None) -> str:
+                       cache: QueryCache | None = None, base_dir: Path | None = None,
+                       experiments: list[str] | None = None) -> str:
     """Render inline values in a short text (an archive card's headline) using the named
     queries of the post it belongs to. Returns HTML: the text around the values is escaped."""
     lines = markdown_source.split("\n")
     blocks, _ = find_blocks(lines, ())
-    scope = QueryScope(con, cache)
+    scope = QueryScope(con, cache, experiments)
     try:
         for b in blocks:
             if b.kind == "sql" and b.name:

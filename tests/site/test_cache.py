@@ -2,9 +2,11 @@
 queries that read what changed."""
 
 import duckdb
+import pytest
 
 from helpers import make_db
 from pipeline.site.cache import QueryCache, referenced_names
+from pipeline.site.errors import RenderError
 from pipeline.site.render import render_markdown
 from pipeline.store import open_read
 
@@ -81,3 +83,39 @@ def test_rendered_components_are_reused_only_for_the_same_code(tmp_path, monkeyp
     monkeypatch.setattr(cache_mod, "_CODE_VERSION", "a-newer-release")
     _, stats = _render(db, tmp_path / "cache", doc)
     assert stats["components_cached"] == 0
+
+
+def test_pages_restricted_to_experiments_rerun_only_when_theirs_change(tmp_path):
+    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, False, False]})
+    con = duckdb.connect(str(db))  # a second experiment: a copy of the first under another id
+    con.execute("INSERT INTO experiments SELECT 'other', version, title, description, category, "
+                "scorer, definition, first_seen FROM experiments")
+    con.execute("INSERT INTO cases SELECT 'other', experiment_version, case_id, position, "
+                "input, expected, tags, case_hash FROM cases")
+    con.execute("INSERT INTO runs SELECT * REPLACE ('o-' || run_id AS run_id, "
+                "'other' AS experiment_id) FROM runs")
+    con.execute("INSERT INTO results SELECT * REPLACE ('o-' || run_id AS run_id) FROM results")
+    con.close()
+    doc = ("```sql n\nSELECT count(*) AS n, avg(passed::INT) AS rate FROM outcomes\n```\n\n"
+           "{{ value n.n }} outputs, {{ value n.rate format=percent }}\n")
+
+    def render(experiments):
+        cache = QueryCache(tmp_path / "cache")
+        c = open_read(db)
+        try:
+            return render_markdown(doc, c, cache=cache, experiments=experiments), cache.stats
+        finally:
+            c.close()
+
+    out, _ = render(["tiny_json"])
+    assert ">3</span> outputs" in out.markdown  # only its own experiment's rows are visible
+    render(["other"])
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE results SET passed = true WHERE run_id LIKE 'o-%'")
+    con.close()
+    _, stats = render(["tiny_json"])
+    assert stats["run"] == 0  # another experiment changed: nothing re-queried
+    out, stats = render(["other"])
+    assert stats["run"] == 1 and "100.0%" in out.markdown
+    with pytest.raises(RenderError, match="unknown id\\(s\\) nope; known: other, tiny_json"):
+        render(["nope"])

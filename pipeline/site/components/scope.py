@@ -43,7 +43,7 @@ def referenced_experiments(scope: QueryScope) -> list[str]:
 
 @component("scope", ScopeOptions)
 def scope_box(o: ScopeOptions, scope: QueryScope, line: int, state: RenderState) -> str:
-    experiments = o.experiments or referenced_experiments(scope)
+    experiments = o.experiments or list(scope.partition or ()) or referenced_experiments(scope)
     if not experiments:
         raise RenderError("scope: no experiment id is quoted in this page's queries above the "
                           "box; list them with 'experiments: [id, ...]'", line)
