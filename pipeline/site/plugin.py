@@ -48,41 +48,44 @@ def _front_matter_lines(page: Page, markdown: str) -> int:
     return source[: len(source) - len(markdown)].count("\n") if source.endswith(markdown) else 0
 
 
-def _series_entries(files: Files) -> dict[str, SeriesEntry]:
+def _author_sources(files: Files) -> dict[str, str]:
+    """The text of every page an author wrote (blog posts included, generated pages not),
+    read once per build for the helpers below."""
+    return {f.src_uri: Path(f.abs_src_path).read_text(encoding="utf-8")
+            for f in files.documentation_pages(inclusion=lambda _level: True)
+            if not f.generated_by and f.abs_src_path}
+
+
+def _series_entries(sources: dict[str, str]) -> dict[str, SeriesEntry]:
     """Validate our front matter keys on every page and index the posts that are in a series."""
     out: dict[str, SeriesEntry] = {}
-    for f in files.documentation_pages(inclusion=lambda _level: True):
-        if f.generated_by or not f.abs_src_path:
-            continue
-        body, meta = get_data(Path(f.abs_src_path).read_text(encoding="utf-8"))
+    for src_uri, text in sources.items():
+        body, meta = get_data(text)
         try:
             fm = PostFrontMatter.model_validate(
                 {k: meta[k] for k in PostFrontMatter.model_fields if k in meta})
         except ValidationError as exc:
             problems = "; ".join(f"key '{'.'.join(map(str, e['loc']))}': {e['msg']}"
                                  for e in exc.errors())
-            raise PluginError(f"{f.src_uri}: front matter: {problems}") from None
+            raise PluginError(f"{src_uri}: front matter: {problems}") from None
         if fm.series and fm.number is not None:
             title = meta.get("title") or next(
                 (line[2:].strip() for line in body.splitlines() if line.startswith("# ")),
-                f.src_uri)
-            out[f.src_uri] = SeriesEntry(fm.series, fm.number, title, f.src_uri)
+                src_uri)
+            out[src_uri] = SeriesEntry(fm.series, fm.number, title, src_uri)
     return out
 
 
-def _posts_by_experiment(files: Files, experiments: list[str]) -> dict[str, list[tuple[str, str]]]:
+def _posts_by_experiment(sources: dict[str, str],
+                         experiments: list[str]) -> dict[str, list[tuple[str, str]]]:
     """Which documentation pages quote which experiment id in their SQL: (title, path)."""
     out: dict[str, list[tuple[str, str]]] = {}
-    # Every page, blog posts included (the blog plugin marks them excluded from the nav).
-    for f in files.documentation_pages(inclusion=lambda _level: True):
-        if f.generated_by or not f.abs_src_path:
-            continue
-        text = Path(f.abs_src_path).read_text(encoding="utf-8")
+    for src_uri, text in sources.items():
         title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")),
-                     f.src_uri)
+                     src_uri)
         for exp in experiments:
             if f"'{exp}'" in text:
-                out.setdefault(exp, []).append((title, f.src_uri))
+                out.setdefault(exp, []).append((title, src_uri))
     return out
 
 
@@ -144,13 +147,14 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
         """Check our front matter keys, index series, add the pages generated from the DB."""
         if not self.config.enabled:
             return None
-        self._series = _series_entries(files)
+        sources = _author_sources(files)
+        self._series = _series_entries(sources)
         if not self.config.generated_pages:
             return None
         con = self._connect()
         experiments = [r[0] for r in con.execute(
             "SELECT DISTINCT experiment_id FROM experiments").fetchall()]
-        pages = generated_pages(con, _posts_by_experiment(files, experiments))
+        pages = generated_pages(con, _posts_by_experiment(sources, experiments))
         for src_uri, markdown in pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 raise PluginError(f"pipeline: {src_uri} is generated from the results database; "
