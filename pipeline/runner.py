@@ -45,12 +45,14 @@ def build_request(exp: Experiment, variant: Variant, model: ModelSpec, case: Cas
     """Chat models get messages; base models get one plain completion prompt."""
     system, user = exp.render(variant, case)
     schema = exp.schema_for(case) if variant.constrained else None
+    choices = tuple(variant.choices) if variant.choices else None
     if model.kind == "chat":
         messages = ([{"role": "system", "content": system}] if system else [])
         messages.append({"role": "user", "content": user})
-        return GenerationRequest(sample_key, messages=messages, json_schema=schema)
+        return GenerationRequest(sample_key, messages=messages, json_schema=schema,
+                                 choices=choices)
     prompt = (f"{system}\n\n" if system else "") + user + variant.base_suffix
-    return GenerationRequest(sample_key, prompt=prompt, json_schema=schema)
+    return GenerationRequest(sample_key, prompt=prompt, json_schema=schema, choices=choices)
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:

@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from pipeline.config._yaml import format_validation_error, load_yaml, validate
 from pipeline.errors import ConfigError
@@ -33,7 +40,8 @@ class Variant(_Strict):
 
     Chat models get [system?, user] messages. Base models get one plain completion prompt:
     system, user and `base_suffix` joined, so the same variant runs on both kinds.
-    `constrained: true` asks the engine for schema-constrained decoding.
+    `constrained: true` asks the engine for schema-constrained decoding; `choices: [...]`
+    constrains the output to exactly one of those strings (classification labels).
     """
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
@@ -42,6 +50,7 @@ class Variant(_Strict):
     user: str
     base_suffix: str = "\n"
     constrained: bool = False
+    choices: list[str] | None = Field(default=None, min_length=2)
 
     @field_validator("system", "user")
     @classmethod
@@ -53,9 +62,18 @@ class Variant(_Strict):
                 raise ValueError(f"invalid template (line {exc.lineno}): {exc.message}") from None
         return v
 
+    @model_validator(mode="after")
+    def _one_constraint(self) -> Variant:
+        if self.constrained and self.choices:
+            raise ValueError("a variant takes 'constrained: true' or 'choices', not both")
+        return self
+
     def template_hash(self) -> str:
         """Hash of everything that shapes the prompt text; part of a run's identity."""
-        blob = json.dumps([self.system, self.user, self.base_suffix, self.constrained])
+        parts: list[Any] = [self.system, self.user, self.base_suffix, self.constrained]
+        if self.choices is not None:  # only when set, so older runs keep their identity
+            parts.append(self.choices)
+        blob = json.dumps(parts)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

@@ -41,16 +41,68 @@ class GGUFSource(_Strict):
 
 
 class HFSource(_Strict):
-    """A Hugging Face model for vLLM: a hub id (or local dir) and an optional pinned revision."""
+    """A Hugging Face-format model for vLLM, and how vLLM should lay it out.
+
+    `hf_id` is a hub id (resolved from the local HF cache; pin `revision` to a commit sha for
+    reproducibility) or a local directory (`~` and `$VARS` are expanded). The engine
+    arguments map 1:1 onto `vllm.LLM(...)`; on vLLM's CPU backend `gpu_memory_utilization`
+    is the fraction of *host* memory reserved, so keep it at 0.2-0.3 there.
+    """
 
     hf_id: str
     revision: str | None = None
     tokenizer: str | None = None
+    tensor_parallel_size: int = Field(default=1, ge=1)
+    pipeline_parallel_size: int = Field(default=1, ge=1)
+    max_model_len: int | None = Field(default=None, gt=0)
+    gpu_memory_utilization: float = Field(default=0.9, gt=0.0, le=1.0)
+    dtype: str = "auto"
+    quantization: str | None = None
+    enforce_eager: bool = False
+    max_num_seqs: int | None = Field(default=None, gt=0)
+
+    @property
+    def gpus(self) -> int:
+        """GPUs one instance of this model needs (what a Ray task asks for)."""
+        return self.tensor_parallel_size * self.pipeline_parallel_size
+
+
+class OpenAISource(_Strict):
+    """A model behind an OpenAI-compatible endpoint (`vllm serve`, llama.cpp's server, ...).
+
+    `structured_output` says how the server takes a JSON-schema or choice constraint:
+    `openai` (response_format json_schema; choices as an enum schema), `vllm`
+    (`structured_outputs` in the request body), `llama_cpp` (response_format json_object
+    with a schema / a grammar). The API key is read from the environment variable named in
+    `api_key_env`, never from the registry.
+    """
+
+    base_url: str
+    model: str
+    api_key_env: str | None = None
+    structured_output: Literal["openai", "vllm", "llama_cpp"] = "openai"
+    max_concurrency: int = Field(default=8, ge=1, le=1024)
+    timeout_s: float = Field(default=120.0, gt=0)
+    max_retries: int = Field(default=5, ge=0, le=20)
 
 
 class Weights(_Strict):
     llama_cpp: GGUFSource | None = None
     vllm: HFSource | None = None
+    openai: OpenAISource | None = None
+
+
+class Adapter(_Strict):
+    """A LoRA adapter on top of the model's base weights (a fine-tune is its own model id).
+
+    `vllm`: a PEFT adapter directory (or hub id) for `LoRARequest`; `llama_cpp`: a GGUF LoRA
+    file. `max_lora_rank` must be at least the adapter's rank (vLLM sizes buffers by it).
+    """
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    vllm: str | None = None
+    llama_cpp: str | None = None
+    max_lora_rank: int = Field(default=16, ge=1)
 
 
 class ModelSpec(_Strict):
@@ -64,6 +116,7 @@ class ModelSpec(_Strict):
     quantization: str | None = None
     license: str | None = None
     weights: Weights
+    adapter: Adapter | None = None
 
 
 class _RegistryFile(_Strict):

@@ -26,8 +26,28 @@ def _llama_cpp(model: ModelSpec) -> Engine:
     return LlamaCppEngine(model)
 
 
+@engines.register("vllm")
+def _vllm(model: ModelSpec) -> Engine:
+    from pipeline.engines.vllm import VLLMEngine
+
+    return VLLMEngine(model)
+
+
+@engines.register("openai")
+def _openai(model: ModelSpec) -> Engine:
+    from pipeline.engines.openai_compat import OpenAICompatEngine
+
+    return OpenAICompatEngine(model)
+
+
 def default_engine() -> str:
-    """The engine `--engine auto` picks. Only llama.cpp is implemented so far (CPU)."""
+    """The engine `--engine auto` picks: vLLM on a box with an NVIDIA GPU and vLLM
+    installed, llama.cpp otherwise. Decided without importing either (imports are slow)."""
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("vllm") is not None and shutil.which("nvidia-smi"):
+        return "vllm"
     return "llama_cpp"
 
 

@@ -32,16 +32,23 @@ class SamplingParams:
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    """Exactly one of `messages` (chat) or `prompt` (raw completion) is set."""
+    """Exactly one of `messages` (chat) or `prompt` (raw completion) is set.
+
+    At most one constraint: `json_schema` (output must validate) or `choices` (output is
+    exactly one of these strings, e.g. classification labels).
+    """
 
     request_id: str
     messages: list[Message] | None = None
     prompt: str | None = None
     json_schema: dict[str, Any] | None = None
+    choices: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if (self.messages is None) == (self.prompt is None):
             raise ValueError("GenerationRequest needs exactly one of messages= or prompt=")
+        if self.json_schema is not None and self.choices is not None:
+            raise ValueError("GenerationRequest takes json_schema= or choices=, not both")
 
     @property
     def prompt_text(self) -> str:
@@ -65,20 +72,45 @@ class Generation:
 
 @dataclass(frozen=True)
 class EngineInfo:
-    """Provenance of the engine and weights; stored on every run."""
+    """Provenance of the engine and weights, stored on every run: enough to reproduce it.
+
+    `model_path` names what was loaded (a .gguf file name, an HF repo id or local dir, or
+    the served model name behind an endpoint). `model_sha256` is the weights file's hash and
+    `model_revision` the HF commit sha of the local snapshot, whichever applies.
+    `chat_template_hash` and `tokenizer_hash` are sha256 prefixes of the template text and
+    tokenizer files actually used. `hardware` is one line ("1x NVIDIA H100 80GB HBM3",
+    "2x CPU (...)"); `accelerator_count` counts GPUs (0 on CPU).
+    """
 
     engine: str
     engine_version: str
     model_sha256: str | None = None
     model_revision: str | None = None
     model_path: str | None = None
+    tokenizer_hash: str | None = None
+    chat_template_hash: str | None = None
+    adapter_name: str | None = None
+    adapter_sha256: str | None = None
+    dtype: str | None = None
+    quantization: str | None = None
+    max_model_len: int | None = None
+    tensor_parallel_size: int = 1
+    pipeline_parallel_size: int = 1
     hardware: str = ""
+    accelerator_count: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable
 class Engine(Protocol):
-    """A loaded model that generates batches. One engine instance serves one model."""
+    """A loaded model that generates batches. One engine instance serves one model.
+
+    `preferred_batch_size` is how many requests the runner should hand over per call: small
+    for sequential engines (each batch is committed as it completes), large for engines that
+    schedule many sequences at once (vLLM), so batching never costs throughput.
+    """
+
+    preferred_batch_size: int
 
     def info(self) -> EngineInfo: ...
 

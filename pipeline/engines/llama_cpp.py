@@ -64,9 +64,20 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _sha_prefix(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def choice_grammar(choices: Sequence[str]) -> str:
+    """A GBNF grammar whose only sentences are the given strings."""
+    return "root ::= " + " | ".join(json.dumps(c) for c in choices)
+
+
 class LlamaCppEngine:
     """One GGUF model in-process. Requests run one after another (llama.cpp has no batching
     across independent prompts in the Python API); `n` samples use seeds seed, seed+1, ..."""
+
+    preferred_batch_size = 8
 
     def __init__(self, model: ModelSpec, n_ctx: int = 2048, n_threads: int | None = None) -> None:
         try:
@@ -81,11 +92,20 @@ class LlamaCppEngine:
         self._sha = file_sha256(self.path)
         self._n_ctx = n_ctx
         self._grammar_ok: dict[str, str | None] = {}
+        self._adapter: Path | None = None
+        if model.adapter is not None:
+            if not model.adapter.llama_cpp:
+                raise ConfigError(f"model {model.id!r}: adapter {model.adapter.name!r} has no "
+                                  "'llama_cpp' (GGUF LoRA file) entry")
+            self._adapter = Path(os.path.expandvars(os.path.expanduser(model.adapter.llama_cpp)))
+            if not self._adapter.is_file():
+                raise ConfigError(f"model {model.id!r}: LoRA file {self._adapter} not found")
         self._llm = llama_cpp.Llama(
             model_path=str(self.path),
             n_ctx=n_ctx,
             n_threads=n_threads or os.cpu_count(),
             seed=0,
+            lora_path=str(self._adapter) if self._adapter else None,
             verbose=False,
         )
 
@@ -95,6 +115,13 @@ class LlamaCppEngine:
             engine_version=importlib.metadata.version("llama-cpp-python"),
             model_sha256=self._sha,
             model_path=self.path.name,
+            # the tokenizer and template live inside the GGUF, so the file hash covers them
+            tokenizer_hash=self._sha[:16],
+            chat_template_hash=_sha_prefix(self._llm.metadata.get("tokenizer.chat_template")),
+            adapter_name=self.model.adapter.name if self.model.adapter else None,
+            adapter_sha256=file_sha256(self._adapter) if self._adapter else None,
+            quantization=self.model.quantization,
+            max_model_len=self._n_ctx,
             hardware=describe_cpu(),
             extra={"n_ctx": self._n_ctx},
         )
@@ -119,18 +146,23 @@ class LlamaCppEngine:
             if problem:
                 return Generation(req.request_id, i, "", None, None, 0.0, "error", error=problem)
         try:
+            grammar = None
+            if req.choices is not None:
+                grammar = self._llama_cpp.LlamaGrammar.from_string(
+                    choice_grammar(req.choices), verbose=False)
             if req.messages is not None:
                 if req.json_schema is not None:
                     kwargs["response_format"] = {"type": "json_object", "schema": req.json_schema}
-                out = self._llm.create_chat_completion(messages=req.messages, **kwargs)
+                out = self._llm.create_chat_completion(messages=req.messages, grammar=grammar,
+                                                       **kwargs)
                 choice = out["choices"][0]
                 text = choice["message"]["content"] or ""
             else:
                 if req.json_schema is not None:
-                    kwargs["grammar"] = self._llama_cpp.LlamaGrammar.from_json_schema(
+                    grammar = self._llama_cpp.LlamaGrammar.from_json_schema(
                         json.dumps(req.json_schema), verbose=False
                     )
-                out = self._llm.create_completion(prompt=req.prompt, **kwargs)
+                out = self._llm.create_completion(prompt=req.prompt, grammar=grammar, **kwargs)
                 choice = out["choices"][0]
                 text = choice["text"]
         except Exception as exc:  # one failing request must not lose the batch
