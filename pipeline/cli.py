@@ -1,4 +1,9 @@
-"""Command line: `python -m pipeline run EXPERIMENT.yaml [--models ...] [--limit N] [--db ...]`.
+"""Command line: run experiments, inspect and repeat runs, merge shards.
+
+    python -m pipeline run EXPERIMENT.yaml [--models ...] [--limit N] [--shard i/N] [--ray ADDR]
+    python -m pipeline show RUN            python -m pipeline rerun RUN
+    python -m pipeline merge shard-*.duckdb [--into results.duckdb]
+    python -m pipeline migrate [--db results.duckdb]
 
 User errors (bad files, unknown ids, a newer database) print one message and exit 2, never
 a traceback; Ctrl-C exits 130 after the last committed batch.
@@ -10,8 +15,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.errors import PipelineError
+from pipeline.errors import ConfigError, PipelineError
+
+if TYPE_CHECKING:
+    from pipeline.store.merge import MergeReport
 
 DEFAULT_DB = Path("results.duckdb")
 
@@ -21,7 +30,8 @@ def _csv(value: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__.split("\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run (or resume) an experiment into the results database")
     run.add_argument("experiment", type=Path, help="experiment YAML, e.g. experiments/x.yaml")
@@ -34,34 +44,134 @@ def build_parser() -> argparse.ArgumentParser:
                      help="model registry YAML")
     run.add_argument("--engine", default="auto", help="engine name (default: auto → llama_cpp "
                      "on a CPU box)")
-    run.add_argument("--batch-size", type=int, default=8, help="cases per committed batch")
+    run.add_argument("--batch-size", type=int, help="cases per committed batch (default: the "
+                     "engine's preferred size: 8 for llama.cpp, large for vLLM)")
+    run.add_argument("--retry-errors", action="store_true", help="generate again the samples "
+                     "stored as engine errors (they are otherwise kept and skipped)")
+    run.add_argument("--shard", help="run only shard i of N (e.g. 2/3), partitioned by case id; "
+                     "writes results.shard-i-of-N.duckdb unless --db is given")
+    run.add_argument("--ray", metavar="ADDRESS", help="run the shards as Ray tasks on the "
+                     "cluster at ADDRESS ('auto' for the configured cluster, 'local' for a "
+                     "cluster on this machine) and merge them into --db")
+    run.add_argument("--shards", type=int, help="with --ray: number of shards (default: one per "
+                     "GPU node, or per node for CPU engines)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    show = sub.add_parser("show", help="print the full provenance of a run")
+    show.add_argument("run", help="run id (a unique prefix of at least 4 characters)")
+    show.add_argument("--db", type=Path, default=DEFAULT_DB)
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+
+    rerun = sub.add_parser("rerun", help="re-create a run from its provenance and compare "
+                           "outputs with the original")
+    rerun.add_argument("run", help="run id (a unique prefix of at least 4 characters)")
+    rerun.add_argument("--db", type=Path, default=DEFAULT_DB, help="database holding the run")
+    rerun.add_argument("--out", type=Path, help="database for the new run (default: "
+                       "rerun-RUN.duckdb)")
+    rerun.add_argument("--engine", help="override the recorded engine")
+    rerun.add_argument("--limit", type=int, help="repeat only the first N of the run's cases")
+    rerun.add_argument("--no-progress", action="store_true")
+
+    merge = sub.add_parser("merge", help="fold shard databases into one (idempotent)")
+    merge.add_argument("shards", nargs="+", type=Path, help="shard DuckDB files")
+    merge.add_argument("--into", type=Path, default=DEFAULT_DB, help="target database")
+
+    migrate = sub.add_parser("migrate", help="upgrade a results database to this schema")
+    migrate.add_argument("--db", type=Path, default=DEFAULT_DB)
     return p
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from pipeline.config import load_experiment, load_model_registry
     from pipeline.runner import run_experiment
+    from pipeline.sharding import parse_shard
 
     exp = load_experiment(args.experiment)
     registry = load_model_registry(args.registry)
     for m in args.models or exp.spec.models:
         registry.get(m)  # fail on an unknown id before loading any model
+    for v in args.variants or []:
+        exp.variant(v)
+    if args.ray:
+        if args.shard:
+            raise ConfigError("--ray decides the shards itself; drop --shard (use --shards N)")
+        from pipeline.ray_launcher import run_on_ray
+
+        report = run_on_ray(args.experiment, args.registry, args.db, address=args.ray,
+                            shards=args.shards, models=args.models, variants=args.variants,
+                            engine=args.engine, limit=args.limit,
+                            retry_errors=args.retry_errors, batch_size=args.batch_size)
+        _print_merge(report, args.db)
+        return 0
+    shard = parse_shard(args.shard) if args.shard else None
+    db = args.db
+    if shard and db == DEFAULT_DB:
+        db = Path(f"results.shard-{shard.index}-of-{shard.count}.duckdb")
     summaries = run_experiment(
-        exp, registry, args.db, models=args.models, variants=args.variants,
-        engine=args.engine, limit=args.limit, batch_size=args.batch_size,
-        progress=False if args.no_progress else None,
+        exp, registry, db, models=args.models, variants=args.variants,
+        engine=args.engine, limit=args.limit, shard=shard, retry_errors=args.retry_errors,
+        batch_size=args.batch_size, progress=False if args.no_progress else None,
     )
     written = sum(s.written for s in summaries)
-    print(f"{len(summaries)} run(s), {written} new result row(s) in {args.db}")
+    print(f"{len(summaries)} run(s), {written} new result row(s) in {db}")
     return 0
+
+
+def _print_merge(report: MergeReport, target: Path) -> None:
+    print(f"merged {report.sources} file(s) into {target}: {report.results_added} new result "
+          f"row(s)")
+    for run_id, status in report.runs.items():
+        print(f"  run {run_id}: {status}")
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    import json
+
+    from pipeline.provenance import find_run, format_run
+
+    run = find_run(args.db, args.run)
+    print(json.dumps(run, default=str, indent=2) if args.json else format_run(run))
+    return 0
+
+
+def _cmd_rerun(args: argparse.Namespace) -> int:
+    from pipeline.provenance import find_run, rerun
+
+    out = args.out or Path(f"rerun-{find_run(args.db, args.run)['run_id']}.duckdb")
+    r = rerun(args.db, args.run, out, engine=args.engine, limit=args.limit,
+              progress=False if args.no_progress else None,
+              log=lambda s: print(s, file=sys.stderr))
+    same = "the same run id" if r.same_id else f"a new run id {r.new} (engine or weights differ)"
+    print(f"re-ran {r.original} into {out} as {same}: {r.identical} of {r.compared} outputs "
+          "identical to the original")
+    return 0
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from pipeline.store.merge import merge_databases
+
+    _print_merge(merge_databases(args.shards, args.into), args.into)
+    return 0
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    from pipeline.store import SCHEMA_VERSION, open_write
+
+    if not args.db.is_file():
+        raise ConfigError(f"{args.db}: no such database")
+    open_write(args.db).close()
+    print(f"{args.db}: schema version {SCHEMA_VERSION}")
+    return 0
+
+
+COMMANDS = {"run": _cmd_run, "show": _cmd_show, "rerun": _cmd_rerun, "merge": _cmd_merge,
+            "migrate": _cmd_migrate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "run":
-            return _cmd_run(args)
+        return COMMANDS[args.command](args)
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -69,4 +179,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted: committed batches are kept; run the same command to resume",
               file=sys.stderr)
         return 130
-    return 1

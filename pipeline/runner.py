@@ -10,18 +10,26 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from tqdm import tqdm
-
 from pipeline.config.experiment import Case, Experiment, Variant
 from pipeline.config.models import ModelRegistry, ModelSpec
-from pipeline.engines import Engine, Generation, GenerationRequest, SamplingParams, load_engine
+from pipeline.engines import (
+    Engine,
+    EngineInfo,
+    Generation,
+    GenerationRequest,
+    SamplingParams,
+    load_engine,
+)
 from pipeline.errors import ConfigError
+from pipeline.progress import Progress
 from pipeline.scoring import Scorer, ScoringContext, scorers
+from pipeline.sharding import Shard
 from pipeline.store import ResultRow, RunContext, RunSpec, Store
 
 T = TypeVar("T")
@@ -88,6 +96,44 @@ def _score(scorer: Scorer, exp: Experiment, case: Case, req: GenerationRequest,
     )
 
 
+def _provenance(exp: Experiment, model: ModelSpec, info: EngineInfo,
+                shard: Shard | None) -> dict[str, object]:
+    try:
+        exp_path = str(exp.path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        exp_path = str(exp.path.resolve())
+    return {
+        "tokenizer_hash": info.tokenizer_hash, "chat_template_hash": info.chat_template_hash,
+        "adapter_name": info.adapter_name, "adapter_sha256": info.adapter_sha256,
+        "dtype": info.dtype, "quantization": info.quantization,
+        "max_model_len": info.max_model_len,
+        "tensor_parallel_size": info.tensor_parallel_size,
+        "pipeline_parallel_size": info.pipeline_parallel_size,
+        "accelerator_count": info.accelerator_count,
+        "model_spec": model.model_dump(mode="json"), "experiment_path": exp_path,
+        "shard": str(shard) if shard else None,
+    }
+
+
+def select_cases(exp: Experiment, *, limit: int | None = None,
+                 case_ids: Collection[str] | None = None,
+                 shard: Shard | None = None) -> list[Case]:
+    """The cases a run covers: the first `limit`, then only `case_ids`, then one shard."""
+    if limit is not None and limit < 1:
+        raise ConfigError("--limit must be at least 1")
+    cases = exp.cases[:limit] if limit else list(exp.cases)
+    if case_ids is not None:
+        known = {c.id for c in exp.cases}
+        missing = sorted(set(case_ids) - known)
+        if missing:
+            raise ConfigError(f"{exp.path}: no case(s) {', '.join(missing[:5])} "
+                              f"in experiment {exp.id!r}")
+        cases = [c for c in cases if c.id in set(case_ids)]
+    if shard is not None:
+        cases = [c for c in cases if shard.contains(c.id)]
+    return cases
+
+
 def run_experiment(
     exp: Experiment,
     registry: ModelRegistry,
@@ -97,18 +143,25 @@ def run_experiment(
     variants: Sequence[str] | None = None,
     engine: str = "auto",
     limit: int | None = None,
-    batch_size: int = 8,
+    case_ids: Collection[str] | None = None,
+    shard: Shard | None = None,
+    retry_errors: bool = False,
+    batch_size: int | None = None,
     progress: bool | None = None,
     engine_loader: EngineLoader = load_engine,
     log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
 ) -> list[RunSummary]:
-    """Run (or resume) every model × variant of *exp*; returns one summary per run."""
+    """Run (or resume) every model × variant of *exp*; returns one summary per run.
+
+    `batch_size` None uses the engine's preferred size. `progress` None shows bars only on a
+    terminal (quiet in CI logs: one line per run instead); False never.
+    """
     model_specs = [registry.get(m) for m in (models or exp.spec.models)]
     chosen = [exp.variant(v) for v in variants] if variants else list(exp.spec.variants)
     scorer = scorers.get(exp.spec.scorer)
-    if limit is not None and limit < 1:
-        raise ConfigError("--limit must be at least 1")
-    cases = exp.cases[:limit] if limit else exp.cases
+    if batch_size is not None and batch_size < 1:
+        raise ConfigError("--batch-size must be at least 1")
+    cases = select_cases(exp, limit=limit, case_ids=case_ids, shard=shard)
     s = exp.spec.sampling
     params = SamplingParams(temperature=s.temperature, top_p=s.top_p, max_tokens=s.max_tokens,
                             seed=s.seed, n=s.n)
@@ -116,16 +169,15 @@ def run_experiment(
     store.sync_experiment(exp)
     commit, dirty = _git_state(exp.path.parent)
     summaries: list[RunSummary] = []
-    total = len(model_specs) * len(chosen) * len(cases) * params.n
-    # progress=None: a bar only on a terminal (quiet in CI logs); False: never.
-    bar = tqdm(total=total, unit="sample", disable=None if progress is None else not progress,
-               dynamic_ncols=True, smoothing=0.1) if progress is not False else None
+    progress_ = Progress(total=len(model_specs) * len(chosen) * len(cases) * params.n,
+                         enabled=progress)
     try:
         for model in model_specs:
             eng = engine_loader(engine, model)
             try:
                 info = eng.info()
                 store.sync_model(model)
+                progress_.start_model(model.id, len(chosen) * len(cases) * params.n)
                 for variant in chosen:
                     spec = RunSpec(
                         experiment_id=exp.id, experiment_version=exp.spec.version,
@@ -135,47 +187,51 @@ def run_experiment(
                         top_p=s.top_p, max_tokens=s.max_tokens, seed=s.seed, n_samples=s.n,
                         constrained=variant.constrained,
                         prompt_template_hash=variant.template_hash(),
+                        adapter_sha256=info.adapter_sha256,
                     )
                     ctx = RunContext(model_file=info.model_path, git_commit=commit,
                                      git_dirty=dirty, host=socket.gethostname(),
-                                     hardware=info.hardware, engine_extra=info.extra)
-                    summaries.append(_run_one(exp, model, variant, cases, params, spec, ctx,
-                                              store, eng, scorer, batch_size, bar, log))
+                                     hardware=info.hardware, engine_extra=info.extra,
+                                     provenance=_provenance(exp, model, info, shard))
+                    summaries.append(_run_one(
+                        exp, model, variant, cases, params, spec, ctx, store, eng, scorer,
+                        batch_size or eng.preferred_batch_size, retry_errors, progress_, log))
             finally:
                 eng.close()
     finally:
-        if bar is not None:
-            bar.close()
+        progress_.close()
     return summaries
 
 
 def _run_one(exp: Experiment, model: ModelSpec, variant: Variant, cases: Sequence[Case],
              params: SamplingParams, spec: RunSpec, ctx: RunContext, store: Store,
-             eng: Engine, scorer: Scorer, batch_size: int, bar: tqdm | None,
-             log: Callable[[str], None]) -> RunSummary:
+             eng: Engine, scorer: Scorer, batch_size: int, retry_errors: bool,
+             progress: Progress, log: Callable[[str], None]) -> RunSummary:
     run_id = store.start_run(spec, ctx)
-    done = store.completed(run_id)
+    done = store.completed(run_id, retry_errors=retry_errors)
     # A case is done only when all its samples are; partial cases are redone whole.
     todo = [c for c in cases if any((c.id, i) not in done for i in range(params.n))]
     skipped = len(cases) - len(todo)
-    if bar is not None:
-        bar.set_description(f"{model.id}/{variant.name}")
-        bar.update(skipped * params.n)
-    written = passed = errors = 0
+    progress.start_run(f"{model.id}/{variant.name}", skipped * params.n)
+    written = passed = errors = tokens = 0
+    t_run = time.perf_counter()
     for batch in _chunks(todo, batch_size):
+        t0 = time.perf_counter()
         reqs = [build_request(exp, variant, model, c, c.id) for c in batch]
         gens = eng.generate(reqs, params)
         rows = [_score(scorer, exp, c, r, g)
                 for c, r, samples in zip(batch, reqs, gens, strict=True) for g in samples]
-        store.write_results(run_id, rows)
+        store.write_results(run_id, rows, wall_time_s=time.perf_counter() - t0)
         written += len(rows)
         passed += sum(r.passed for r in rows)
-        errors += sum(r.error is not None for r in rows)
-        if bar is not None:
-            bar.update(len(rows))
-            bar.set_postfix(passed=passed, errors=errors)
-    all_done = len(cases) == len(exp.cases)
-    store.finish_run(run_id, complete=all_done)
+        batch_errors = sum(r.error is not None for r in rows)
+        errors += batch_errors
+        batch_tokens = sum(r.completion_tokens or 0 for r in rows)
+        tokens += batch_tokens
+        progress.advance(len(rows), batch_tokens, batch_errors)
+    complete = store.refresh_status(run_id)
+    elapsed = time.perf_counter() - t_run
+    rate = f", {tokens / elapsed:.1f} tok/s" if written and elapsed > 0 else ""
     log(f"run {run_id} {model.id}/{variant.name}: {written} written, {skipped} cases already "
-        f"done, {passed}/{written} passed, {errors} engine errors")
-    return RunSummary(run_id, model.id, variant.name, written, skipped, passed, errors, all_done)
+        f"done, {passed}/{written} passed, {errors} engine errors{rate}")
+    return RunSummary(run_id, model.id, variant.name, written, skipped, passed, errors, complete)

@@ -7,7 +7,7 @@ opening it fails with a clear error instead of silently migrating someone's resu
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Written so that DuckDB 1.x readers (the CLI, other tools) can still open the file.
 STORAGE_COMPATIBILITY = "v1.0.0"
@@ -117,5 +117,27 @@ SELECT ru.experiment_id, ru.experiment_version, ru.model_id, ru.variant, ru.engi
 FROM results r JOIN runs ru USING (run_id);
 """
 
+# Version 2: full provenance of a run (issue 5), so `python -m pipeline show RUN` can print
+# everything needed to reproduce it and `rerun` can re-create it. Columns are added, never
+# repurposed, so version-1 files migrate in place with their run ids unchanged.
+PROVENANCE_V2 = {
+    "tokenizer_hash": "VARCHAR",
+    "chat_template_hash": "VARCHAR",
+    "adapter_name": "VARCHAR",
+    "adapter_sha256": "VARCHAR",
+    "dtype": "VARCHAR",
+    "quantization": "VARCHAR",
+    "max_model_len": "INTEGER",
+    "tensor_parallel_size": "INTEGER",
+    "pipeline_parallel_size": "INTEGER",
+    "accelerator_count": "INTEGER",
+    "model_spec": "JSON",  # the registry entry as it was when the run started
+    "experiment_path": "VARCHAR",  # the experiment YAML, relative to the working directory
+    "wall_time_s": "DOUBLE DEFAULT 0",  # summed over every session that worked on the run
+    "shard": "VARCHAR",  # 'i/N' while a run lives in a shard file, else NULL
+}
+MIGRATION_V2 = "\n".join(f"ALTER TABLE runs ADD COLUMN {name} {sql_type};"
+                         for name, sql_type in PROVENANCE_V2.items())
+
 # version -> SQL that upgrades a database from version-1 to version.
-MIGRATIONS: dict[int, str] = {}
+MIGRATIONS: dict[int, str] = {2: MIGRATION_V2}

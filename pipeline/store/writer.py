@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from pipeline.config.experiment import Experiment
 from pipeline.config.models import ModelSpec
 from pipeline.errors import StoreError
 from pipeline.store.db import open_write
+from pipeline.store.schema import PROVENANCE_V2
 
 
 @dataclass(frozen=True)
@@ -43,16 +44,28 @@ class RunSpec:
     n_samples: int
     constrained: bool
     prompt_template_hash: str
+    adapter_sha256: str | None = None
 
     @property
     def run_id(self) -> str:
-        blob = json.dumps(asdict(self), sort_keys=True)
+        """Stable across versions: optional fields join the hash only when set, so runs
+        recorded before a field existed keep their ids (and resume)."""
+        fields = {k: v for k, v in asdict(self).items()
+                  if not (k in _OPTIONAL_IDENTITY and v is None)}
+        blob = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+_OPTIONAL_IDENTITY = {"adapter_sha256"}
+IDENTITY_COLUMNS = [f for f in RunSpec.__dataclass_fields__]
 
 
 @dataclass(frozen=True)
 class RunContext:
-    """Provenance that describes, but does not define, a run (recorded when it starts)."""
+    """Provenance that describes, but does not define, a run (recorded when it starts).
+
+    `provenance` holds the version-2 columns (see store/schema.py PROVENANCE_V2) by name.
+    """
 
     model_file: str | None
     git_commit: str | None
@@ -60,6 +73,7 @@ class RunContext:
     host: str
     hardware: str
     engine_extra: dict[str, Any]
+    provenance: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -149,60 +163,100 @@ class Store:
             if exists:
                 con.execute("UPDATE runs SET status = 'running' WHERE run_id = ?", [run_id])
             else:
-                row = asdict(spec)
+                unknown = set(ctx.provenance) - set(PROVENANCE_V2)
+                if unknown:
+                    raise StoreError(f"unknown provenance column(s): {', '.join(sorted(unknown))}")
+                row = {"run_id": run_id, **asdict(spec), "model_file": ctx.model_file,
+                       "git_commit": ctx.git_commit, "git_dirty": ctx.git_dirty,
+                       "host": ctx.host, "hardware": ctx.hardware,
+                       "engine_extra": json.dumps(ctx.engine_extra), "started_at": _now(),
+                       "status": "running", **ctx.provenance}
+                if row.get("model_spec") is not None and not isinstance(row["model_spec"], str):
+                    row["model_spec"] = json.dumps(row["model_spec"])
                 con.execute(
                     "INSERT INTO runs BY NAME SELECT * FROM (SELECT "
-                    + ", ".join(f"? AS {k}" for k in ["run_id", *row, "model_file", "git_commit",
-                                                       "git_dirty", "host", "hardware",
-                                                       "engine_extra", "started_at", "status"])
-                    + ")",
-                    [run_id, *row.values(), ctx.model_file, ctx.git_commit, ctx.git_dirty,
-                     ctx.host, ctx.hardware, json.dumps(ctx.engine_extra), _now(), "running"],
+                    + ", ".join(f"? AS {k}" for k in row) + ")",
+                    list(row.values()),
                 )
         finally:
             con.close()
         return run_id
 
-    def completed(self, run_id: str) -> set[tuple[str, int]]:
+    def completed(self, run_id: str, *, retry_errors: bool = False) -> set[tuple[str, int]]:
+        """(case_id, sample_idx) already stored for the run. With `retry_errors`, samples
+        stored as engine errors do not count as done, so they are generated again."""
         con = open_write(self.path)
         try:
             rows = con.execute(
-                "SELECT case_id, sample_idx FROM results WHERE run_id = ?", [run_id]).fetchall()
+                "SELECT case_id, sample_idx FROM results WHERE run_id = ?"
+                + (" AND error IS NULL" if retry_errors else ""), [run_id]).fetchall()
         finally:
             con.close()
         return {(r[0], r[1]) for r in rows}
 
-    def write_results(self, run_id: str, rows: Iterable[ResultRow]) -> int:
-        """Write one batch in one transaction. Rows already stored are skipped, not duplicated."""
+    def write_results(self, run_id: str, rows: Iterable[ResultRow],
+                      wall_time_s: float = 0.0) -> int:
+        """Write one batch in one transaction, with the wall time it took added to the run.
+
+        Rows already stored are skipped, not duplicated, except that a stored *error* row is
+        replaced by a new row for the same sample (that is how `--retry-errors` lands).
+        """
         rows = list(rows)
         if not rows:
             return 0
         now = _now()
-        results = pd.DataFrame([
-            {"run_id": run_id, "case_id": r.case_id, "sample_idx": r.sample_idx,
-             "prompt": r.prompt, "raw_output": r.raw_output,
-             "parsed_output": None if r.parsed_output is None else json.dumps(r.parsed_output),
-             "passed": r.passed, "failure_mode": r.failure_mode, "error": r.error,
-             "prompt_tokens": r.prompt_tokens, "completion_tokens": r.completion_tokens,
-             "latency_ms": r.latency_ms, "finish_reason": r.finish_reason, "created_at": now}
-            for r in rows
-        ])
-        scores = pd.DataFrame(
-            [{"run_id": run_id, "case_id": r.case_id, "sample_idx": r.sample_idx,
-              "metric": m, "value": float(v)} for r in rows for m, v in r.metrics.items()],
-            columns=["run_id", "case_id", "sample_idx", "metric", "value"],
-        )
+        results = pd.DataFrame({
+            "run_id": run_id,
+            "case_id": [r.case_id for r in rows],
+            "sample_idx": [r.sample_idx for r in rows],
+            "prompt": [r.prompt for r in rows],
+            "raw_output": [r.raw_output for r in rows],
+            "parsed_output": [None if r.parsed_output is None else json.dumps(r.parsed_output)
+                              for r in rows],
+            "passed": [r.passed for r in rows],
+            "failure_mode": [r.failure_mode for r in rows],
+            "error": [r.error for r in rows],
+            "prompt_tokens": pd.array([r.prompt_tokens for r in rows], dtype="Int32"),
+            "completion_tokens": pd.array([r.completion_tokens for r in rows], dtype="Int32"),
+            "latency_ms": [r.latency_ms for r in rows],
+            "finish_reason": [r.finish_reason for r in rows],
+            "created_at": now,
+        })
+        metric_rows = [(r.case_id, r.sample_idx, m, float(v))
+                       for r in rows for m, v in r.metrics.items()]
+        scores = pd.DataFrame(metric_rows, columns=["case_id", "sample_idx", "metric", "value"])
+        scores.insert(0, "run_id", run_id)
         con = open_write(self.path)
         try:
             con.register("batch_results", results)
             con.register("batch_scores", scores)
             con.execute("BEGIN TRANSACTION")
+            # a stored error row for a sample in this batch is replaced (--retry-errors)
+            stale = ("(run_id, case_id, sample_idx) IN (SELECT r.run_id, r.case_id, "
+                     "r.sample_idx FROM results r JOIN batch_results b USING "
+                     "(run_id, case_id, sample_idx) WHERE r.error IS NOT NULL)")
+            con.execute(f"DELETE FROM scores WHERE {stale}")
+            con.execute(f"DELETE FROM results WHERE {stale}")
             con.execute("INSERT OR IGNORE INTO results BY NAME SELECT * FROM batch_results")
             con.execute("INSERT OR IGNORE INTO scores BY NAME SELECT * FROM batch_scores")
+            if wall_time_s:
+                con.execute("UPDATE runs SET wall_time_s = coalesce(wall_time_s, 0) + ? "
+                            "WHERE run_id = ?", [wall_time_s, run_id])
             con.execute("COMMIT")
         finally:
             con.close()
         return len(rows)
+
+    def refresh_status(self, run_id: str) -> bool:
+        """Mark the run 'complete' when every case of its experiment version has all its
+        samples stored (an engine error is a stored outcome), else 'partial'.
+        Derived from the data, so it is right after a resume, a shard or a merge alike."""
+        con = open_write(self.path)
+        try:
+            complete = refresh_status(con, run_id)
+        finally:
+            con.close()
+        return complete
 
     def finish_run(self, run_id: str, complete: bool) -> None:
         con = open_write(self.path)
@@ -213,3 +267,18 @@ class Store:
             )
         finally:
             con.close()
+
+
+def refresh_status(con: Any, run_id: str) -> bool:
+    """Recompute one run's status on an open write connection (see Store.refresh_status)."""
+    [(complete,)] = con.execute(
+        """
+        SELECT (SELECT count(*) FROM results r WHERE r.run_id = ru.run_id)
+             = ru.n_samples * (SELECT count(*) FROM cases c
+                               WHERE c.experiment_id = ru.experiment_id
+                                 AND c.experiment_version = ru.experiment_version)
+        FROM runs ru WHERE ru.run_id = ?
+        """, [run_id]).fetchall()
+    con.execute("UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?",
+                ["complete" if complete else "partial", _now(), run_id])
+    return bool(complete)

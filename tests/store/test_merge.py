@@ -1,0 +1,90 @@
+"""Merging shard files: union, idempotence, and refusal (with nothing written) on conflicts."""
+
+import dataclasses
+
+import duckdb
+import pytest
+
+from helpers import CTX, TINY, model, row, run_spec
+from pipeline.config import load_experiment
+from pipeline.errors import StoreError
+from pipeline.store import Store
+from pipeline.store.merge import merge_databases
+
+
+def shard(path, case_ids, spec=None, outputs=None, errors=()):
+    exp = load_experiment(TINY)
+    store = Store(path)
+    store.sync_experiment(exp)
+    store.sync_model(model("m1"))
+    run_id = store.start_run(spec or run_spec("m1", "plain"), CTX)
+    rows = []
+    for c in case_ids:
+        r = row(c, True, (outputs or {}).get(c, f'{{"id": "{c}"}}'))
+        if c in errors:
+            r = dataclasses.replace(r, error="boom", passed=False, failure_mode="error",
+                                    raw_output="")
+        rows.append(r)
+    store.write_results(run_id, rows, wall_time_s=1.5)
+    store.refresh_status(run_id)
+    return path
+
+
+def table(path, sql):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_shards_fold_into_one_complete_run_idempotently(tmp_path):
+    a = shard(tmp_path / "a.duckdb", ["p1"])
+    b = shard(tmp_path / "b.duckdb", ["p2", "p3"])
+    target = tmp_path / "results.duckdb"
+    report = merge_databases([a, b], target)
+    assert report.results_added == 3 and list(report.runs.values()) == ["complete"]
+    assert table(target, "SELECT case_id, raw_output FROM results ORDER BY 1") == [
+        ("p1", '{"id": "p1"}'), ("p2", '{"id": "p2"}'), ("p3", '{"id": "p3"}')]
+    assert table(target, "SELECT count(*) FROM scores") == [(9,)]
+    assert table(target, "SELECT status, wall_time_s, shard FROM runs") == [
+        ("complete", 3.0, None)]
+    again = merge_databases([a, b], target)
+    assert again.results_added == 0
+    assert table(target, "SELECT count(*), sum(wall_time_s) FROM results, runs") == [(3, 9.0)]
+
+
+def test_differing_run_configs_are_refused_naming_the_field(tmp_path):
+    a = shard(tmp_path / "a.duckdb", ["p1"])
+    newer = dataclasses.replace(run_spec("m1", "plain"), engine_version="9.9")
+    b = shard(tmp_path / "b.duckdb", ["p2"], spec=newer)
+    target = tmp_path / "results.duckdb"
+    with pytest.raises(StoreError, match=r"engine_version differ.*'9\.9'"):
+        merge_databases([a, b], target)
+    assert table(target, "SELECT count(*) FROM results") == [(0,)]  # nothing written
+
+
+def test_conflicting_outputs_for_one_sample_are_refused(tmp_path):
+    a = shard(tmp_path / "a.duckdb", ["p1"], outputs={"p1": "one"})
+    b = shard(tmp_path / "b.duckdb", ["p1"], outputs={"p1": "two"})
+    target = tmp_path / "results.duckdb"
+    with pytest.raises(StoreError, match="different outputs for run .* case 'p1'"):
+        merge_databases([a, b], target)
+    assert table(target, "SELECT count(*) FROM results") == [(0,)]
+
+
+def test_an_error_row_gives_way_to_a_real_output(tmp_path):
+    target = shard(tmp_path / "results.duckdb", ["p1", "p2"], errors={"p2"})
+    fixed = shard(tmp_path / "retry.duckdb", ["p2"])
+    merge_databases([fixed], target)
+    assert table(target, "SELECT case_id, error, raw_output FROM results ORDER BY 1") == [
+        ("p1", None, '{"id": "p1"}'), ("p2", None, '{"id": "p2"}')]
+    assert table(target, "SELECT count(*) FROM scores WHERE case_id = 'p2'") == [(3,)]
+
+
+def test_missing_or_foreign_files_fail_clearly(tmp_path):
+    with pytest.raises(StoreError, match="not found"):
+        merge_databases([tmp_path / "nope.duckdb"], tmp_path / "t.duckdb")
+    target = shard(tmp_path / "t.duckdb", ["p1"])
+    with pytest.raises(StoreError, match="is the target itself"):
+        merge_databases([target], target)
