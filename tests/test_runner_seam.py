@@ -1,0 +1,91 @@
+"""The runner at its engine seam (a scripted engine): error results, --retry-errors,
+batch sizes, and run status."""
+
+import duckdb
+
+from helpers import TINY, model
+from pipeline.config import load_experiment
+from pipeline.config.models import ModelRegistry
+from pipeline.engines import EngineInfo, Generation
+from pipeline.runner import run_experiment
+
+
+class Scripted:
+    """Fails the cases named in `failing`; otherwise answers valid JSON."""
+
+    preferred_batch_size = 2
+
+    def __init__(self, failing):
+        self.failing = failing
+        self.batches = []
+
+    def info(self):
+        return EngineInfo(engine="scripted", engine_version="1", model_path="x",
+                          hardware="test")
+
+    def generate(self, requests, params):
+        self.batches.append([r.request_id for r in requests])
+        return [[Generation(r.request_id, i, "" if r.request_id in self.failing else
+                            '{"name": "Ada Park", "age": 31}', 3, 5, 0.01,
+                            "error" if r.request_id in self.failing else "stop",
+                            error="CUDA OOM" if r.request_id in self.failing else None)
+                 for i in range(params.n)] for r in requests]
+
+    def close(self):
+        pass
+
+
+def run(db, engine, **kw):
+    exp = load_experiment(TINY)
+    return run_experiment(exp, ModelRegistry([model("smollm2-135m")]), db,
+                          variants=["plain"], engine_loader=lambda name, spec: engine,
+                          progress=False, log=lambda s: None, **kw)
+
+
+def rows(db):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT case_id, error, failure_mode, raw_output <> '' FROM results "
+                           "ORDER BY 1").fetchall(), con.execute(
+            "SELECT status FROM runs").fetchall()
+    finally:
+        con.close()
+
+
+def test_engine_errors_are_stored_and_retried_only_when_asked(tmp_path):
+    db = tmp_path / "r.duckdb"
+    [s] = run(db, Scripted({"p2"}))
+    assert (s.written, s.errors, s.complete) == (3, 1, True)
+    stored, status = rows(db)
+    assert stored[1] == ("p2", "CUDA OOM", "error", False) and status == [("complete",)]
+
+    eng = Scripted(set())
+    [s] = run(db, eng)  # a plain re-run keeps the error
+    assert s.written == 0 and eng.batches == []
+
+    [s] = run(db, eng, retry_errors=True)
+    assert s.written == 1 and eng.batches == [["p2"]]
+    stored, _ = rows(db)
+    assert [(c, err, out) for c, err, _, out in stored] == [
+        ("p1", None, True), ("p2", None, True), ("p3", None, True)]
+    assert stored[1][2] != "error"  # scored afresh
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM scores WHERE case_id = 'p2'").fetchall() == [(3,)]
+    con.close()
+
+
+def test_batches_follow_the_engine_preference_unless_given(tmp_path):
+    eng = Scripted(set())
+    run(tmp_path / "a.duckdb", eng)
+    assert eng.batches == [["p1", "p2"], ["p3"]]
+    eng = Scripted(set())
+    run(tmp_path / "b.duckdb", eng, batch_size=3)
+    assert eng.batches == [["p1", "p2", "p3"]]
+
+
+def test_a_limited_run_is_partial_until_the_rest_runs(tmp_path):
+    db = tmp_path / "r.duckdb"
+    [s] = run(db, Scripted(set()), limit=2)
+    assert not s.complete and rows(db)[1] == [("partial",)]
+    [s] = run(db, Scripted(set()))
+    assert s.complete and s.written == 1 and rows(db)[1] == [("complete",)]
