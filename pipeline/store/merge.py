@@ -19,7 +19,8 @@ from pathlib import Path
 
 from pipeline.errors import StoreError
 from pipeline.store.db import open_read, open_write
-from pipeline.store.writer import IDENTITY_COLUMNS, refresh_status
+from pipeline.store.schema import RESULT_KEY, SCORE_KEY
+from pipeline.store.writer import IDENTITY_COLUMNS, insert_new, refresh_status
 
 _KEY = "(run_id, case_id, sample_idx)"
 
@@ -69,8 +70,8 @@ def merge_databases(sources: Sequence[Path | str], target: Path | str) -> MergeR
             new = con.execute(
                 f"SELECT run_id, count(*) FROM {alias}.results WHERE {_KEY} NOT IN "
                 f"(SELECT {_KEY} FROM results) GROUP BY run_id").fetchall()
-            con.execute(f"INSERT OR IGNORE INTO results BY NAME SELECT * FROM {alias}.results")
-            con.execute(f"INSERT OR IGNORE INTO scores BY NAME SELECT * FROM {alias}.scores")
+            con.execute(insert_new("results", f"{alias}.results", RESULT_KEY))
+            con.execute(insert_new("scores", f"{alias}.scores", SCORE_KEY))
             for run_id, n in new:
                 added += n
                 touched.add(run_id)

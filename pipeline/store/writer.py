@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from pipeline.config.experiment import Experiment
 from pipeline.config.models import ModelSpec
 from pipeline.errors import StoreError
 from pipeline.store.db import open_write
-from pipeline.store.schema import PROVENANCE_V2
+from pipeline.store.schema import PROVENANCE_V2, RESULT_KEY, SCORE_KEY
 
 
 @dataclass(frozen=True)
@@ -195,11 +195,12 @@ class Store:
         return {(r[0], r[1]) for r in rows}
 
     def write_results(self, run_id: str, rows: Iterable[ResultRow],
-                      wall_time_s: float = 0.0) -> int:
+                      wall_time_s: float = 0.0, replace_errors: bool = False) -> int:
         """Write one batch in one transaction, with the wall time it took added to the run.
 
-        Rows already stored are skipped, not duplicated, except that a stored *error* row is
-        replaced by a new row for the same sample (that is how `--retry-errors` lands).
+        Rows already stored are skipped, not duplicated. With `replace_errors` (how
+        `--retry-errors` lands) a stored *error* row is replaced by the new row for the same
+        sample; it is off by default because the check costs a join per batch.
         """
         rows = list(rows)
         if not rows:
@@ -231,14 +232,14 @@ class Store:
             con.register("batch_results", results)
             con.register("batch_scores", scores)
             con.execute("BEGIN TRANSACTION")
-            # a stored error row for a sample in this batch is replaced (--retry-errors)
-            stale = ("(run_id, case_id, sample_idx) IN (SELECT r.run_id, r.case_id, "
-                     "r.sample_idx FROM results r JOIN batch_results b USING "
-                     "(run_id, case_id, sample_idx) WHERE r.error IS NOT NULL)")
-            con.execute(f"DELETE FROM scores WHERE {stale}")
-            con.execute(f"DELETE FROM results WHERE {stale}")
-            con.execute("INSERT OR IGNORE INTO results BY NAME SELECT * FROM batch_results")
-            con.execute("INSERT OR IGNORE INTO scores BY NAME SELECT * FROM batch_scores")
+            if replace_errors:
+                stale = ("(run_id, case_id, sample_idx) IN (SELECT r.run_id, r.case_id, "
+                         "r.sample_idx FROM results r JOIN batch_results b USING "
+                         "(run_id, case_id, sample_idx) WHERE r.error IS NOT NULL)")
+                con.execute(f"DELETE FROM scores WHERE {stale}")
+                con.execute(f"DELETE FROM results WHERE {stale}")
+            con.execute(insert_new("results", "batch_results", RESULT_KEY))
+            con.execute(insert_new("scores", "batch_scores", SCORE_KEY))
             if wall_time_s:
                 con.execute("UPDATE runs SET wall_time_s = coalesce(wall_time_s, 0) + ? "
                             "WHERE run_id = ?", [wall_time_s, run_id])
@@ -282,3 +283,17 @@ def refresh_status(con: Any, run_id: str) -> bool:
     con.execute("UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?",
                 ["complete" if complete else "partial", _now(), run_id])
     return bool(complete)
+
+
+def insert_new(table: str, source: str, key: Sequence[str]) -> str:
+    """SQL inserting the rows of *source* whose key is not yet in *table*. A source never
+    repeats a key itself (a batch holds each sample once; a shard file was written this way).
+
+    The results tables have no key index (see schema version 3), so this anti-join is what
+    keeps a re-run, a resume or a second merge from duplicating anything. Only rows of the
+    runs in *source* are scanned.
+    """
+    cols = ", ".join(key)
+    return (f"INSERT INTO {table} BY NAME SELECT s.* FROM {source} s ANTI JOIN (SELECT {cols} "
+            f"FROM {table} WHERE run_id IN (SELECT DISTINCT run_id FROM {source})) t "
+            f"USING ({cols})")

@@ -1,0 +1,1 @@
+"""Command-line tools that prepare inputs for the engines (run as `python -m pipeline.tools.X`)."""
