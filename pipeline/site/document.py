@@ -47,6 +47,27 @@ class Block:
         return self.start + 1
 
 
+UNKNOWN = "<unknown component>"
+_QUERY_OPTION = re.compile(r"^\s*query\s*:\s*[A-Za-z_]\w*\s*$")
+
+
+def _looks_like_component(info: list[str], body: list[str]) -> bool:
+    """A fence is meant as a component when its info is one bare word that names no
+    language and its body has a `query: NAME` line, the option every component takes."""
+    if len(info) != 1 or not re.fullmatch(r"[a-z][a-z_-]*", info[0]):
+        return False
+    if not any(_QUERY_OPTION.match(line) for line in body):
+        return False
+    from pygments.lexers import find_lexer_class_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        find_lexer_class_by_name(info[0])
+    except ClassNotFound:
+        return True
+    return False  # ```yaml with a query: line is an example, not a component
+
+
 def find_blocks(lines: list[str], kinds: Collection[str]) -> tuple[list[Block], set[int]]:
     """Return our blocks (named sql, and fences whose info is one of *kinds*), plus the
     indexes of every line inside any fence, ours or not."""
@@ -72,6 +93,9 @@ def find_blocks(lines: list[str], kinds: Collection[str]) -> tuple[list[Block], 
             blocks.append(Block("sql", info[1], "\n".join(lines[i + 1:j]), i, j, file))
         elif kind in kinds:
             blocks.append(Block(kind, None, "\n".join(lines[i + 1:j]), i, j))
+        elif kinds and _looks_like_component(info, lines[i + 1:j]):
+            # a misspelt component must fail the build, not publish as a code listing
+            blocks.append(Block(UNKNOWN, kind, "\n".join(lines[i + 1:j]), i, j))
         i = j + 1
     return blocks, fenced
 

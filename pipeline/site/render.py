@@ -24,7 +24,7 @@ from pipeline.site.cache import (
 from pipeline.site.components import RenderState, components, parse_options
 from pipeline.site.components.base import Options
 from pipeline.site.components.value import render_value
-from pipeline.site.document import INLINE, Block, find_blocks, mask_code_spans
+from pipeline.site.document import INLINE, UNKNOWN, Block, find_blocks, mask_code_spans
 from pipeline.site.errors import RenderError
 from pipeline.site.query import QueryScope
 
@@ -62,6 +62,8 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
     try:
         try:
             for b in blocks:
+                if b.kind == UNKNOWN:
+                    raise RenderError(components.unknown_message(b.name or ""), b.line)
                 if b.kind == "sql":
                     assert b.name is not None
                     scope.define(b.name, _sql_of(b, base_dir), b.line)

@@ -94,6 +94,18 @@ def test_unknown_component_option_lists_valid_ones(con):
         render_markdown(md, con)
 
 
+def test_misspelt_component_fails_listing_the_valid_ones(con):
+    md = RATES + "\n```chrat\nquery: rates\nx: variant\n```\n"
+    with pytest.raises(RenderError, match=r"unknown component 'chrat'. Did you mean 'chart'\? "
+                       r"Available: .*table") as err:
+        render_markdown(md, con)
+    assert err.value.line == RATES.count("\n") + 2
+    # ordinary code fences stay code, even YAML that happens to have a query key
+    plain = "```yaml\nquery: rates\n```\n\n```python\nquery: int = 1\n```\n"
+    out = render_markdown(plain, con).markdown
+    assert "query: int = 1" in out and "query: rates" in out
+
+
 def test_unknown_query_and_ambiguous_value_fail(con):
     with pytest.raises(RenderError, match="unknown query 'nope'"):
         render_markdown("{{ value nope.x }}", con)

@@ -132,3 +132,34 @@ def test_snapshot_is_consistent_and_leaves_the_file_free_for_writers(tmp_path):
     finally:
         snap.close()
         shutil.rmtree(folder)
+
+
+def test_version_1_file_migrates_in_place_keeping_rows_and_run_ids(tmp_path):
+    from pipeline.store.schema import DDL_V1
+
+    db = tmp_path / "v1.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(DDL_V1)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.close()
+    # rows as version 1 wrote them
+    spec = run_spec("m1", "plain")
+    con = duckdb.connect(str(db))
+    con.execute("INSERT INTO runs (run_id, experiment_id, experiment_version, model_id, variant, "
+                "engine, engine_version, temperature, top_p, max_tokens, seed, n_samples, "
+                "constrained, prompt_template_hash, started_at, status) VALUES (?, 'tiny_json', "
+                "1, 'm1', 'plain', 'test', '0', 0, 1, 48, 0, 1, false, 'h', now(), 'partial')",
+                [spec.run_id])
+    con.execute("INSERT INTO results VALUES (?, 'p1', 0, 'p', 'out', NULL, true, NULL, NULL, "
+                "1, 2, 3.0, 'stop', now())", [spec.run_id])
+    con.close()
+    store = Store(db)  # opens for writing: migrates 1 -> current
+    store.sync_experiment(load_experiment(TINY))
+    assert store.completed(spec.run_id) == {("p1", 0)}
+    store.write_results(spec.run_id, [row("p1", True), row("p2", False)])
+    con = open_read(db)
+    assert schema_version(con) == SCHEMA_VERSION
+    assert con.execute("SELECT case_id, raw_output FROM results ORDER BY 1").fetchall() == [
+        ("p1", "out"), ("p2", "{}")]  # p1 kept, not duplicated; p2 added
+    assert con.execute("SELECT count(*) FROM outcomes").fetchall() == [(2,)]
+    con.close()
