@@ -1,6 +1,9 @@
-"""Every registered component and scorer is documented in the README (as datasette does)."""
+"""Every registered component, scorer, engine and CLI command is documented in the README
+(as datasette does)."""
 
 from helpers import ROOT
+from pipeline.cli import COMMANDS
+from pipeline.engines import engines
 from pipeline.scoring import scorers
 from pipeline.site.components import components
 
@@ -21,3 +24,11 @@ def test_writing_posts_page_shows_every_component_live():
         assert page.count(f"```{name}") >= 2, f"component {name} not shown (source + live)"
     for kind in ("bar", "line", "scatter", "heatmap", "confusion"):
         assert kind in page
+
+
+def test_engines_and_commands_are_documented():
+    readme = (ROOT / "README.md").read_text()
+    for name in engines.names():
+        assert f"| `{name}` |" in readme, f"engine {name} missing from the engines table"
+    for command in COMMANDS:
+        assert f"python -m pipeline {command}" in readme, f"command {command} undocumented"
