@@ -6,7 +6,6 @@ CPUs that report AMX. See the README's install command.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.metadata
 import json
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config.models import GGUFSource, ModelSpec
+from pipeline.engines._fingerprint import file_sha256, text_fingerprint
 from pipeline.engines._hardware import describe_cpu
 from pipeline.engines.base import EngineInfo, Generation, GenerationRequest, SamplingParams
 from pipeline.errors import ConfigError, PrerequisiteError
@@ -56,16 +56,6 @@ def resolve_gguf(model: ModelSpec) -> Path:
     return path
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _sha_prefix(text: str | None) -> str | None:
-    return None if text is None else hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def choice_grammar(choices: Sequence[str]) -> str:
@@ -117,7 +107,7 @@ class LlamaCppEngine:
             model_path=self.path.name,
             # the tokenizer and template live inside the GGUF, so the file hash covers them
             tokenizer_hash=self._sha[:16],
-            chat_template_hash=_sha_prefix(self._llm.metadata.get("tokenizer.chat_template")),
+            chat_template_hash=text_fingerprint(self._llm.metadata.get("tokenizer.chat_template")),
             adapter_name=self.model.adapter.name if self.model.adapter else None,
             adapter_sha256=file_sha256(self._adapter) if self._adapter else None,
             quantization=self.model.quantization,

@@ -32,7 +32,6 @@ Structured output (`OpenAISource.structured_output`) differs per server:
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import os
 import threading
@@ -41,6 +40,7 @@ from collections.abc import Coroutine, Sequence
 from typing import Any, TypeVar
 
 from pipeline.config.models import ModelSpec, OpenAISource
+from pipeline.engines._fingerprint import text_fingerprint
 from pipeline.engines.base import EngineInfo, Generation, GenerationRequest, SamplingParams
 from pipeline.errors import ConfigError, PrerequisiteError
 
@@ -53,10 +53,6 @@ _PROBE_TIMEOUT_S = 5.0
 
 T = TypeVar("T")
 
-
-def _sha_prefix(text: str | None) -> str | None:
-    """Same fingerprint as the llama.cpp engine, so both engines agree on one template."""
-    return None if text is None else hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def choice_schema(choices: Sequence[str]) -> dict[str, Any]:
@@ -303,7 +299,7 @@ class OpenAICompatEngine:
             engine="openai",
             engine_version=self._openai.__version__,
             model_path=self.source.model,
-            chat_template_hash=_sha_prefix(template) if self.model.kind == "chat" else None,
+            chat_template_hash=text_fingerprint(template) if self.model.kind == "chat" else None,
             adapter_name=self.model.adapter.name if self.model.adapter else None,
             max_model_len=max_model_len,
             hardware=f"remote endpoint {self.base_url}",

@@ -30,6 +30,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from pipeline.config.models import ModelSpec
+from pipeline.engines._fingerprint import text_fingerprint
 from pipeline.engines._hardware import describe_cpu
 from pipeline.engines.base import EngineInfo, Generation, GenerationRequest, SamplingParams
 from pipeline.errors import ConfigError, PrerequisiteError
@@ -207,9 +208,6 @@ def files_sha256(paths: Sequence[Path]) -> str | None:
     return h.hexdigest()
 
 
-def _sha_prefix(text: str | None) -> str | None:
-    return None if not text else hashlib.sha256(text.encode()).hexdigest()[:16]
-
 
 def _hardware(gpus: int) -> tuple[str, int]:
     """("Nx GPU name", N) when CUDA is there, else the CPU line and 0."""
@@ -298,7 +296,7 @@ class VLLMEngine:
             model_revision=revision,
             model_path=src.hf_id,
             tokenizer_hash=tokenizer_sha[:16] if tokenizer_sha else None,
-            chat_template_hash=_sha_prefix(getattr(self._tokenizer, "chat_template", None)),
+            chat_template_hash=text_fingerprint(getattr(self._tokenizer, "chat_template", None)),
             adapter_name=self.model.adapter.name if self.model.adapter else None,
             adapter_sha256=adapter_sha,
             dtype=str(config.dtype).removeprefix("torch."),

@@ -118,23 +118,25 @@ def _check_consistent(con, aliases: list[str], paths: list[Path]) -> None:  # no
             f"merge refused: the shards ran {exp} v{ver} / {model} / {variant} with different "
             f"configurations ({', '.join(differ)} differ): {detail}. Re-run the odd shard with "
             "the same engine, weights and sampling; nothing was written.")
-    cases = " UNION ALL ".join(
-        [f"SELECT experiment_id, experiment_version, case_id, case_hash FROM {a}.cases"
-         for a in aliases] + ["SELECT experiment_id, experiment_version, case_id, case_hash "
-                              "FROM cases"])
-    bad = con.execute(f"SELECT experiment_id, experiment_version, case_id FROM ({cases}) "
-                      "GROUP BY ALL HAVING count(DISTINCT case_hash) > 1 LIMIT 3").fetchall()
+    bad = _disagreements(con, aliases, "cases", "experiment_id, experiment_version, case_id",
+                         "case_hash")
     if bad:
         names = ", ".join(f"{e} v{v} case {c!r}" for e, v, c in bad)
         raise StoreError(f"merge refused: case content differs between files for {names}; "
                          "bump the experiment version. Nothing was written.")
-    results = " UNION ALL ".join(
-        [f"SELECT run_id, case_id, sample_idx, raw_output FROM {a}.results "
-         "WHERE error IS NULL" for a in aliases]
-        + ["SELECT run_id, case_id, sample_idx, raw_output FROM results WHERE error IS NULL"])
-    clash = con.execute(f"SELECT run_id, case_id, sample_idx FROM ({results}) GROUP BY ALL "
-                        "HAVING count(DISTINCT raw_output) > 1 LIMIT 3").fetchall()
+    clash = _disagreements(con, aliases, "results", "run_id, case_id, sample_idx",
+                           "raw_output", where="error IS NULL")
     if clash:
         names = ", ".join(f"run {r} case {c!r} sample {s}" for r, c, s in clash)
         raise StoreError(f"merge refused: two files hold different outputs for {names} "
                          "(overlapping shards?). Nothing was written.")
+
+
+def _disagreements(con, aliases: list[str], table: str, key: str, value: str,  # noqa: ANN001
+                   where: str = "TRUE") -> list[tuple]:
+    """Up to 3 keys whose *value* differs between the target and the shards' *table*."""
+    sources = [f"{a}.{table}" for a in aliases] + [table]
+    union = " UNION ALL ".join(f"SELECT {key}, {value} FROM {t} WHERE {where}"
+                               for t in sources)
+    return con.execute(f"SELECT {key} FROM ({union}) GROUP BY ALL "
+                       f"HAVING count(DISTINCT {value}) > 1 LIMIT 3").fetchall()
