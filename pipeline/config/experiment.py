@@ -103,6 +103,18 @@ class ExperimentFile(_Strict):
     models: list[str] = Field(min_length=1)
     sampling: Sampling = Sampling()
     variants: list[Variant] = Field(min_length=1)
+    case_check: str | None = Field(
+        default=None, description="a registered case check run on every case at load time"
+    )
+
+    @field_validator("case_check")
+    @classmethod
+    def _known_case_check(cls, v: str | None) -> str | None:
+        from pipeline.scoring.case_checks import case_checks  # scoring imports this module
+
+        if v is not None and v not in case_checks:
+            raise ValueError(case_checks.unknown_message(v))
+        return v
 
     @field_validator("variants")
     @classmethod
@@ -225,4 +237,8 @@ def load_experiment(path: Path | str) -> Experiment:
                 f"{base / spec.cases}: case {case.id!r} (#{i + 1}): input.schema {name!r} is not "
                 f"one of the schemas in {base / spec.schemas}: {', '.join(sorted(schemas))}"
             )
+    if spec.case_check:
+        from pipeline.scoring.case_checks import run_case_check
+
+        run_case_check(spec.case_check, base / spec.cases, cases)
     return Experiment(spec, path, cases, schemas)

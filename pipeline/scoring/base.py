@@ -16,11 +16,21 @@ from pipeline.registry import Registry
 
 @dataclass(frozen=True)
 class Metric:
-    """A metric a scorer emits. `higher_is_better` lets charts and claims read it correctly."""
+    """A metric a scorer emits. `higher_is_better` lets charts and claims read it correctly.
+
+    `family=True` declares a set of metrics whose names start with `name` and end in a part
+    only the case knows (`field:` covers `field:total`, `field:due_date`, ...): scores are
+    stored one row per metric, so a family is queried with `metric LIKE 'field:%'`.
+    """
 
     name: str
     description: str
     higher_is_better: bool = True
+    family: bool = False
+
+    def covers(self, metric: str) -> bool:
+        """True when *metric* is this metric, or a member of this family."""
+        return metric.startswith(self.name) if self.family else metric == self.name
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,11 @@ class Scorer(Protocol):
     metrics: tuple[Metric, ...]
 
     def __call__(self, case: Case, output: str, ctx: ScoringContext) -> Score: ...
+
+
+def undeclared(scorer: Scorer, score: Score) -> list[str]:
+    """Metric names in *score* that none of *scorer*'s declared metrics covers."""
+    return [m for m in score.metrics if not any(d.covers(m) for d in scorer.metrics)]
 
 
 scorers: Registry[Scorer] = Registry("scorer")

@@ -4,14 +4,21 @@
    prose around it and decode from the first `{` or `[` that starts a complete value. An
    object cut off by the token limit does not parse (nor does anything nested inside it).
 2. `schema_valid`: that value validates against the case's JSON Schema (draft 2020-12).
-3. `field_accuracy`: the share of expected top-level fields whose value is correct.
+3. `field_accuracy`: the share of expected top-level fields whose value is correct, and
+   `field:<name>` (1.0 or 0.0) for each top-level expected field, so per-field accuracy is a
+   plain query (`metric LIKE 'field:%'`); a nested object or array counts as one field.
 
 A case passes only when all three hold completely. That is the seed post's point: output can
 parse and validate and still be quietly wrong.
 
-Field comparison: strings case-insensitive with whitespace collapsed; numbers numerically
-(1299 == 1299.0, relative tolerance 1e-6); booleans and null exactly; lists element by
-element, in order; objects field by field, recursively.
+Field comparison: strings case-insensitive with whitespace collapsed (enum values too);
+numbers numerically (1299 == 1299.0, relative tolerance 1e-6); booleans and null exactly;
+lists element by element, in order; objects field by field, recursively, extra keys ignored.
+An expected ISO date (YYYY-MM-DD) also matches the same day written `2024-3-3` or with a time
+(`2024-03-03T00:00:00`); an expected HH:MM time matches `9:30` and `09:30:00`. An expected
+null matches a missing key when the schema makes that key optional (not `required`): leaving
+out an optional field is the schema's way of saying "not given". Without a schema, or for a
+required key, a missing key is wrong.
 """
 
 from __future__ import annotations
@@ -73,7 +80,9 @@ def _runs_off_end(text: str, start: int) -> bool:
     return True
 
 
-def values_equal(expected: Any, actual: Any) -> bool:
+def values_equal(expected: Any, actual: Any, schema: dict[str, Any] | None = None) -> bool:
+    """Whether *actual* is a correct value for *expected*; *schema* (the JSON Schema of this
+    value, when known) only decides whether a missing key may stand for an expected null."""
     if expected is None or isinstance(expected, bool):
         return actual is expected
     if isinstance(expected, (int, float)):
@@ -81,15 +90,60 @@ def values_equal(expected: Any, actual: Any) -> bool:
             return False
         return math.isclose(float(expected), float(actual), rel_tol=1e-6, abs_tol=1e-9)
     if isinstance(expected, str):
-        return isinstance(actual, str) and _norm(expected) == _norm(actual)
+        if not isinstance(actual, str):
+            return False
+        if _norm(expected) == _norm(actual):
+            return True
+        return _same_date_or_time(expected, actual)
     if isinstance(expected, list):
+        items = _sub(schema, "items")
         return (isinstance(actual, list) and len(actual) == len(expected)
-                and all(values_equal(e, a) for e, a in zip(expected, actual, strict=True)))
+                and all(values_equal(e, a, items) for e, a in zip(expected, actual, strict=True)))
     if isinstance(expected, dict):
         return isinstance(actual, dict) and all(
-            k in actual and values_equal(v, actual[k]) for k, v in expected.items()
+            field_correct(k, v, actual, schema) for k, v in expected.items()
         )
     return bool(expected == actual)
+
+
+def field_correct(key: str, expected: Any, got: dict[str, Any],
+                  schema: dict[str, Any] | None = None) -> bool:
+    """Whether field *key* of the object *got* is right, *schema* being the object's schema."""
+    if key in got:
+        return values_equal(expected, got[key], _sub(schema, "properties", key))
+    return expected is None and schema is not None and key not in schema.get("required", [])
+
+
+def _sub(schema: dict[str, Any] | None, *path: str) -> dict[str, Any] | None:
+    """The subschema at *path* (e.g. properties → key), or None when the schema says nothing."""
+    node: Any = schema
+    for part in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node if isinstance(node, dict) else None
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_LIKE = re.compile(
+    r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\s*$"
+)
+_HH_MM = re.compile(r"^\d{2}:\d{2}$")
+_TIME_LIKE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::00)?\s*$")
+
+
+def _same_date_or_time(expected: str, actual: str) -> bool:
+    """An ISO date or HH:MM time written with other padding or a zero time part."""
+    if _ISO_DATE.match(expected):
+        m = _DATE_LIKE.match(actual)
+        return bool(m) and tuple(map(int, m.groups())) == tuple(
+            map(int, expected.split("-")))
+    if _HH_MM.match(expected):
+        m = _TIME_LIKE.match(actual)
+        return bool(m) and tuple(map(int, m.groups())) == tuple(
+            map(int, expected.split(":")))
+    return False
 
 
 def _norm(s: str) -> str:
@@ -102,26 +156,30 @@ def _norm(s: str) -> str:
         Metric("parses", "output contains a JSON value"),
         Metric("schema_valid", "that value validates against the case's JSON Schema"),
         Metric("field_accuracy", "share of expected fields with the correct value"),
+        Metric("field:", "1 when this top-level expected field has the correct value",
+               family=True),
     ],
 )
 def json_fields(case: Case, output: str, ctx: ScoringContext) -> Score:
+    expected = case.expected
+    fields = list(expected) if isinstance(expected, dict) else []
     found, value = extract_json(output)
     if not found:
-        return Score(False, {"parses": 0.0, "schema_valid": 0.0, "field_accuracy": 0.0},
-                     failure_mode="no_json")
+        metrics = {"parses": 0.0, "schema_valid": 0.0, "field_accuracy": 0.0}
+        metrics.update({f"field:{k}": 0.0 for k in fields})
+        return Score(False, metrics, failure_mode="no_json")
     valid = True
     schema_errors: list[str] = []
     if ctx.schema is not None:
         errors = sorted(Draft202012Validator(ctx.schema).iter_errors(value), key=str)
         valid = not errors
         schema_errors = [e.message for e in errors[:5]]
-    expected = case.expected
     if isinstance(expected, dict):
         got = value if isinstance(value, dict) else {}
-        wrong = [k for k, v in expected.items() if not (k in got and values_equal(v, got[k]))]
+        wrong = [k for k, v in expected.items() if not field_correct(k, v, got, ctx.schema)]
         accuracy = 1.0 - len(wrong) / len(expected) if expected else 1.0
     else:
-        wrong = [] if values_equal(expected, value) else ["(value)"]
+        wrong = [] if values_equal(expected, value, ctx.schema) else ["(value)"]
         accuracy = 0.0 if wrong else 1.0
     if not valid:
         mode = "schema_invalid"
@@ -129,9 +187,11 @@ def json_fields(case: Case, output: str, ctx: ScoringContext) -> Score:
         mode = "wrong_content"
     else:
         mode = None
+    metrics = {"parses": 1.0, "schema_valid": float(valid), "field_accuracy": accuracy}
+    metrics.update({f"field:{k}": float(k not in wrong) for k in fields})
     return Score(
         passed=mode is None,
-        metrics={"parses": 1.0, "schema_valid": float(valid), "field_accuracy": accuracy},
+        metrics=metrics,
         failure_mode=mode,
         parsed=value,
         detail={"wrong_fields": wrong, "schema_errors": schema_errors},

@@ -17,7 +17,8 @@ def score(text):
 def test_correct_output_passes_all_three_levels():
     s = score('{"name": "ada  park", "age": 31.0}')
     assert s.passed and s.failure_mode is None
-    assert s.metrics == {"parses": 1.0, "schema_valid": 1.0, "field_accuracy": 1.0}
+    assert s.metrics == {"parses": 1.0, "schema_valid": 1.0, "field_accuracy": 1.0,
+                         "field:name": 1.0, "field:age": 1.0}
 
 
 def test_fenced_json_with_prose_still_parses():

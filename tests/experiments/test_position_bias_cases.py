@@ -1,0 +1,120 @@
+"""position_bias and position_bias_long: reproducible, paired across positions, fictional
+answers stated once, prompts small enough for the engines they target."""
+
+import functools
+import importlib.util
+import re
+import sys
+from collections import defaultdict
+
+import pytest
+
+from helpers import ROOT
+from pipeline.config import load_experiment
+from pipeline.scoring.answer_match import answer_in_text
+
+FOLDER = ROOT / "experiments" / "position_bias"
+SPECS = {  # experiment file: (passages per context, answer positions)
+    "position_bias.yaml": (9, [1, 3, 5, 7, 9]),
+    "position_bias_long.yaml": (40, [1, 10, 20, 30, 40]),
+}
+
+
+@functools.cache
+def _load(name):
+    return load_experiment(ROOT / "experiments" / name)
+
+
+@pytest.fixture(scope="module", params=sorted(SPECS))
+def exp(request):
+    return _load(request.param)
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("pb_generate", FOLDER / "generate_cases.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+def test_regenerating_gives_the_committed_files():
+    gen = _generator()
+    files = gen.generate()
+    assert sorted(files) == ["cases.jsonl", "cases_long.jsonl"]
+    for name, rows in files.items():
+        assert gen.render(rows) == (FOLDER / name).read_text(encoding="utf-8"), name
+
+
+def test_paired_design(exp):
+    n_passages, positions = SPECS[exp.path.name]
+    by_qid = defaultdict(dict)
+    for case in exp.cases:
+        inp = case.input
+        assert case.id == f"{inp['qid']}-p{inp['position']}"
+        assert f"pos:{inp['position']}" in case.tags
+        assert inp["n_passages"] == len(inp["passages"]) == n_passages
+        by_qid[inp["qid"]][inp["position"]] = case
+    assert 40 <= len(by_qid) <= 50 and 200 <= len(exp.cases) <= 250
+    for cases in by_qid.values():
+        assert sorted(cases) == positions
+        first = cases[positions[0]]
+        gold = first.input["passages"][0]
+        rest = first.input["passages"][1:]
+        for pos, case in cases.items():
+            assert case.input["question"] == first.input["question"]
+            assert case.expected == first.expected
+            passages = list(case.input["passages"])
+            assert passages.pop(pos - 1) == gold and passages == rest  # same order of others
+
+
+def test_short_context_distractors_are_the_long_ones_first():
+    short, long = ({c.input["qid"]: c for c in _load(name).cases if c.input["position"] == 1}
+                   for name in ("position_bias.yaml", "position_bias_long.yaml"))
+    assert short.keys() == long.keys()
+    for qid, case in short.items():
+        assert case.input["passages"] == long[qid].input["passages"][:9]
+
+
+def test_answers_are_stated_once_and_rejects_are_the_distractors_answers(exp):
+    for case in exp.cases:
+        passages = case.input["passages"]
+        gold = case.input["position"] - 1
+        reject = case.expected["reject"]
+        assert len(reject) == len(passages) - 1 == len(set(reject))
+        others = [p for i, p in enumerate(passages) if i != gold]
+        for answer, passage in zip(reject, others, strict=True):
+            assert answer_in_text(answer, passage)
+            assert not answer_in_text(answer, passages[gold]), case.id
+
+
+def test_the_question_names_an_entity_only_the_answer_passage_mentions(exp):
+    for case in exp.cases:
+        passages = list(case.input["passages"])
+        gold = passages.pop(case.input["position"] - 1)
+        names = set(re.findall(r"\b[A-Z][a-z]+", case.input["question"])[1:])
+        only_gold = {n for n in names if not any(n in p for p in passages)}
+        assert only_gold and all(n in gold for n in only_gold), case.id
+
+
+def test_prompt_numbers_the_documents_and_fits_the_context(exp):
+    n_passages, _ = SPECS[exp.path.name]
+    variant = exp.spec.variants[0]
+    assert variant.base_suffix == "\nAnswer:" and exp.spec.sampling.max_tokens <= 32
+    longest = 0
+    for case in exp.cases:
+        system, user = exp.render(variant, case)
+        assert system is None
+        assert user.startswith("Answer the question using only the documents.")
+        assert [int(n) for n in re.findall(r"^\[(\d+)\] ", user, re.M)] == list(
+            range(1, n_passages + 1))
+        assert user.endswith(f"Question: {case.input['question']}")
+        longest = max(longest, len(user))
+    # at ≈ 3.5 characters a token (an overestimate for this English text), the short file
+    # fits llama.cpp's 2048-token context and the long one SmolLM2's 8192 tokens, with room
+    # for the chat template and the 32 tokens of the answer
+    budget = 2048 if n_passages < 20 else 8192
+    assert longest / 3.5 < budget - 100
