@@ -83,15 +83,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from pipeline.config import load_experiment, load_model_registry
-    from pipeline.runner import run_experiment
-    from pipeline.sharding import parse_shard
 
+    # Validate every input first, before importing the runner (pandas, engines: most of a
+    # second), so a bad file fails fast and before any database is opened.
     exp = load_experiment(args.experiment)
     registry = load_model_registry(args.registry)
     for m in args.models or exp.spec.models:
         registry.get(m)  # fail on an unknown id before loading any model
     for v in args.variants or []:
         exp.variant(v)
+
+    from pipeline.runner import run_experiment
+    from pipeline.sharding import parse_shard
+
     if args.ray:
         if args.shard:
             raise ConfigError("--ray decides the shards itself; drop --shard (use --shards N)")

@@ -17,7 +17,13 @@ from pydantic import (
     model_validator,
 )
 
-from pipeline.config._yaml import format_validation_error, load_yaml, validate
+from pipeline.config._yaml import (
+    format_validation_error,
+    load_yaml,
+    parse_json,
+    read_text,
+    validate,
+)
 from pipeline.errors import ConfigError
 
 
@@ -178,22 +184,19 @@ _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newlin
 
 
 def load_cases(path: Path) -> list[Case]:
-    """Load a JSONL case file; errors name file:line and the bad key."""
+    """Load a JSONL case file; errors name file:line and the bad key.
+
+    One JSON object per line, so a broken line is reported by its own number while the
+    others stay readable; blank lines are skipped.
+    """
     cases: list[Case] = []
     seen: dict[str, int] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read case file ({exc.strerror})") from None
+    # split on \n only: str.splitlines() also breaks at U+2028 & co, valid inside JSON strings
+    lines = read_text(path, "case file (JSONL)").split("\n")
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(
-                f"{path}:{lineno}: invalid JSON: {exc.msg} (column {exc.colno})"
-            ) from None
+        raw = parse_json(line, str(path), lineno)
         try:
             case = Case.model_validate(raw)
         except ValidationError as exc:
@@ -204,28 +207,46 @@ def load_cases(path: Path) -> list[Case]:
         seen[case.id] = lineno
         cases.append(case)
     if not cases:
-        raise ConfigError(f"{path}: no cases")
+        raise ConfigError(f"{path}: no cases (an empty case file)")
     return cases
 
 
 def _load_schemas(folder: Path) -> dict[str, dict[str, Any]]:
+    """Every *.json in *folder*, checked as a JSON Schema now: the scorer trusts them later,
+    in the middle of a run, where a bad schema would surface as a traceback."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     if not folder.is_dir():
-        raise ConfigError(f"{folder}: schemas folder not found")
+        raise ConfigError(f"{folder}: schemas folder not found" if not folder.exists()
+                          else f"{folder}: not a folder; 'schemas' names a folder of JSON files")
     out = {}
     for f in sorted(folder.glob("*.json")):
+        text = read_text(f, "JSON Schema file")
+        if not text.strip():
+            raise ConfigError(f"{f}: empty file; expected a JSON Schema object")
+        schema = parse_json(text, str(f))
+        if not isinstance(schema, dict):
+            raise ConfigError(f"{f}:1: expected a JSON Schema object, found a "
+                              f"{type(schema).__name__}")
         try:
-            out[f.stem] = json.loads(f.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{f}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
+            raise ConfigError(f"{f}: not a valid JSON Schema at {where}: "
+                              f"{_shorten(exc.message)}") from None
+        out[f.stem] = schema
     return out
+
+
+def _shorten(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def load_experiment(path: Path | str) -> Experiment:
     """Load and validate an experiment YAML, its cases and schemas."""
     path = Path(path)
     data, lines = load_yaml(path)
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of experiment keys at the top level")
     spec: ExperimentFile = validate(ExperimentFile, data, str(path), lines)
     base = path.parent
     cases = load_cases(base / spec.cases)

@@ -22,19 +22,20 @@ from jinja2 import Environment
 from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
-from mkdocs.utils.meta import get_data
+from mkdocs.utils.meta import YAML_RE
 from pydantic import ValidationError
 
-from pipeline.errors import PipelineError
+from pipeline.config._yaml import KeyPath, parse_yaml, read_text
+from pipeline.errors import ConfigError, PipelineError
 from pipeline.site.cache import QueryCache
 from pipeline.site.config import PostFrontMatter, ResultsPluginConfig
 from pipeline.site.errors import RenderError
 from pipeline.site.pages import generated_pages
-from pipeline.site.series import SeriesEntry, series_nav
 from pipeline.site.render import render_inline_text, render_markdown
+from pipeline.site.series import SeriesEntry, series_nav
 from pipeline.store import open_snapshot
 
 log = logging.getLogger("mkdocs.plugins.pipeline")
@@ -50,22 +51,53 @@ def _front_matter_lines(page: Page, markdown: str) -> int:
 
 def _author_sources(files: Files) -> dict[str, str]:
     """The text of every page an author wrote (blog posts included, generated pages not),
-    read once per build for the helpers below."""
-    return {f.src_uri: Path(f.abs_src_path).read_text(encoding="utf-8")
-            for f in files.documentation_pages(inclusion=lambda _level: True)
-            if not f.generated_by and f.abs_src_path}
+    read once per build, strictly: a binary or non-UTF-8 page fails here with its path and
+    line instead of as a UnicodeDecodeError inside MkDocs or the blog plugin."""
+    out: dict[str, str] = {}
+    for f in files.documentation_pages(inclusion=lambda _level: True):
+        if f.generated_by or not f.abs_src_path:
+            continue
+        try:
+            out[f.src_uri] = read_text(Path(f.abs_src_path), "Markdown page", label=f.src_uri)
+        except ConfigError as exc:
+            raise PluginError(str(exc)) from None
+    return out
+
+
+def _front_matter(text: str, src_uri: str) -> tuple[dict[str, Any], dict[KeyPath, int], str]:
+    """(meta, {key: line}, body) of a page, with the block MkDocs and the blog plugin find.
+
+    Parsed by the same strict loader as experiment files: invalid YAML, duplicate keys,
+    aliases and tags fail the build with path:line (MkDocs itself would drop invalid front
+    matter silently, and the blog plugin keeps the last of two duplicate keys).
+    """
+    m = YAML_RE.match(text)
+    if not m:
+        return {}, {}, text
+    try:
+        meta, lines = parse_yaml(m.group(1), src_uri, first_line=2, prefix="front matter: ")
+    except ConfigError as exc:
+        raise PluginError(str(exc)) from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise PluginError(f"{src_uri}:2: front matter: expected a mapping of keys, found a "
+                          f"{type(meta).__name__}")
+    return meta, lines, text[m.end():].lstrip("\n")
 
 
 def _series_entries(sources: dict[str, str]) -> dict[str, SeriesEntry]:
     """Validate our front matter keys on every page and index the posts that are in a series."""
     out: dict[str, SeriesEntry] = {}
     for src_uri, text in sources.items():
-        body, meta = get_data(text)
+        meta, lines, body = _front_matter(text, src_uri)
         try:
             fm = PostFrontMatter.model_validate(
                 {k: meta[k] for k in PostFrontMatter.model_fields if k in meta})
         except ValidationError as exc:
             problems = "; ".join(f"key '{'.'.join(map(str, e['loc']))}': {e['msg']}"
+                                 + (f" (line {lines[e['loc'][:1]]})"
+                                    if e["loc"][:1] in lines else "")
                                  for e in exc.errors())
             raise PluginError(f"{src_uri}: front matter: {problems}") from None
         if fm.series and fm.number is not None:
@@ -142,13 +174,20 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
             self.cache = QueryCache(self.cache_dir)
             self._files = {}
 
+    @event_priority(100)  # before the blog plugin (-50) and MkDocs read the pages
+    def _read_sources(self, files: Files, *, config: MkDocsConfig) -> None:
+        """Read every author page and check its front matter, first: a broken page fails
+        with path:line here, not as a traceback in a plugin that reads it later."""
+        if self.config.enabled:
+            self._sources = _author_sources(files)
+            self._series = _series_entries(self._sources)
+
     @event_priority(-100)  # after the blog plugin has read its posts
-    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
-        """Check our front matter keys, index series, add the pages generated from the DB."""
+    def _add_generated_pages(self, files: Files, *, config: MkDocsConfig) -> Files | None:
+        """Add the pages generated from the DB."""
         if not self.config.enabled:
             return None
-        sources = _author_sources(files)
-        self._series = _series_entries(sources)
+        sources = self._sources
         if not self.config.generated_pages:
             return None
         con = self._connect()
@@ -161,6 +200,8 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
                                   "remove the file of that name from the docs dir")
             files.append(File.generated(config, src_uri, content=markdown))
         return files
+
+    on_files = CombinedEvent(_read_sources, _add_generated_pages)
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:

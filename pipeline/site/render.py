@@ -8,12 +8,14 @@ Any failing query or component raises RenderError with the document line.
 from __future__ import annotations
 
 import html
-from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 
+from pipeline.config._yaml import read_text
+from pipeline.errors import ConfigError
 from pipeline.site.cache import (
     QueryCache,
     RenderedComponent,
@@ -102,11 +104,10 @@ def _sql_of(block: Block, base_dir: Path | None) -> str:
         raise RenderError(f"query {block.name!r}: give the SQL inline or in file=, not both",
                           block.line)
     path = (base_dir or Path.cwd()) / block.file
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RenderError(f"query {block.name!r}: cannot read {path} ({exc.strerror})",
-                          block.line) from None
+    try:  # the same strict reader as every other author file: binary, non-UTF-8, a folder
+        return read_text(path, "SQL file")
+    except ConfigError as exc:
+        raise RenderError(f"query {block.name!r}: {exc}", block.line) from None
 
 
 def _render_component(kind: str, opts: Options, scope: QueryScope, line: int,

@@ -33,7 +33,8 @@ def _connect(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConne
             return duckdb.connect(str(path), read_only=read_only, config=config)
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
-                raise StoreError(f"{path}: cannot open results database: {exc}") from None
+                raise StoreError(f"{path}: cannot open results database: {_describe(exc)}"
+                                 ) from None
             if time.monotonic() >= deadline:
                 raise StoreError(
                     f"{path}: still locked by another process after {wait_s:.0f}s "
@@ -43,20 +44,47 @@ def _connect(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConne
             delay = min(delay * 2, 2.0)
 
 
-def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
-    """The file's schema version, or None for an empty database."""
-    tables = {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
-    ).fetchall()}
-    if "meta" not in tables:
-        if tables:
-            raise StoreError("database has tables but no 'meta' table: not a results database")
-        return None
-    rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+def _describe(exc: duckdb.Error) -> str:
+    """DuckDB's message, shortened where it has a plain meaning."""
+    text = str(exc)
+    if "not a valid DuckDB database file" in text:
+        return "not a DuckDB database file"
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _check_path(path: Path) -> None:
+    """Refuse a directory or a device before DuckDB sees it (its errors there are cryptic)."""
+    if path.is_dir():
+        raise StoreError(f"{path}: is a directory; expected a results database file (.duckdb)")
+    if path.exists() and not path.is_file():
+        raise StoreError(f"{path}: not a regular file; expected a results database (.duckdb)")
+
+
+def schema_version(con: duckdb.DuckDBPyConnection, path: Path | str = "database") -> int | None:
+    """The file's schema version, or None for an empty database.
+
+    Anything that is not one of our results databases is a StoreError naming *path*.
+    """
+    try:
+        tables = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()}
+        if "meta" not in tables:
+            if tables:
+                raise StoreError(f"{path}: has tables but no 'meta' table: not a results "
+                                 "database")
+            return None
+        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    except duckdb.Error as exc:
+        raise StoreError(f"{path}: not a readable results database: {_describe(exc)}") from None
     row = rows[0] if rows else None
     if row is None:
-        raise StoreError("database has no schema_version in 'meta'")
-    return int(row[0])
+        raise StoreError(f"{path}: no schema_version in its 'meta' table: not a results "
+                         "database")
+    try:
+        return int(row[0])
+    except (TypeError, ValueError):
+        raise StoreError(f"{path}: schema_version {row[0]!r} in 'meta' is not a number") from None
 
 
 def _check_not_newer(path: Path, version: int) -> None:
@@ -70,10 +98,11 @@ def _check_not_newer(path: Path, version: int) -> None:
 def open_write(path: Path | str, wait_s: float = LOCK_RETRY_SECONDS) -> duckdb.DuckDBPyConnection:
     """Open read-write, creating or migrating the schema inside one transaction."""
     path = Path(path)
+    _check_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _connect(path, read_only=False, wait_s=wait_s)
     try:
-        version = schema_version(con)
+        version = schema_version(con, path)
         if version is not None:
             _check_not_newer(path, version)
         if version == SCHEMA_VERSION:
@@ -94,14 +123,35 @@ def open_write(path: Path | str, wait_s: float = LOCK_RETRY_SECONDS) -> duckdb.D
         raise
 
 
+def check_writable(path: Path | str, wait_s: float = LOCK_RETRY_SECONDS) -> int | None:
+    """Check, read-only, that open_write may open *path*: absent (None is returned) or a
+    results database no newer than this pipeline (its schema version is returned).
+
+    Callers that must not touch a file they refuse (merge, the runner) call this first.
+    """
+    path = Path(path)
+    _check_path(path)
+    if not path.exists():
+        return None
+    con = _connect(path, read_only=True, wait_s=wait_s)
+    try:
+        version = schema_version(con, path)
+        if version is not None:
+            _check_not_newer(path, version)
+        return version
+    finally:
+        con.close()
+
+
 def open_read(path: Path | str, wait_s: float = LOCK_RETRY_SECONDS) -> duckdb.DuckDBPyConnection:
     """Open read-only for queries; fails clearly on a missing, foreign or newer database."""
     path = Path(path)
+    _check_path(path)
     if not path.is_file():
         raise StoreError(f"{path}: results database not found")
     con = _connect(path, read_only=True, wait_s=wait_s)
     try:
-        version = schema_version(con)
+        version = schema_version(con, path)
         if version is None:
             raise StoreError(f"{path}: empty database (no results written yet)")
         _check_not_newer(path, version)

@@ -17,9 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from pipeline.errors import StoreError
-from pipeline.store.db import open_read, open_write
-from pipeline.store.schema import RESULT_KEY, SCORE_KEY
+from pipeline.store.db import check_writable, open_read, open_write
+from pipeline.store.schema import RESULT_KEY, SCHEMA_VERSION, SCORE_KEY
 from pipeline.store.writer import IDENTITY_COLUMNS, insert_new, refresh_status
 
 _KEY = "(run_id, case_id, sample_idx)"
@@ -37,6 +39,11 @@ def _quote(path: Path) -> str:
 
 
 def merge_databases(sources: Sequence[Path | str], target: Path | str) -> MergeReport:
+    """Fold *sources* into *target* in one transaction.
+
+    Every file is validated and every consistency check runs before the target is opened
+    for writing, so a refusal leaves the target exactly as it was, or not created at all.
+    """
     target = Path(target)
     paths = [Path(p) for p in sources]
     if not paths:
@@ -45,14 +52,13 @@ def merge_databases(sources: Sequence[Path | str], target: Path | str) -> MergeR
         if p.resolve() == target.resolve():
             raise StoreError(f"merge: {p} is the target itself")
         open_read(p).close()  # exists, is a results DB, same schema version
+    current = check_writable(target) == SCHEMA_VERSION
+    _preflight(paths, target if current else None)
     con = open_write(target)
     try:
-        aliases = []
-        for i, p in enumerate(paths):
-            alias = f"shard{i}"
-            con.execute(f"ATTACH {_quote(p.resolve())} AS {alias} (READ_ONLY)")
-            aliases.append(alias)
-        _check_consistent(con, aliases, paths)
+        aliases = _attach(con, paths)
+        if not current:  # the target was just created or migrated: compare against it now
+            _check_consistent(con, aliases, paths, target)
         con.execute("BEGIN TRANSACTION")
         added = 0
         touched: set[str] = set()
@@ -96,7 +102,33 @@ def merge_databases(sources: Sequence[Path | str], target: Path | str) -> MergeR
     return MergeReport(len(paths), added, statuses)
 
 
-def _check_consistent(con, aliases: list[str], paths: list[Path]) -> None:  # noqa: ANN001
+def _attach(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> list[str]:
+    aliases = []
+    for i, p in enumerate(paths):
+        alias = f"shard{i}"
+        try:
+            con.execute(f"ATTACH {_quote(p.resolve())} AS {alias} (READ_ONLY)")
+        except duckdb.Error as exc:
+            raise StoreError(f"{p}: cannot attach for merging: {exc}") from None
+        aliases.append(alias)
+    return aliases
+
+
+def _preflight(paths: list[Path], target: Path | None) -> None:
+    """Run the consistency checks on read-only connections: against *target* when it is a
+    current results database, else among the shards alone."""
+    con = open_read(target) if target is not None else duckdb.connect(":memory:")
+    try:
+        _check_consistent(con, _attach(con, paths), paths, target)
+    finally:
+        con.close()
+
+
+def _check_consistent(con, aliases: list[str], paths: list[Path],  # noqa: ANN001
+                      target: Path | None) -> None:
+    """Refuse, naming the files, shards that disagree with each other or with *target*
+    (the connection's own database; None: compare the shards alone)."""
+    files = [str(p) for p in paths] + [f"{target} (the target)"]
     ident = ", ".join(IDENTITY_COLUMNS)
     runs = " UNION ALL ".join(
         f"SELECT {i} AS src, run_id, {ident} FROM {a}.runs" for i, a in enumerate(aliases))
@@ -119,24 +151,28 @@ def _check_consistent(con, aliases: list[str], paths: list[Path]) -> None:  # no
             f"configurations ({', '.join(differ)} differ): {detail}. Re-run the odd shard with "
             "the same engine, weights and sampling; nothing was written.")
     bad = _disagreements(con, aliases, "cases", "experiment_id, experiment_version, case_id",
-                         "case_hash")
+                         "case_hash", with_target=target is not None)
     if bad:
-        names = ", ".join(f"{e} v{v} case {c!r}" for e, v, c in bad)
-        raise StoreError(f"merge refused: case content differs between files for {names}; "
-                         "bump the experiment version. Nothing was written.")
+        names = ", ".join(f"{e} v{v} case {c!r}" for e, v, c, _ in bad)
+        raise StoreError(f"merge refused: case content differs between files for {names} "
+                         f"(in {', '.join(files[i] for i in bad[0][-1])}); bump the experiment "
+                         "version. Nothing was written.")
     clash = _disagreements(con, aliases, "results", "run_id, case_id, sample_idx",
-                           "raw_output", where="error IS NULL")
+                           "raw_output", where="error IS NULL", with_target=target is not None)
     if clash:
-        names = ", ".join(f"run {r} case {c!r} sample {s}" for r, c, s in clash)
+        names = ", ".join(f"run {r} case {c!r} sample {s}" for r, c, s, _ in clash)
         raise StoreError(f"merge refused: two files hold different outputs for {names} "
-                         "(overlapping shards?). Nothing was written.")
+                         f"(in {', '.join(files[i] for i in clash[0][-1])}; overlapping "
+                         "shards?). Nothing was written.")
 
 
 def _disagreements(con, aliases: list[str], table: str, key: str, value: str,  # noqa: ANN001
-                   where: str = "TRUE") -> list[tuple]:
-    """Up to 3 keys whose *value* differs between the target and the shards' *table*."""
-    sources = [f"{a}.{table}" for a in aliases] + [table]
-    union = " UNION ALL ".join(f"SELECT {key}, {value} FROM {t} WHERE {where}"
-                               for t in sources)
-    return con.execute(f"SELECT {key} FROM ({union}) GROUP BY ALL "
-                       f"HAVING count(DISTINCT {value}) > 1 LIMIT 3").fetchall()
+                   where: str = "TRUE", with_target: bool = True) -> list[tuple]:
+    """Up to 3 keys whose *value* differs between the target and the shards' *table*, each
+    with the indexes of the files that hold it (the target's is len(aliases))."""
+    sources = [f"{a}.{table}" for a in aliases] + ([table] if with_target else [])
+    union = " UNION ALL ".join(f"SELECT {i} AS src, {key}, {value} FROM {t} WHERE {where}"
+                               for i, t in enumerate(sources))
+    return con.execute(f"SELECT {key}, list(DISTINCT src ORDER BY src) FROM ({union}) "
+                       f"GROUP BY {key} HAVING count(DISTINCT {value}) > 1 ORDER BY {key} "
+                       "LIMIT 3").fetchall()
