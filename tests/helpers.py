@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,23 @@ def make_db(path: Path, outcomes: dict[tuple[str, str], list[bool]],
         ])
         store.finish_run(run_id, complete=len(passes) == len(exp.cases))
     return path
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def require_browser():
+    """Playwright's sync API, or skip without a browser, except in CI
+    (LLMX_REQUIRE_BROWSER=1), where a missing browser must fail."""
+    required = os.environ.get("LLMX_REQUIRE_BROWSER") == "1"
+    if not Path(CHROMIUM).exists():
+        if required:
+            pytest.fail(f"chromium not found at {CHROMIUM}")
+        pytest.skip("Debian chromium not installed")
+    if required:
+        import playwright.sync_api
+
+        return playwright.sync_api
+    return pytest.importorskip("playwright.sync_api")

@@ -6,7 +6,6 @@ downloads the rows, dark mode re-themes a chart, and a hostile model output stay
 
 import functools
 import http.server
-import os
 import shutil
 import subprocess
 import sys
@@ -15,26 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, make_db
+from helpers import ARGS, CHROMIUM, ROOT, make_db
+from helpers import require_browser as _require_browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-def _require_browser():
-    """Skip without a browser, except in CI (LLMX_REQUIRE_BROWSER=1), where it must fail."""
-    required = os.environ.get("LLMX_REQUIRE_BROWSER") == "1"
-    if not Path(CHROMIUM).exists():
-        if required:
-            pytest.fail(f"chromium not found at {CHROMIUM}")
-        pytest.skip("Debian chromium not installed")
-    if required:
-        import playwright.sync_api
-
-        return playwright.sync_api
-    return pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")

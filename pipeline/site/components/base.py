@@ -2,7 +2,9 @@
 
 A component is registered by name with its options model (pydantic, extra keys forbidden),
 so an unknown option fails with the list of valid ones. Markup lives in Jinja templates with
-autoescaping on: every value from the database is escaped, whatever a model wrote.
+autoescaping on and a `finalize` hook (`pipeline.site.escaping`) that also neutralises the
+Markdown, fence and template syntax in every printed string: whatever a model (or a merged
+database) wrote reaches the page as text.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from pipeline.registry import Registry
 from pipeline.site.errors import RenderError
+from pipeline.site.escaping import clip, finalize_block, scrub
 from pipeline.site.query import QueryScope
+from pipeline.site.urls import cases_url
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("pipeline.site", "templates"),
@@ -27,6 +31,7 @@ _env = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=finalize_block,
 )
 
 
@@ -86,10 +91,28 @@ class RenderState:
         self.files[path] = data
         return self.root_url + path
 
+    def publish_text(self, text: str) -> str:
+        """Publish *text* whole as a UTF-8 .txt file (served as text/plain: never markup);
+        returns its URL from the page. Pages show long values clipped and link this."""
+        data = scrub(text).encode("utf-8")
+        path = f"{DATA_DIR}/text/{hashlib.sha256(data).hexdigest()[:16]}.txt"
+        self.files[path] = data
+        return self.root_url + path
+
+    def shown(self, text: str | None) -> dict[str, Any]:
+        """A value for a template: its first DISPLAY_CHARS characters, and when it was cut,
+        its full length and the URL of the whole text."""
+        if text is None:
+            return {"text": None, "cut": False}
+        head, cut = clip(text)
+        if not cut:
+            return {"text": head, "cut": False}
+        return {"text": head, "cut": True, "chars": len(text), "url": self.publish_text(text)}
+
 
 def cases_links(scope: QueryScope, state: RenderState, sql: str) -> list[tuple[str, str]]:
     """(experiment id, URL of its cases page) for each experiment the query names."""
-    return [(e, f"{state.root_url}experiments/{e}/cases/") for e in scope.experiments_in(sql)]
+    return [(e, state.root_url + cases_url(e)) for e in scope.experiments_in(sql)]
 
 
 DATA_DIR = "assets/llmx/data"

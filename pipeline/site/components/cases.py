@@ -64,9 +64,12 @@ def cases(o: CasesOptions, scope: QueryScope, line: int, state: RenderState) -> 
                                               rows["case_id"].tolist()]).df()
     by_case: dict[str, list[dict]] = {}
     for rec in outputs.to_dict("records"):
+        rec["shown"] = state.shown(rec["error"] if rec["error"] else rec["raw_output"])
         by_case.setdefault(rec["case_id"], []).append(rec)
-    items = [{"id": r["case_id"], "n": int(r["position"]) + 1, "tags": list(r["tags"]),
-              "input": _pretty(r["input"]), "expected": _pretty(r["expected"]),
+    items = [{"id": r["case_id"], "n": int(r["position"]) + 1,
+              "tags": list(r["tags"] if r["tags"] is not None else []),
+              "input": state.shown(_pretty(r["input"])),
+              "expected": state.shown(_pretty(r["expected"])),
               "outputs": by_case.get(r["case_id"], [])} for r in rows.to_dict("records")]
     return render_template("cases.html", items=items, page=o.page, pages=pages, total=total,
                            experiment=o.experiment, version=int(version))

@@ -1,9 +1,9 @@
 """Charts: Plotly figures from a query, drawn in the browser by the self-hosted plotly.js.
 
 Figures are built as plain dicts in Plotly's JSON schema (validated graph objects cost most
-of a build's time and buy nothing here). Kinds cover what the posts need: grouped or stacked bars (also 100%), lines by position,
-scatter (size vs score), heatmaps (model × suite) and confusion matrices. Rates get 95% Wilson
-error bars when the query gives `successes` and `trials` columns: the chart computes the
+of a build's time and buy nothing here). Kinds cover what the posts need: grouped or stacked
+bars (also 100%), lines by position, scatter (size vs score), heatmaps (model × suite) and
+confusion matrices. Rates get 95% Wilson error bars when the query gives `successes` and `trials` columns: the chart computes the
 interval itself, so an author cannot forget it or get it wrong.
 """
 
@@ -19,13 +19,14 @@ from pydantic import Field
 
 from pipeline.site.components.base import (
     DataOptions,
-    cases_links,
     RenderState,
+    cases_links,
     component,
     render_template,
     require_columns,
 )
 from pipeline.site.errors import RenderError
+from pipeline.site.escaping import plotly_text
 from pipeline.site.query import QueryScope
 from pipeline.stats import wilson_interval
 
@@ -82,8 +83,9 @@ def _trace(kind: str, name: str | None, x: list, y: list, o: ChartOptions, g: pd
     """One trace as a plain dict: plotly.js reads it as is, and we skip the cost of
     validated graph objects (most of a build's time otherwise)."""
     fmt = ".1%" if (o.percent or rate) else ",.4g"
-    hover = f"%{{x}}<br>{yname}: %{{y:{fmt}}}"
-    t: dict = {"x": x, "y": y, "name": name, "showlegend": name is not None}
+    hover = f"%{{x}}<br>{plotly_text(yname)}: %{{y:{fmt}}}"
+    t: dict = {"x": [plotly_text(v) for v in x], "y": y, "name": plotly_text(name),
+               "showlegend": name is not None}
     if rate:
         t["error_y"] = {"type": "data", "symmetric": False, "array": _clean(g["ci_plus"]),
                         "arrayminus": _clean(g["ci_minus"])}
@@ -93,7 +95,7 @@ def _trace(kind: str, name: str | None, x: list, y: list, o: ChartOptions, g: pd
         hover += ("<br>%{customdata[0]} of %{customdata[1]}"
                   "<br>95% CI %{customdata[2]:.1%}–%{customdata[3]:.1%}")
     if o.text:
-        t["text"] = g[o.text].astype(str).tolist()
+        t["text"] = [plotly_text(v) for v in g[o.text].astype(str)]
     if kind == "bar":
         t["type"] = "bar"
     else:
@@ -105,7 +107,9 @@ def _trace(kind: str, name: str | None, x: list, y: list, o: ChartOptions, g: pd
         if o.size:
             t["marker"] = {"size": _clean(g[o.size]), "sizemode": "area",
                            "sizeref": 2.0 * float(g[o.size].max() or 1) / 40 ** 2}
-    t["hovertemplate"] = hover + f"<extra>{name or ''}</extra>"
+    # The trace name is data: plotly fills it in, so it is never read as a template.
+    t["hovertemplate"] = hover + ("<extra>%{fullData.name}</extra>" if name else
+                                  "<extra></extra>")
     return t
 
 
@@ -117,9 +121,10 @@ def figure(df: pd.DataFrame, o: ChartOptions, line: int) -> dict:
     if (o.successes is None) != (o.trials is None):
         raise RenderError("chart: 'successes' and 'trials' go together", line)
     rate = o.successes is not None
-    layout: dict = {"title": {"text": o.title} if o.title else None, "height": o.height,
+    layout: dict = {"title": {"text": plotly_text(o.title)} if o.title else None,
+                    "height": o.height,
                     "margin": {"l": 60, "r": 20, "t": 60 if o.title else 30, "b": 60},
-                    "legend": {"title": {"text": o.color or ""}}}
+                    "legend": {"title": {"text": plotly_text(o.color or "")}}}
     if o.type in ("heatmap", "confusion"):
         if o.y is None or o.z is None:
             raise RenderError(f"chart: type {o.type} needs 'x', 'y' and 'z'", line)
@@ -129,18 +134,20 @@ def figure(df: pd.DataFrame, o: ChartOptions, line: int) -> dict:
         z = grid.to_numpy(dtype=float)
         text = [[("" if np.isnan(v) else (f"{v:.1%}" if o.percent else f"{v:,.4g}"))
                  for v in row] for row in z]
-        data = [{"type": "heatmap", "x": [str(c) for c in grid.columns],
-                 "y": [str(i) for i in grid.index],
+        data = [{"type": "heatmap", "x": [plotly_text(str(c)) for c in grid.columns],
+                 "y": [plotly_text(str(i)) for i in grid.index],
                  "z": [[None if np.isnan(v) else float(v) for v in row] for row in z],
                  "text": text, "texttemplate": "%{text}", "colorscale": "Blues",
-                 "hovertemplate": f"{o.x}: %{{x}}<br>{o.y}: %{{y}}<br>{o.z}: %{{text}}"
-                                  "<extra></extra>"}]
-        layout["xaxis"] = {"title": {"text": o.x_title or (f"{o.x} (predicted)" if o.type ==
-                                                           "confusion" else o.x)},
+                 "hovertemplate": f"{plotly_text(o.x)}: %{{x}}<br>{plotly_text(o.y)}: "
+                                  f"%{{y}}<br>{plotly_text(o.z)}: %{{text}}<extra></extra>"}]
+        layout["xaxis"] = {"title": {"text": plotly_text(
+                               o.x_title or (f"{o.x} (predicted)" if o.type == "confusion"
+                                             else o.x))},
                            "side": "top" if o.type == "confusion" else "bottom",
                            "type": "category"}
-        layout["yaxis"] = {"title": {"text": o.y_title or (f"{o.y} (actual)" if o.type ==
-                                                           "confusion" else o.y)},
+        layout["yaxis"] = {"title": {"text": plotly_text(
+                               o.y_title or (f"{o.y} (actual)" if o.type == "confusion"
+                                             else o.y))},
                            "type": "category", "autorange": "reversed"}
         return {"data": data, "layout": layout}
     df = df.copy()
@@ -173,9 +180,10 @@ def figure(df: pd.DataFrame, o: ChartOptions, line: int) -> dict:
     for i in range(n):
         sfx = "" if i == 0 else str(i + 1)
         dom = [i / n + (0.04 if i else 0), (i + 1) / n - (0.04 if i + 1 < n else 0)]
-        layout[f"xaxis{sfx}"] = {"title": {"text": o.x_title or o.x}, "domain": dom,
+        layout[f"xaxis{sfx}"] = {"title": {"text": plotly_text(o.x_title or o.x)},
+                                 "domain": dom,
                                  "anchor": f"y{sfx}"}
-        layout[f"yaxis{sfx}"] = {"title": {"text": yname if i == 0 else ""},
+        layout[f"yaxis{sfx}"] = {"title": {"text": plotly_text(yname) if i == 0 else ""},
                                  "anchor": f"x{sfx}", "matches": "y" if i else None}
         if o.percent or rate:
             layout[f"yaxis{sfx}"]["tickformat"] = ".0%"
@@ -183,7 +191,8 @@ def figure(df: pd.DataFrame, o: ChartOptions, line: int) -> dict:
                 layout[f"yaxis{sfx}"]["range"] = [0, 1.05]
         if facets[i] is not None:
             layout.setdefault("annotations", []).append(
-                {"text": f"{o.facet} = {facets[i]}", "showarrow": False, "xref": "paper",
+                {"text": plotly_text(f"{o.facet} = {facets[i]}"), "showarrow": False,
+                 "xref": "paper",
                  "yref": "paper", "x": sum(dom) / 2, "y": 1.0, "yanchor": "bottom"})
     if o.type == "bar":
         layout["barmode"] = "stack" if (o.stack or o.normalize) else "group"

@@ -8,13 +8,14 @@ from pydantic import Field
 
 from pipeline.site.components.base import (
     DataOptions,
-    cases_links,
     RenderState,
+    cases_links,
     component,
     render_template,
     require_columns,
 )
 from pipeline.site.errors import RenderError
+from pipeline.site.escaping import clip
 from pipeline.site.formatting import FORMATS, Format, format_ci, format_value
 from pipeline.site.query import QueryScope
 from pipeline.stats import wilson_interval
@@ -41,6 +42,15 @@ def _sort_key(v: object) -> str:
     return str(v)
 
 
+CELL_CHARS = 500
+
+
+def _cell_text(text: str) -> str:
+    """A cell shows at most CELL_CHARS characters of a value; the CSV download has it all."""
+    head, cut = clip(text, CELL_CHARS)
+    return f"{head}… ({len(text):,} characters; all of them in the CSV)" if cut else head
+
+
 @component("table", TableOptions)
 def table(o: TableOptions, scope: QueryScope, line: int, state: RenderState) -> str:
     df, sql = o.load(scope, line)
@@ -63,8 +73,9 @@ def table(o: TableOptions, scope: QueryScope, line: int, state: RenderState) -> 
     rows = []
     for rec in df.to_dict("records"):
         # (text, sort key, is best): the browser sorts on the raw value, not the text
-        cells = [(format_value(rec[c], o.format.get(c, "auto")), _sort_key(rec[c]),
-                  c in best and rec[c] == best[c]) for c in cols]
+        cells = [(_cell_text(format_value(rec[c], o.format.get(c, "auto"))),
+                  _sort_key(rec[c])[:CELL_CHARS], c in best and rec[c] == best[c])
+                 for c in cols]
         if with_ci:
             lo, hi = wilson_interval(int(rec[o.successes]), int(rec[o.trials]))
             cells.append((format_ci(lo, hi), _sort_key(lo), False))

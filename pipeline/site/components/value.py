@@ -12,18 +12,12 @@ import shlex
 import pandas as pd
 
 from pipeline.site.errors import RenderError
+from pipeline.site.escaping import escape_text
 from pipeline.site.formatting import FORMATS, format_ci, format_value
 from pipeline.site.query import QueryScope
 from pipeline.stats import wilson_interval
 
 _RESERVED = ("format", "ci")
-# One pass, so no entity is escaped twice: HTML specials, then Markdown's inline syntax.
-_ENTITIES = {ord(ch): f"&#{ord(ch)};" for ch in "<>&\"'\\`*_[]{}()#+!|~"}
-
-
-def escape_inline(text: str) -> str:
-    """Escape for HTML and neutralise Markdown inline syntax in a value from the database."""
-    return text.translate(_ENTITIES)
 
 
 def render_value(body: str, scope: QueryScope, line: int) -> str:
@@ -59,7 +53,7 @@ def render_value(body: str, scope: QueryScope, line: int) -> str:
     if fmt not in FORMATS:
         raise RenderError(f"inline value: unknown format {fmt!r}; valid: {', '.join(FORMATS)}",
                           line)
-    text = escape_inline(format_value(_plain(row[col]), fmt))
+    text = escape_text(format_value(_plain(row[col]), fmt))
     if "ci" in opts:
         k_col, _, n_col = opts["ci"].partition("/")
         for c in (k_col, n_col):
