@@ -3,8 +3,9 @@
 Figures are built as plain dicts in Plotly's JSON schema (validated graph objects cost most
 of a build's time and buy nothing here). Kinds cover what the posts need: grouped or stacked
 bars (also 100%), lines by position, scatter (size vs score), heatmaps (model × suite) and
-confusion matrices. Rates get 95% Wilson error bars when the query gives `successes` and `trials` columns: the chart computes the
-interval itself, so an author cannot forget it or get it wrong.
+confusion matrices. Rates get 95% Wilson error bars when the query gives `successes` and
+`trials` columns: the chart computes the interval itself, so an author cannot forget it or
+get it wrong.
 """
 
 from __future__ import annotations
