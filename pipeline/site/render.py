@@ -104,10 +104,13 @@ def _sql_of(block: Block, base_dir: Path | None) -> str:
         raise RenderError(f"query {block.name!r}: give the SQL inline or in file=, not both",
                           block.line)
     path = (base_dir or Path.cwd()) / block.file
+    if not path.exists():
+        raise RenderError(f"query {block.name!r}: cannot read {path} (no such file)",
+                          block.line)
     try:  # the same strict reader as every other author file: binary, non-UTF-8, a folder
         return read_text(path, "SQL file")
     except ConfigError as exc:
-        raise RenderError(f"query {block.name!r}: {exc}", block.line) from None
+        raise RenderError(f"query {block.name!r}: cannot read {exc}", block.line) from None
 
 
 def _render_component(kind: str, opts: Options, scope: QueryScope, line: int,

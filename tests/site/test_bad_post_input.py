@@ -83,8 +83,8 @@ ROWS: dict[str, tuple[Callable[[Path], None], list[str]]] = {
     "post-invalid-utf8": (
         _post("Intro.", b"Intro \xe9t\xe9."),
         ["posts/tiny.md:", "not valid UTF-8 (byte 0xe9"]),
-    "sql-missing": (_sql(b"missing"), ["posts/tiny.md:", "query 'extra'",
-                                       "extra.sql: cannot read SQL file (No such file"]),
+    "sql-missing": (_sql(b"missing"), ["posts/tiny.md:", "query 'extra': cannot read",
+                                       "extra.sql (no such file)"]),
     "sql-binary": (_sql(b"SELECT\x00\x01\x02"), ["posts/tiny.md:", "query 'extra'",
                                                 "extra.sql:1: binary data"]),
     "sql-invalid-utf8": (_sql(b"SELECT 1\n-- caf\xe9\n"),
