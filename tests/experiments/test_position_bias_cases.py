@@ -103,7 +103,7 @@ def test_the_question_names_an_entity_only_the_answer_passage_mentions(exp):
 def test_prompt_numbers_the_documents_and_fits_the_context(exp):
     n_passages, _ = SPECS[exp.path.name]
     variant = exp.spec.variants[0]
-    assert variant.base_suffix == "\nAnswer:" and exp.spec.sampling.max_tokens <= 32
+    assert variant.base_suffix == "\nAnswer:" and exp.spec.sampling.max_tokens <= 48
     longest = 0
     for case in exp.cases:
         system, user = exp.render(variant, case)
