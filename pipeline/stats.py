@@ -47,3 +47,31 @@ def paired_bootstrap_ci(diffs: list[float], alpha: float = 0.05, n_resamples: in
     res = bootstrap((data,), np.mean, confidence_level=1 - alpha, n_resamples=n_resamples,
                     method="BCa", random_state=np.random.default_rng(seed))
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def cochrans_q(blocks: list[str], treatments: list[str],
+               outcomes: list[bool]) -> tuple[float, int, float, int]:
+    """Cochran's Q test (statsmodels) that k paired binary outcomes share one rate.
+
+    The paired design of a position-bias experiment: each block (a question) is answered
+    under every treatment (a position). Only complete blocks (every treatment present once)
+    enter the test, so a partial run never mixes unpaired rows in. Returns (Q, df, p, blocks
+    used); fewer than two treatments or two complete blocks → (nan, df, nan, n). A table whose
+    outcomes never vary gives Q = 0 and p = 1 (no evidence of a difference).
+    """
+    import numpy as np
+    from statsmodels.stats.contingency_tables import cochrans_q as _cochrans_q
+
+    levels = sorted(set(treatments))
+    cells: dict[str, dict[str, bool]] = {}
+    for b, t, o in zip(blocks, treatments, outcomes, strict=True):
+        cells.setdefault(b, {})[t] = bool(o)
+    rows = [[row[t] for t in levels] for row in cells.values() if len(row) == len(levels)]
+    df = max(len(levels) - 1, 0)
+    if len(levels) < 2 or len(rows) < 2:
+        return float("nan"), df, float("nan"), len(rows)
+    x = np.asarray(rows, dtype=int)
+    if (x == x[0, 0]).all() or (x.sum(axis=1) % x.shape[1] == 0).all():
+        return 0.0, df, 1.0, len(rows)
+    res = _cochrans_q(x)
+    return float(res.statistic), int(res.df), float(res.pvalue), len(rows)

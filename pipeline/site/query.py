@@ -12,6 +12,7 @@ import re
 import duckdb
 import pandas as pd
 
+from pipeline.site import sql_functions
 from pipeline.site.cache import QueryCache, read_cached
 from pipeline.site.errors import RenderError
 
@@ -37,6 +38,7 @@ class QueryScope:
     def __init__(self, con: duckdb.DuckDBPyConnection, cache: QueryCache | None = None,
                  experiments: list[str] | None = None) -> None:
         self.con = con
+        sql_functions.register(con)
         self.cache = cache
         self.executed = 0
         self.partition: tuple[str, ...] | None = None

@@ -28,6 +28,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from helpers import ARGS, CHROMIUM, ROOT, require_browser
+from pipeline.store import open_snapshot
 
 SITE = ROOT / "tests" / "sites" / "hostile"
 LEADS = ("=", "+", "-", "@", "\t")  # what spreadsheets read as the start of a formula
@@ -58,8 +59,12 @@ def hostile(column: str) -> str:
 
 def make_hostile_copy(src: Path, dst: Path) -> None:
     """Rewrite a copy of *src*: every text value hostile. The `meta` table (the schema
-    version) is bookkeeping no page shows, and is left alone so the file still opens."""
-    shutil.copyfile(src, dst)
+    version) is bookkeeping no page shows, and is left alone so the file still opens.
+    The copy is taken under DuckDB's read lock (a runner may be writing *src*)."""
+    folder, snapshot = open_snapshot(src)
+    snapshot.close()
+    shutil.copyfile(Path(folder) / src.name, dst)
+    shutil.rmtree(folder, ignore_errors=True)
     con = duckdb.connect(str(dst))
     tables = [r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()]
