@@ -1,6 +1,5 @@
 """The render core, without MkDocs: Markdown + DB → Markdown."""
 
-
 import pytest
 
 from helpers import make_db
@@ -225,3 +224,35 @@ def test_table_sort_keys_and_best_per_column(con):
     assert best == ["3", "0.667", "3"]  # n ties at 3 for both rows; m1 has the best rate
     rate_cells = soup.select("tbody tr td:nth-of-type(5)")
     assert [float(td["data-sort"]) for td in rate_cells] == pytest.approx([2 / 3, 1 / 3])
+
+
+def test_stats_count_only_models_with_outputs(tmp_path):
+    """A run that was started but stored nothing (a model that never loaded) is no model
+    tested: the home page's counts come from results, not from the registry or run rows."""
+    from helpers import CTX, model, run_spec
+    from pipeline.store import Store
+
+    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, True, False]})
+    store = Store(db)
+    store.sync_model(model("m_empty"))
+    store.start_run(run_spec("m_empty", "plain"), CTX)
+    c = open_read(db)
+    try:
+        out = render_markdown("```stats\n```\n", c).markdown
+    finally:
+        c.close()
+    assert 'data-exact="1"><strong>1</strong> model tested' in out.replace("\n", "")
+
+
+def test_scope_box_says_when_a_run_is_partial(tmp_path):
+    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, True, False],
+                                         ("m2", "plain"): [True]})  # m2 stopped after 1 case
+    c = open_read(db)
+    try:
+        md = "```sql r\nSELECT 1 FROM outcomes WHERE experiment_id = 'tiny_json'\n```\n\n" \
+             "```scope\n```\n"
+        out = render_markdown(md, c).markdown
+    finally:
+        c.close()
+    assert "partial data: 1 run still incomplete" in out
+    assert "m2 / plain: 1 of 3 cases" in out and "m1 / plain: " not in out

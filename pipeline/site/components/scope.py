@@ -3,6 +3,8 @@
 By default it covers the experiments the page's queries name (their ids quoted in the SQL
 above the box); `experiments:` lists them explicitly instead. One row per run: model and
 weights hash, engine and version, sampling and seed, cases, dates, hardware, git state.
+Runs that do not yet hold every case of their experiment are flagged, and the box says so
+at the top: a page built from a partial run must not read as if it were complete.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ SELECT r.experiment_id, r.experiment_version, m.name AS model, r.variant, r.engi
        strftime(r.started_at, '%Y-%m-%d %H:%M') AS started,
        strftime(r.finished_at, '%Y-%m-%d %H:%M') AS finished, r.status,
        (SELECT count(DISTINCT case_id) FROM results x WHERE x.run_id = r.run_id) AS cases,
-       (SELECT count(*) FROM results x WHERE x.run_id = r.run_id) AS outputs
+       (SELECT count(*) FROM results x WHERE x.run_id = r.run_id) AS outputs,
+       (SELECT count(*) FROM cases c WHERE c.experiment_id = r.experiment_id
+          AND c.experiment_version = r.experiment_version) AS total_cases
 FROM runs r JOIN models m USING (model_id)
 WHERE r.experiment_id IN (SELECT unnest(?::VARCHAR[]))
   AND (?::VARCHAR[] IS NULL OR r.model_id IN (SELECT unnest(?::VARCHAR[])))
@@ -51,6 +55,11 @@ def scope_box(o: ScopeOptions, scope: QueryScope, line: int, state: RenderState)
     missing = sorted(set(experiments) - set(runs["experiment_id"]))
     if missing:
         raise RenderError(f"scope: no runs for experiment(s) {', '.join(missing)}", line)
-    return render_template("scope.html", runs=runs.to_dict("records"),
-                           experiments=experiments, n_runs=len(runs),
-                           outputs=int(runs["outputs"].sum()))
+    records = runs.to_dict("records")
+    for r in records:
+        # A run is partial until it holds every case of its experiment version: a runner
+        # still going, or one stopped to be resumed in a later session.
+        r["partial"] = r["status"] != "complete" or r["cases"] < r["total_cases"]
+    return render_template("scope.html", runs=records, experiments=experiments,
+                           n_runs=len(runs), outputs=int(runs["outputs"].sum()),
+                           partial=[r for r in records if r["partial"]])

@@ -6,12 +6,16 @@ from pipeline.site.components.base import Options, RenderState, component, rende
 from pipeline.site.formatting import round_down_plus
 from pipeline.site.query import QueryScope
 
+# Only runs with at least one stored output count: a registry entry or a run that was started
+# and produced nothing is not a model "tested".
 STATS_SQL = """
+WITH tested AS (SELECT * FROM runs r WHERE EXISTS (
+    SELECT 1 FROM results x WHERE x.run_id = r.run_id))
 SELECT
-  (SELECT count(DISTINCT experiment_id) FROM runs) AS experiments,
-  (SELECT count(DISTINCT model_id) FROM runs) AS models,
+  (SELECT count(DISTINCT experiment_id) FROM tested) AS experiments,
+  (SELECT count(DISTINCT model_id) FROM tested) AS models,
   (SELECT count(*) FROM cases c WHERE EXISTS (
-      SELECT 1 FROM runs r WHERE r.experiment_id = c.experiment_id
+      SELECT 1 FROM tested r WHERE r.experiment_id = c.experiment_id
       AND r.experiment_version = c.experiment_version)) AS cases,
   (SELECT count(*) FROM results) AS outputs
 """
