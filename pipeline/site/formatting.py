@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-Format = Literal["auto", "percent", "int", "float", "float1", "float2", "text"]
-FORMATS: tuple[str, ...] = ("auto", "percent", "int", "float", "float1", "float2", "text")
+Format = Literal["auto", "percent", "int", "float", "float1", "float2", "p", "text"]
+FORMATS: tuple[str, ...] = ("auto", "percent", "int", "float", "float1", "float2", "p", "text")
 
 
 def _missing(value: Any) -> bool:
@@ -28,6 +28,8 @@ def format_value(value: Any, fmt: str = "auto") -> str:
         return f"{float(value):,.2f}"
     if fmt == "float1":
         return f"{float(value):,.1f}"
+    if fmt == "p":  # a p-value: three decimals, and never a misleading "0.000"
+        return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
     if fmt == "auto":
         if isinstance(value, bool):
             return "yes" if value else "no"
