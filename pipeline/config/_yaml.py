@@ -34,13 +34,14 @@ MAX_YAML_BYTES = 1 << 20  # an experiment or registry file is a few KB; cases go
 _YAML_TAG = "tag:yaml.org,2002:"
 
 
-def read_text(path: Path, what: str = "file", max_bytes: int | None = None,
+def read_text(path: Path | str, what: str = "file", max_bytes: int | None = None,
               label: str | None = None) -> str:
     """Read a UTF-8 text file (a BOM is allowed), refusing anything else with file:line.
 
     *what* names the expected file in messages ("case file"); *label* replaces the path in
     them (a post's path relative to the docs dir).
     """
+    path = Path(path)
     name = label or str(path)
     try:
         info = path.stat()
