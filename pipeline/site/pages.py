@@ -82,7 +82,9 @@ def generated_pages(con: duckdb.DuckDBPyConnection,
     models = con.execute("SELECT model_id, name FROM models ORDER BY model_id").fetchall()
     experiments = con.execute(
         "SELECT experiment_id, max(version), arg_max(title, version), "
-        "arg_max(description, version) FROM experiments GROUP BY 1 ORDER BY 1").fetchall()
+        "arg_max(description, version), list(version ORDER BY version) FILTER "
+        "(WHERE version < (SELECT max(version) FROM experiments x WHERE x.experiment_id = "
+        "experiments.experiment_id)) FROM experiments GROUP BY 1 ORDER BY 1").fetchall()
     runs_by_model = dict(con.execute(
         "SELECT model_id, list(DISTINCT experiment_id ORDER BY experiment_id) FROM runs "
         "GROUP BY 1").fetchall())
@@ -95,21 +97,27 @@ def generated_pages(con: duckdb.DuckDBPyConnection,
 
     pages["experiments/index.md"] = _render(
         "experiments_index.md",
-        experiments=[{"id": e, "title": t or e} for e, _, t, _ in experiments])
-    for exp_id, version, title, description in experiments:
-        n = con.execute("SELECT count(*) FROM cases WHERE experiment_id = ? AND "
-                        "experiment_version = ?", [exp_id, version]).fetchall()[0][0]
-        n_pages = max(1, -(-n // CASES_PER_PAGE))
+        experiments=[{"id": e, "title": t or e} for e, _, t, _, _ in experiments])
+    for exp_id, version, title, description, older in experiments:
         folder = experiment_dir(exp_id)
         pages[f"{folder}/index.md"] = _render(
             "experiment.md", experiment_id=exp_id, version=int(version),
             title=title or exp_id, description=description or "",
-            posts=posts_by_experiment.get(exp_id, []))
-        for page in range(1, n_pages + 1):
-            pages[f"{folder}/{_cases_name(page)}"] = _render(
-                "cases.md", experiment_id=exp_id, version=int(version), page=page,
-                per_page=CASES_PER_PAGE, nav=_cases_nav(page, n_pages),
-                heading=f"{title or exp_id}: cases" + (f" (page {page})" if page > 1 else ""))
+            posts=posts_by_experiment.get(exp_id, []), older=[int(v) for v in older or []])
+        # The latest version's cases at cases.md; each earlier version's (whose results stay
+        # in the database and in posts) under v<N>/, so every number keeps its cases.
+        for v in [int(version), *(int(v) for v in older or [])]:
+            sub = "" if v == version else f"v{v}/"
+            n = con.execute("SELECT count(*) FROM cases WHERE experiment_id = ? AND "
+                            "experiment_version = ?", [exp_id, v]).fetchall()[0][0]
+            n_pages = max(1, -(-n // CASES_PER_PAGE))
+            for page in range(1, n_pages + 1):
+                heading = (f"{title or exp_id}: cases" + (f" of version {v}" if sub else "")
+                           + (f" (page {page})" if page > 1 else ""))
+                pages[f"{folder}/{sub}{_cases_name(page)}"] = _render(
+                    "cases.md", experiment_id=exp_id, version=v, page=page,
+                    per_page=CASES_PER_PAGE, nav=_cases_nav(page, n_pages, "../" if sub else ""),
+                    heading=heading)
     return pages
 
 
@@ -117,11 +125,11 @@ def _cases_name(page: int) -> str:
     return "cases.md" if page == 1 else f"cases-{page}.md"
 
 
-def _cases_nav(page: int, pages: int) -> str:
+def _cases_nav(page: int, pages: int, up: str = "") -> str:
     nav = []
     if page > 1:
         nav.append(f"[← previous page]({_cases_name(page - 1)})")
-    nav.append("[experiment](index.md)")
+    nav.append(f"[experiment]({up}index.md)")
     if page < pages:
         nav.append(f"[next page →]({_cases_name(page + 1)})")
     return " · ".join(nav)
