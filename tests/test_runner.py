@@ -45,7 +45,8 @@ def test_run_writes_rows_and_rerun_adds_none(tmp_path):
                                             ("plain", "p1"), ("plain", "p2")]
     assert all(out and "Ada Park" in p or "Ben Ode" in p for _, _, out, p, *_ in rows)
     assert all(tok > 0 and ms > 0 for *_, tok, ms in rows)
-    assert con.execute("SELECT count(*) FROM scores").fetchall() == [(12,)]
+    # 4 results x (3 levels + field:name + field:age)
+    assert con.execute("SELECT count(*) FROM scores").fetchall() == [(20,)]
     run = con.execute("SELECT engine, engine_version, model_sha256, model_file, temperature, "
                       "seed, status, git_commit IS NOT NULL, host, hardware FROM runs "
                       "WHERE variant = 'plain'").fetchall()[0]
