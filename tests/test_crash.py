@@ -30,6 +30,9 @@ def stored(db):
         return 0, 0, 0
     con = duckdb.connect(str(db), read_only=True)
     try:
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = "
+                           "'results'").fetchall()[0][0]:
+            return 0, 0, 0  # killed after DuckDB created the file, before the schema commit
         return con.execute(
             "SELECT count(*), count(DISTINCT (run_id, case_id, sample_idx)), "
             "(SELECT count(*) FROM scores) FROM results").fetchall()[0]
