@@ -34,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run (or resume) an experiment into the results database")
-    run.add_argument("experiment", type=Path, help="experiment YAML, e.g. experiments/x.yaml")
+    run.add_argument("experiment", type=Path, nargs="+",
+                     help="experiment YAML(s), e.g. experiments/x.yaml; with several, each "
+                          "model is loaded once and runs them all in turn")
     run.add_argument("--models", type=_csv, help="comma-separated registry ids (default: the "
                      "experiment's list)")
     run.add_argument("--variants", type=_csv, help="comma-separated prompt variants")
@@ -86,15 +88,29 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     # Validate every input first, before importing the runner (pandas, engines: most of a
     # second), so a bad file fails fast and before any database is opened.
-    exp = load_experiment(args.experiment)
+    exps = [load_experiment(p) for p in args.experiment]
     registry = load_model_registry(args.registry)
-    for m in args.models or exp.spec.models:
-        registry.get(m)  # fail on an unknown id before loading any model
-    for v in args.variants or []:
-        exp.variant(v)
+    for exp in exps:
+        for m in args.models or exp.spec.models:
+            registry.get(m)  # fail on an unknown id before loading any model
+        for v in args.variants or []:
+            exp.variant(v)
 
-    from pipeline.runner import run_experiment
+    from pipeline.runner import run_experiment, run_experiments
     from pipeline.sharding import parse_shard
+
+    if len(exps) > 1:
+        if args.ray or args.shard:
+            raise ConfigError("--ray and --shard take one experiment at a time")
+        summaries = run_experiments(
+            exps, registry, args.db, models=args.models, variants=args.variants,
+            engine=args.engine, limit=args.limit, retry_errors=args.retry_errors,
+            batch_size=args.batch_size, progress=False if args.no_progress else None)
+        written = sum(s.written for s in summaries)
+        print(f"{len(summaries)} run(s), {written} new result row(s) in {args.db}")
+        return 0
+    exp = exps[0]
+    args.experiment = args.experiment[0]
 
     if args.ray:
         if args.shard:

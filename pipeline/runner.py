@@ -7,6 +7,7 @@ cases are skipped, nothing is duplicated, nothing committed is lost.
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pipeline.config.experiment import Case, Experiment, Variant
 from pipeline.config.models import GGUFChunks, ModelRegistry, ModelSpec
@@ -33,6 +34,8 @@ from pipeline.progress import Progress
 from pipeline.scoring import Scorer, ScoringContext, scorers
 from pipeline.sharding import Shard
 from pipeline.store import ResultRow, RunContext, RunSpec, Store
+from pipeline.tasks.state import TaskState
+from pipeline.tasks.steps import StepContext, run_task
 
 T = TypeVar("T")
 EngineLoader = Callable[[str, ModelSpec], Engine]
@@ -65,6 +68,16 @@ def build_request(exp: Experiment, variant: Variant, model: ModelSpec, case: Cas
     return GenerationRequest(sample_key, prompt=prompt, json_schema=schema, choices=choices)
 
 
+def _task_hash(exp: Experiment, variant: Variant) -> str:
+    """The prompt template's hash, joined by the task's steps when they are not the default
+    (so one-prompt runs keep the ids they were stored under)."""
+    base = variant.template_hash()
+    signature = exp.spec.task_signature()
+    if signature is None:
+        return base
+    return hashlib.sha256(f"{base}|{signature}".encode()).hexdigest()[:16]
+
+
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -81,21 +94,42 @@ def _git_state(where: Path) -> tuple[str | None, bool | None]:
         return None, None
 
 
-def _score(scorer: Scorer, exp: Experiment, case: Case, req: GenerationRequest,
-           gen: Generation) -> ResultRow:
-    if gen.error is not None:
-        score_passed, metrics, mode, parsed = False, {}, "error", None
-    else:
-        score = scorer(case, gen.text, ScoringContext(schema=exp.schema_for(case)))
-        score_passed, metrics, mode, parsed = (score.passed, score.metrics, score.failure_mode,
-                                               score.parsed)
-    return ResultRow(
-        case_id=case.id, sample_idx=gen.sample_idx, prompt=req.prompt_text,
-        raw_output=gen.text, parsed_output=parsed, passed=score_passed, failure_mode=mode,
-        error=gen.error, prompt_tokens=gen.prompt_tokens,
-        completion_tokens=gen.completion_tokens, latency_ms=gen.latency_s * 1000.0,
-        finish_reason=gen.finish_reason, metrics=metrics,
-    )
+def _rows(exp: Experiment, scorer: Scorer, st: TaskState) -> list[ResultRow]:
+    """One stored row per sample of a case that went through the task."""
+    keep_transcript = exp.spec.task_signature() is not None
+    req = st.first_request
+    rows = []
+    for i, gen in enumerate(st.samples):
+        execution = st.executions[i] if i < len(st.executions) else None
+        transcript = list(st.transcript)
+        if i > 0 and transcript and transcript[-1].get("generated"):
+            # the transcript shows sample 0's last turn; later samples swap in their own
+            transcript[-1] = {**transcript[-1], "content": gen.text}
+        if gen.error is not None:
+            passed, metrics, mode, parsed = False, {}, "error", None
+        else:
+            score = scorer(st.case, gen.text, ScoringContext(
+                schema=exp.schema_for(st.case), tools=tuple(st.tools or ()),
+                tool_calls=tuple(gen.tool_calls or ()), transcript=tuple(transcript),
+                execution=execution))
+            passed, metrics, mode, parsed = (score.passed, score.metrics, score.failure_mode,
+                                             score.parsed)
+        rows.append(ResultRow(
+            case_id=st.case.id, sample_idx=gen.sample_idx,
+            prompt=req.prompt_text if req is not None else "", raw_output=gen.text,
+            parsed_output=parsed, passed=passed, failure_mode=mode, error=gen.error,
+            prompt_tokens=_plus(st.prompt_tokens, gen.prompt_tokens),
+            completion_tokens=_plus(st.completion_tokens, gen.completion_tokens),
+            latency_ms=(st.latency_s + gen.latency_s) * 1000.0,
+            finish_reason=gen.finish_reason, metrics=metrics,
+            transcript=[dict(t) for t in transcript] if keep_transcript else None,
+        ))
+    return rows
+
+
+def _plus(before: int, now: int | None) -> int | None:
+    """Tokens of a case: earlier turns' plus this generation's (None when none counted)."""
+    return None if now is None and not before else before + (now or 0)
 
 
 def _provenance(exp: Experiment, model: ModelSpec, info: EngineInfo,
@@ -202,7 +236,7 @@ def run_experiment(
                         model_revision=info.model_revision, temperature=s.temperature,
                         top_p=s.top_p, max_tokens=s.max_tokens, seed=s.seed, n_samples=s.n,
                         constrained=variant.constrained,
-                        prompt_template_hash=variant.template_hash(),
+                        prompt_template_hash=_task_hash(exp, variant),
                         adapter_sha256=info.adapter_sha256,
                     )
                     ctx = RunContext(model_file=info.model_path, git_commit=commit,
@@ -219,6 +253,59 @@ def run_experiment(
     return summaries
 
 
+class _KeptOpen:
+    """An engine lent to several experiments: their `close()` is a no-op, the lender closes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.preferred_batch_size = engine.preferred_batch_size
+
+    def info(self) -> EngineInfo:
+        return self.engine.info()
+
+    def generate(self, requests: Sequence[GenerationRequest],
+                 params: SamplingParams) -> list[list[Generation]]:
+        return self.engine.generate(requests, params)
+
+    def close(self) -> None:
+        pass
+
+
+def run_experiments(exps: Sequence[Experiment], registry: ModelRegistry, db_path: Path | str,
+                    *, models: Sequence[str] | None = None, engine: str = "auto",
+                    engine_loader: EngineLoader = load_engine,
+                    **options: Any) -> list[RunSummary]:
+    """Run several experiments, loading each model once for all of them (a vLLM load costs
+    about a minute on a CPU box; eight suites would spend it eight times per model).
+    Models run in order, each over every experiment that lists it (or `models`)."""
+    order: list[str] = list(models or [])
+    if not order:
+        for exp in exps:
+            order += [m for m in exp.spec.models if m not in order]
+    specs = [registry.get(m) for m in order]
+    if engine_loader is load_engine:
+        _preflight(specs, default_engine() if engine == "auto" else engine)
+    summaries: list[RunSummary] = []
+    for spec in specs:
+        kept: _KeptOpen | None = None
+
+        def lend(name: str, model: ModelSpec) -> Engine:
+            nonlocal kept
+            if kept is None:
+                kept = _KeptOpen(engine_loader(name, model))
+            return kept
+
+        try:
+            for exp in exps:
+                if models or spec.id in exp.spec.models:
+                    summaries += run_experiment(exp, registry, db_path, models=[spec.id],
+                                                engine=engine, engine_loader=lend, **options)
+        finally:
+            if kept is not None:
+                kept.engine.close()
+    return summaries
+
+
 def _run_one(exp: Experiment, model: ModelSpec, variant: Variant, cases: Sequence[Case],
              params: SamplingParams, spec: RunSpec, ctx: RunContext, store: Store,
              eng: Engine, scorer: Scorer, batch_size: int, retry_errors: bool,
@@ -231,12 +318,12 @@ def _run_one(exp: Experiment, model: ModelSpec, variant: Variant, cases: Sequenc
     progress.start_run(f"{model.id}/{variant.name}", skipped * params.n)
     written = passed = errors = tokens = 0
     t_run = time.perf_counter()
+    step_ctx = StepContext(exp=exp, variant=variant, model=model, engine=eng, params=params)
     for batch in _chunks(todo, batch_size):
         t0 = time.perf_counter()
-        reqs = [build_request(exp, variant, model, c, c.id) for c in batch]
-        gens = eng.generate(reqs, params)
-        rows = [_score(scorer, exp, c, r, g)
-                for c, r, samples in zip(batch, reqs, gens, strict=True) for g in samples]
+        states = [TaskState(case=c) for c in batch]
+        run_task(states, step_ctx)
+        rows = [row for st in states for row in _rows(exp, scorer, st)]
         store.write_results(run_id, rows, wall_time_s=time.perf_counter() - t0,
                             replace_errors=retry_errors)
         written += len(rows)

@@ -53,7 +53,7 @@ class Variant(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     description: str = ""
     system: str | None = None
-    user: str
+    user: str | None = None
     base_suffix: str = "\n"
     constrained: bool = False
     choices: list[str] | None = Field(default=None, min_length=2)
@@ -112,6 +112,42 @@ class ExperimentFile(_Strict):
     case_check: str | None = Field(
         default=None, description="a registered case check run on every case at load time"
     )
+    steps: list[str] = Field(
+        default=["prompt", "generate"], min_length=1,
+        description="the task: registered steps run in order on every batch of cases "
+                    "(pipeline/tasks/steps.py); the default is one prompt, one generation",
+    )
+    tools: str | None = Field(
+        default=None, description="tool definitions (a JSON list, OpenAI format), relative to "
+                                  "the experiment YAML; a case's input.tools names them",
+    )
+
+    @field_validator("steps")
+    @classmethod
+    def _known_steps(cls, v: list[str]) -> list[str]:
+        from pipeline.tasks.steps import check_step_names  # tasks import this module
+
+        check_step_names(v)
+        return v
+
+    @model_validator(mode="after")
+    def _task_fits_sampling(self) -> ExperimentFile:
+        if "prompt" in self.steps:
+            lacking = [v.name for v in self.variants if v.user is None]
+            if lacking:
+                raise ValueError(f"variant(s) {', '.join(lacking)}: 'user' (the prompt "
+                                 "template) is required when the task has a 'prompt' step")
+        if "conversation" in self.steps and self.sampling.n != 1:
+            raise ValueError("a conversation task samples one reply per turn: sampling.n must "
+                             "be 1 (several samples would fork the conversation)")
+        return self
+
+    def task_signature(self) -> str | None:
+        """What the steps add to a run's identity; None for the default task, so runs
+        recorded before tasks existed keep their ids."""
+        if self.steps == ["prompt", "generate"]:
+            return None
+        return json.dumps(self.steps)
 
     @field_validator("case_check")
     @classmethod
@@ -136,11 +172,18 @@ class Experiment:
     """A validated experiment with its cases loaded and schemas resolved."""
 
     def __init__(self, spec: ExperimentFile, path: Path, cases: list[Case],
-                 schemas: dict[str, dict[str, Any]]) -> None:
+                 schemas: dict[str, dict[str, Any]],
+                 tools: dict[str, dict[str, Any]] | None = None) -> None:
         self.spec = spec
         self.path = path
         self.cases = cases
         self.schemas = schemas
+        self.tools = tools or {}
+
+    def tools_for(self, case: Case) -> list[dict[str, Any]]:
+        """The tool definitions a case offers (input.tools names them), in its order."""
+        names = case.input.get("tools") or []
+        return [self.tools[n] for n in names]
 
     @property
     def id(self) -> str:
@@ -151,6 +194,9 @@ class Experiment:
         return self.schemas.get(name) if isinstance(name, str) else None
 
     def case_hash(self, case: Case) -> str:
+        tools = self.tools_for(case) if self.tools else None
+        if tools:  # only when offered, so cases of tool-less experiments keep their hashes
+            return case.content_hash({"schema": self.schema_for(case), "tools": tools})
         return case.content_hash(self.schema_for(case))
 
     def variant(self, name: str) -> Variant:
@@ -170,7 +216,7 @@ class Experiment:
             ctx["schema_json"] = json.dumps(schema, indent=2)
         try:
             system = _ENV.from_string(variant.system).render(ctx) if variant.system else None
-            user = _ENV.from_string(variant.user).render(ctx)
+            user = _ENV.from_string(variant.user).render(ctx) if variant.user is not None else ""
         except jinja2.UndefinedError as exc:
             raise ConfigError(
                 f"{self.path}: variant {variant.name!r}, case {case.id!r}: {exc.message}; "
@@ -189,6 +235,11 @@ def load_cases(path: Path) -> list[Case]:
     One JSON object per line, so a broken line is reported by its own number while the
     others stay readable; blank lines are skipped.
     """
+    return load_cases_with_lines(path)[0]
+
+
+def load_cases_with_lines(path: Path) -> tuple[list[Case], dict[str, int]]:
+    """:func:`load_cases`, plus each case's line number (for errors found later)."""
     cases: list[Case] = []
     seen: dict[str, int] = {}
     # split on \n only: str.splitlines() also breaks at U+2028 & co, valid inside JSON strings
@@ -208,7 +259,7 @@ def load_cases(path: Path) -> list[Case]:
         cases.append(case)
     if not cases:
         raise ConfigError(f"{path}: no cases (an empty case file)")
-    return cases
+    return cases, seen
 
 
 def _load_schemas(folder: Path) -> dict[str, dict[str, Any]]:
@@ -249,8 +300,9 @@ def load_experiment(path: Path | str) -> Experiment:
     data, lines = load_yaml(path)
     spec: ExperimentFile = validate(ExperimentFile, data, str(path), lines)
     base = path.parent
-    cases = load_cases(base / spec.cases)
+    cases, lines_of = load_cases_with_lines(base / spec.cases)
     schemas = _load_schemas(base / spec.schemas) if spec.schemas else {}
+    tools = _load_tools(base / spec.tools) if spec.tools else {}
     for i, case in enumerate(cases):
         name = case.input.get("schema")
         if spec.schemas and name not in schemas:
@@ -262,4 +314,44 @@ def load_experiment(path: Path | str) -> Experiment:
         from pipeline.scoring.case_checks import run_case_check
 
         run_case_check(spec.case_check, base / spec.cases, cases)
-    return Experiment(spec, path, cases, schemas)
+    exp = Experiment(spec, path, cases, schemas, tools)
+    from pipeline.tasks.steps import check_cases  # tasks import this module
+
+    check_cases(exp, base / spec.cases, lines_of)
+    return exp
+
+
+def _load_tools(path: Path) -> dict[str, dict[str, Any]]:
+    """A JSON list of OpenAI-format tool definitions, by function name. Each `parameters`
+    is checked as a JSON Schema now, so a bad tool fails here, not mid-run in a scorer."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    text = read_text(path, "tools file (JSON)")
+    data = parse_json(text, str(path))
+    if not isinstance(data, list) or not data:
+        raise ConfigError(f"{path}: expected a non-empty JSON list of tool definitions "
+                          '({"type": "function", "function": {"name", "parameters"}})')
+    tools: dict[str, dict[str, Any]] = {}
+    for i, tool in enumerate(data):
+        where = f"{path}: tool #{i + 1}"
+        fn = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(tool, dict) or tool.get("type") != "function" or not isinstance(fn, dict):
+            raise ConfigError(f"{where}: expected an object "
+                              '{"type": "function", "function": {...}}')
+        name = fn.get("name")
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"{where}: key function.name: expected a non-empty string")
+        if name in tools:
+            raise ConfigError(f"{where}: function.name {name!r} is defined twice")
+        params = fn.get("parameters", {"type": "object", "properties": {}})
+        if not isinstance(params, dict):
+            raise ConfigError(f"{where} ({name}): key function.parameters: expected a JSON "
+                              "Schema object")
+        try:
+            Draft202012Validator.check_schema(params)
+        except SchemaError as exc:
+            raise ConfigError(f"{where} ({name}): key function.parameters is not a valid JSON "
+                              f"Schema: {_shorten(exc.message)}") from None
+        tools[name] = tool
+    return tools

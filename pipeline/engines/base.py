@@ -19,6 +19,14 @@ class Message(TypedDict):
     content: str
 
 
+class ToolCall(TypedDict):
+    """One function call the model made: `arguments` is the parsed JSON object, or the raw
+    string when the model wrote arguments that are not a JSON object."""
+
+    name: str
+    arguments: dict[str, Any] | str
+
+
 @dataclass(frozen=True)
 class SamplingParams:
     """Shared by a batch. Sample i of a request uses seed `seed + i` (reproducible per sample)."""
@@ -36,6 +44,10 @@ class GenerationRequest:
 
     At most one constraint: `json_schema` (output must validate) or `choices` (output is
     exactly one of these strings, e.g. classification labels).
+    `tools` (OpenAI format) are offered through the engine's own tool interface: the chat
+    template's `tools` where it has one, else written into the prompt
+    (`tool_calls.inline_tools`); either way the calls come back parsed in
+    `Generation.tool_calls`.
     """
 
     request_id: str
@@ -43,6 +55,7 @@ class GenerationRequest:
     prompt: str | None = None
     json_schema: dict[str, Any] | None = None
     choices: tuple[str, ...] | None = None
+    tools: list[dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if (self.messages is None) == (self.prompt is None):
@@ -68,6 +81,7 @@ class Generation:
     latency_s: float
     finish_reason: str | None
     error: str | None = None
+    tool_calls: list[ToolCall] | None = None  # set when the request offered tools
 
 
 @dataclass(frozen=True)

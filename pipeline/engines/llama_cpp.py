@@ -19,6 +19,7 @@ from typing import Any
 from pipeline.config.models import GGUFChunks, GGUFSource, ModelSpec
 from pipeline.engines._fingerprint import file_sha256, text_fingerprint
 from pipeline.engines._hardware import describe_cpu
+from pipeline.engines._tools import inline_tools, template_renders_tools, with_tool_calls
 from pipeline.engines.base import EngineInfo, Generation, GenerationRequest, SamplingParams
 from pipeline.engines.gguf_chunks import ensure_joined
 from pipeline.errors import ConfigError, PrerequisiteError
@@ -128,9 +129,15 @@ class LlamaCppEngine:
     def generate(
         self, requests: Sequence[GenerationRequest], params: SamplingParams
     ) -> list[list[Generation]]:
-        return [
-            [self._one(req, params, i) for i in range(params.n)] for req in requests
-        ]
+        out = []
+        for req in requests:
+            sent = req
+            if req.tools and (req.messages is None or not template_renders_tools(
+                    self._llm.metadata.get("tokenizer.chat_template"))):
+                sent = inline_tools(req)
+            out.append([with_tool_calls(self._one(sent, params, i), req)
+                        for i in range(params.n)])
+        return out
 
     def _one(self, req: GenerationRequest, params: SamplingParams, i: int) -> Generation:
         kwargs: dict[str, Any] = dict(
@@ -152,6 +159,8 @@ class LlamaCppEngine:
             if req.messages is not None:
                 if req.json_schema is not None:
                     kwargs["response_format"] = {"type": "json_object", "schema": req.json_schema}
+                if req.tools:  # rendered by the GGUF's own chat template
+                    kwargs["tools"] = req.tools
                 out = self._llm.create_chat_completion(messages=req.messages, grammar=grammar,
                                                        **kwargs)
                 choice = out["choices"][0]

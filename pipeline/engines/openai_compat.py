@@ -41,7 +41,14 @@ from typing import Any, TypeVar
 
 from pipeline.config.models import ModelSpec, OpenAISource
 from pipeline.engines._fingerprint import text_fingerprint
-from pipeline.engines.base import EngineInfo, Generation, GenerationRequest, SamplingParams
+from pipeline.engines._tools import inline_tools, with_tool_calls
+from pipeline.engines.base import (
+    EngineInfo,
+    Generation,
+    GenerationRequest,
+    SamplingParams,
+    ToolCall,
+)
 from pipeline.errors import ConfigError, PrerequisiteError
 
 BASE_URL_ENV = "LLMX_OPENAI_BASE_URL"
@@ -185,6 +192,8 @@ class OpenAICompatEngine:
 
     async def _one(self, req: GenerationRequest, params: SamplingParams, i: int,
                    sem: asyncio.Semaphore) -> Generation:
+        if req.tools and req.messages is None:  # completions take no tools: write them in
+            return with_tool_calls(await self._one(inline_tools(req), params, i, sem), req)
         chat = req.messages is not None
         try:
             extra = constraint_body(req, self.source.structured_output, chat)
@@ -194,6 +203,8 @@ class OpenAICompatEngine:
         kwargs: dict[str, Any] = dict(model=self.source.model, temperature=params.temperature,
                                       top_p=params.top_p, max_tokens=params.max_tokens,
                                       seed=params.seed + i, extra_body=extra or None)
+        if req.tools:  # the server's own tool interface and tool parser
+            kwargs["tools"] = req.tools
         async with sem:
             t0 = time.perf_counter()
             try:
@@ -213,7 +224,7 @@ class OpenAICompatEngine:
         if req.choices is not None and self.source.structured_output == "openai":
             text = decode_choice(text, req.choices)
         usage = out.usage
-        return Generation(
+        gen = Generation(
             request_id=req.request_id,
             sample_idx=i,
             text=text,
@@ -221,7 +232,11 @@ class OpenAICompatEngine:
             completion_tokens=usage.completion_tokens if usage else None,
             latency_s=latency,
             finish_reason=choice.finish_reason,
+            tool_calls=_server_tool_calls(choice) if chat and req.tools else None,
         )
+        if req.tools and not gen.tool_calls:  # a server without a tool parser: read the text
+            gen = with_tool_calls(gen, req)
+        return gen
 
     def _describe(self, exc: Exception) -> str:
         """One line that says what failed and whether retries were spent on it."""
@@ -320,3 +335,21 @@ class OpenAICompatEngine:
         self._thread.join(10)
         if not self._thread.is_alive():
             self._loop.close()
+
+
+def _server_tool_calls(choice: Any) -> list[ToolCall]:
+    """The calls the server's tool parser returned (`message.tool_calls`), arguments decoded
+    from their JSON string where they are one."""
+    calls: list[ToolCall] = []
+    for call in getattr(choice.message, "tool_calls", None) or []:
+        fn = getattr(call, "function", None)
+        if fn is None or not getattr(fn, "name", None):
+            continue
+        args: Any = fn.arguments
+        try:
+            parsed = json.loads(args) if isinstance(args, str) else args
+            args = parsed if isinstance(parsed, dict) else args
+        except ValueError:
+            pass
+        calls.append({"name": fn.name, "arguments": args})
+    return calls

@@ -32,6 +32,7 @@ from typing import Any
 from pipeline.config.models import ModelSpec
 from pipeline.engines._fingerprint import text_fingerprint
 from pipeline.engines._hardware import describe_cpu
+from pipeline.engines._tools import inline_tools, template_renders_tools, with_tool_calls
 from pipeline.engines.base import EngineInfo, Generation, GenerationRequest, SamplingParams
 from pipeline.errors import ConfigError, PrerequisiteError
 
@@ -223,7 +224,7 @@ def _hardware(gpus: int) -> tuple[str, int]:
 
 def _content_key(req: GenerationRequest) -> str:
     """What a request asks for (prompt, messages, constraint), as a sortable string."""
-    return json.dumps([req.prompt, req.messages, req.json_schema, req.choices],
+    return json.dumps([req.prompt, req.messages, req.json_schema, req.choices, req.tools],
                       sort_keys=True, default=str)
 
 
@@ -320,8 +321,9 @@ class VLLMEngine:
         """Prompt length as vLLM will count it: chat messages rendered by the template."""
         tok = self._tokenizer
         if req.messages is not None:
+            tools = {"tools": req.tools} if req.tools else {}
             text = tok.apply_chat_template(list(req.messages), tokenize=False,
-                                           add_generation_prompt=True)
+                                           add_generation_prompt=True, **tools)
             return len(tok.encode(text, add_special_tokens=False))
         return len(tok.encode(req.prompt))
 
@@ -338,6 +340,8 @@ class VLLMEngine:
     def generate(
         self, requests: Sequence[GenerationRequest], params: SamplingParams
     ) -> list[list[Generation]]:
+        offered = list(requests)
+        requests = [self._tool_ready(req) for req in requests]
         out: list[list[Generation | None]] = [[None] * params.n for _ in requests]
         chat: list[tuple[int, int]] = []
         raw: list[tuple[int, int]] = []
@@ -348,7 +352,11 @@ class VLLMEngine:
                     out[r][i] = _error(req, i, problem)
                 else:
                     (chat if req.messages is not None else raw).append((r, i))
-        for group in (chat, raw):
+        # LLM.chat takes one tools list per call: chat requests are grouped by their tools
+        by_tools: dict[str, list[tuple[int, int]]] = {}
+        for item in chat:
+            by_tools.setdefault(json.dumps(requests[item[0]].tools), []).append(item)
+        for group in [*by_tools.values(), raw]:
             if group:
                 # a canonical layout: vLLM's batched kernels are not row-order invariant
                 # (on CPU a sample's text changed with its row), so the same requests are
@@ -356,8 +364,15 @@ class VLLMEngine:
                 group.sort(key=lambda item: (_content_key(requests[item[0]]),
                                              requests[item[0]].request_id, item[1]))
                 for (r, i), gen in zip(group, self._run(requests, group, params), strict=True):
-                    out[r][i] = gen
+                    out[r][i] = with_tool_calls(gen, offered[r])
         return [[g for g in samples if g is not None] for samples in out]
+
+    def _tool_ready(self, req: GenerationRequest) -> GenerationRequest:
+        """Tools go through the chat template when it renders them, else into the prompt."""
+        if req.tools and (req.messages is None or not template_renders_tools(
+                getattr(self._tokenizer, "chat_template", None))):
+            return inline_tools(req)
+        return req
 
     def _run(self, requests: Sequence[GenerationRequest], items: list[tuple[int, int]],
              params: SamplingParams) -> list[Generation]:
@@ -382,8 +397,10 @@ class VLLMEngine:
                     for r, i in items]
         lora = [self._lora] * len(items) if self._lora is not None else None
         if requests[items[0][0]].messages is not None:
+            tools = requests[items[0][0]].tools  # the same for the group (see generate)
             return self._llm.chat([list(requests[r].messages or []) for r, _ in items],
-                                  sampling_params=sampling, lora_request=lora, use_tqdm=False)
+                                  sampling_params=sampling, lora_request=lora, use_tqdm=False,
+                                  **({"tools": tools} if tools else {}))
         return self._llm.generate([requests[r].prompt for r, _ in items],
                                   sampling_params=sampling, lora_request=lora, use_tqdm=False)
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pipeline.config.experiment import Case
 from pipeline.registry import Registry
+
+if TYPE_CHECKING:
+    from pipeline.tasks.state import ExecutionResult, ToolCall, Turn
 
 
 @dataclass(frozen=True)
@@ -44,9 +47,22 @@ class Score:
 
 @dataclass(frozen=True)
 class ScoringContext:
-    """What a scorer may need beyond the case: e.g. the JSON Schema the case asked for."""
+    """What a scorer may need beyond the case and the final output text.
+
+    - `schema`: the JSON Schema the case asked for (experiments with `schemas:`).
+    - `tools`: the tool definitions offered to the model (OpenAI format,
+      `{"type": "function", "function": {"name", "description", "parameters"}}`).
+    - `tool_calls`: the calls parsed out of the final output (engine tool parser).
+    - `transcript`: every message of the case in order, given and generated (multi-turn
+      cases: one generated assistant turn per user turn); empty for one-prompt tasks.
+    - `execution`: the final output's code run against the case's tests (execute step).
+    """
 
     schema: dict[str, Any] | None = None
+    tools: tuple[dict[str, Any], ...] = ()
+    tool_calls: tuple[ToolCall, ...] = ()
+    transcript: tuple[Turn, ...] = ()
+    execution: ExecutionResult | None = None
 
 
 class Scorer(Protocol):

@@ -7,7 +7,7 @@ opening it fails with a clear error instead of silently migrating someone's resu
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Written so that DuckDB 1.x readers (the CLI, other tools) can still open the file.
 STORAGE_COMPATIBILITY = "v1.0.0"
@@ -170,5 +170,11 @@ ALTER TABLE scores_v3 RENAME TO scores;
 RESULT_KEY = ("run_id", "case_id", "sample_idx")
 SCORE_KEY = ("run_id", "case_id", "sample_idx", "metric")
 
+# Version 4: cases that are more than one prompt (tasks, issue 11). `transcript` holds every
+# message of the case in order, given and generated, tool calls and sandbox executions
+# included (a JSON list of turns, pipeline/tasks/state.py Turn); NULL for one-prompt tasks,
+# whose `prompt` and `raw_output` already say everything.
+MIGRATION_V4 = "ALTER TABLE results ADD COLUMN transcript JSON;"
+
 # version -> SQL that upgrades a database from version-1 to version.
-MIGRATIONS: dict[int, str] = {2: MIGRATION_V2, 3: MIGRATION_V3}
+MIGRATIONS: dict[int, str] = {2: MIGRATION_V2, 3: MIGRATION_V3, 4: MIGRATION_V4}

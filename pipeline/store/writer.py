@@ -91,6 +91,7 @@ class ResultRow:
     latency_ms: float | None
     finish_reason: str | None
     metrics: dict[str, float]
+    transcript: list[dict[str, Any]] | None = None
 
 
 def _now() -> datetime:
@@ -222,6 +223,8 @@ class Store:
             "latency_ms": [r.latency_ms for r in rows],
             "finish_reason": [r.finish_reason for r in rows],
             "created_at": now,
+            "transcript": [None if r.transcript is None else json.dumps(r.transcript)
+                           for r in rows],
         })
         metric_rows = [(r.case_id, r.sample_idx, m, float(v))
                        for r in rows for m, v in r.metrics.items()]

@@ -1,0 +1,1 @@
+"""Tasks: named steps between an experiment definition and its scorer (see steps.py)."""

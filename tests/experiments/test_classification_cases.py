@@ -1,0 +1,81 @@
+"""classification: loads, 64 balanced cases with hard ones, reproducible, the constrained
+variant's choices are the cases' label set, and a bad label is refused at load."""
+
+import importlib.util
+import json
+from collections import Counter
+
+import pytest
+
+import pipeline.scoring.classification  # noqa: F401  (registers label_match, label_in_set)
+from helpers import ROOT
+from pipeline.config import load_experiment
+from pipeline.errors import ConfigError
+
+YAML = ROOT / "experiments" / "classification.yaml"
+FOLDER = ROOT / "experiments" / "classification"
+
+
+@pytest.fixture(scope="module")
+def exp():
+    return load_experiment(YAML)
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("cls_generate", FOLDER / "generate_cases.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_loads_with_scorer_and_check(exp):
+    assert exp.spec.scorer == "label_match" and exp.spec.case_check == "label_in_set"
+    assert len(exp.cases) >= 60
+    assert exp.spec.models == ["smollm2-135m", "gemma3-270m", "qwen2.5-coder-1.5b"]
+
+
+def test_regenerating_gives_the_committed_file():
+    gen = _generator()
+    rows = gen.generate()["cases.jsonl"]
+    assert gen.render(rows) == (FOLDER / "cases.jsonl").read_text(encoding="utf-8")
+
+
+def test_balanced_with_hard_cases_per_label(exp):
+    per_label = Counter(c.expected for c in exp.cases)
+    assert len(per_label) == 8 and set(per_label.values()) == {8}
+    hard = Counter((c.expected, t) for c in exp.cases for t in c.tags
+                   if t in {"kind:two_topics", "kind:sarcasm", "kind:non_native"})
+    assert all(hard[(label, kind)] == 1 for label in per_label
+               for kind in ("kind:two_topics", "kind:sarcasm", "kind:non_native"))
+    assert len({c.input["message"] for c in exp.cases}) == len(exp.cases)
+
+
+def test_variants_share_the_prompt_and_choices_are_the_label_set(exp):
+    free, constrained = exp.variant("free"), exp.variant("constrained")
+    assert (free.system, free.user, free.base_suffix) == (
+        constrained.system, constrained.user, constrained.base_suffix)
+    assert free.choices is None
+    for case in exp.cases:
+        assert constrained.choices == case.input["labels"]
+        system, user = exp.render(free, case)
+        assert all(f"- {label}:" in user for label in case.input["labels"])
+        assert len((system or "") + user) < 3600  # well under ~1,200 tokens
+
+
+def test_max_tokens_fits_a_short_answer(exp):
+    assert 12 <= exp.spec.sampling.max_tokens <= 32
+
+
+def test_bad_label_is_refused_at_load(tmp_path):
+    lines = (FOLDER / "cases.jsonl").read_text(encoding="utf-8").splitlines()
+    row = json.loads(lines[2])
+    row["expected"] = "invoices"
+    lines[2] = json.dumps(row)
+    (tmp_path / "cases.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = YAML.read_text().replace("cases: classification/cases.jsonl", "cases: cases.jsonl")
+    (tmp_path / "bad.yaml").write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_experiment(tmp_path / "bad.yaml")
+    assert str(err.value).startswith(
+        f"{tmp_path / 'cases.jsonl'}:3: case {row['id']!r}: expected 'invoices' is not one of "
+        "input.labels (billing, ")

@@ -1,0 +1,139 @@
+"""code_generation: the experiment loads, the generator reproduces the committed cases, every
+case is solved by the reference solutions and not by a do-nothing stub (in the real sandbox),
+and a broken case fails at load naming file, line and key."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import re
+import shutil
+import sys
+
+import pytest
+
+from helpers import ROOT
+from pipeline.config import load_experiment
+from pipeline.errors import ConfigError
+from pipeline.sandbox import SandboxOptions, SandboxUnavailable
+from pipeline.scoring import code_tests  # noqa: F401  (registers code_has_tests, unit_tests)
+from pipeline.tasks.code_exec import extract_code, run_tests
+
+YAML = ROOT / "experiments" / "code_generation.yaml"
+FOLDER = ROOT / "experiments" / "code_generation"
+OPTIONS = SandboxOptions(timeout_s=10, memory_mb=512)  # what the execute step uses
+
+
+@functools.cache
+def _exp():
+    return load_experiment(YAML)
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("cg_generate", FOLDER / "generate_cases.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+def _run(code, case):
+    try:
+        return run_tests(code, case.expected["tests"], case.expected["entry_point"], OPTIONS)
+    except SandboxUnavailable as exc:
+        pytest.fail(f"the sandbox is unavailable ({exc}); install bubblewrap: "
+                    "make sandbox-deps")
+
+
+def test_loads_with_the_task_and_scorer():
+    exp = _exp()
+    assert exp.spec.steps == ["prompt", "generate", "execute"]
+    assert exp.spec.scorer == "unit_tests" and exp.spec.case_check == "code_has_tests"
+    assert exp.spec.models == ["smollm2-135m", "gemma3-270m", "qwen2.5-coder-1.5b"]
+    assert 48 <= len(exp.cases) <= 60
+
+
+def test_regenerating_gives_the_committed_file():
+    gen = _generator()
+    assert gen.render(gen.generate()) == (FOLDER / "cases.jsonl").read_text(encoding="utf-8")
+
+
+def test_cases_are_tagged_and_varied():
+    cases = _exp().cases
+    difficulty = [t for c in cases for t in c.tags if t.startswith("difficulty:")]
+    assert len(difficulty) == len(cases)
+    for level in ("easy", "medium", "hard"):
+        assert difficulty.count(f"difficulty:{level}") >= 12, level
+    assert len({t for c in cases for t in c.tags if t.startswith("domain:")}) >= 8
+    for c in cases:
+        assert 4 <= len(c.expected["tests"]) <= 8, c.id
+        assert c.expected["entry_point"] == c.id.replace("-", "_")
+
+
+def test_prompts_show_the_signature_but_never_the_tests():
+    exp = _exp()
+    variant = exp.spec.variants[0]
+    for c in exp.cases:
+        system, user = exp.render(variant, c)
+        text = (system or "") + user
+        assert c.input["signature"] in user
+        assert len(text) < 2400, c.id  # well under ~1,200 tokens
+        for test in c.expected["tests"]:
+            assert test not in text
+
+
+def test_reference_solutions_pass_every_case_and_a_stub_passes_none():
+    source = (FOLDER / "reference_solutions.py").read_text(encoding="utf-8")
+    for c in _exp().cases:
+        result = _run(source, c)
+        assert (result.status, result.load_error) == ("ok", None), (c.id, result)
+        assert result.tests_passed == result.tests_total, (c.id, result.failures)
+        stub = f"def {c.expected['entry_point']}(*args):\n    return None\n"
+        assert _run(stub, c).tests_passed < len(c.expected["tests"]), c.id
+
+
+def test_a_model_style_reply_scores_through_extract_and_run():
+    """End to end on one case without a model: a fenced reply, extracted and run."""
+    c = next(c for c in _exp().cases if c.id == "invoice-total")
+    reply = ("```python\ndef invoice_total(items, tax_rate_percent):\n"
+             "    subtotal = sum(p * q for p, q in items)\n"
+             "    return subtotal + round(subtotal * tax_rate_percent / 100)\n```")
+    result = _run(extract_code(reply, "invoice_total"), c)
+    assert result.status == "ok" and 0 < result.tests_passed < result.tests_total
+    assert any("2153" in f for f in result.failures)  # round() rounds 102.5 to even
+
+
+def _broken_copy(tmp_path, mutate):
+    shutil.copy(YAML, tmp_path / "code_generation.yaml")
+    (tmp_path / "code_generation").mkdir()
+    rows = [json.loads(line) for line in
+            (FOLDER / "cases.jsonl").read_text(encoding="utf-8").splitlines()]
+    mutate(rows)
+    (tmp_path / "code_generation" / "cases.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return tmp_path / "code_generation.yaml"
+
+
+def test_a_test_that_does_not_compile_fails_at_load(tmp_path):
+    def mutate(rows):
+        rows[4]["expected"]["tests"][1] = "assert percent_change(200, 250) == == 25.0"
+
+    with pytest.raises(ConfigError) as err:
+        load_experiment(_broken_copy(tmp_path, mutate))
+    msg = str(err.value)
+    assert re.search(r"cases\.jsonl:5: case 'percent-change': expected\.tests\[1\] does not "
+                     r"compile", msg), msg
+
+
+def test_an_entry_point_that_is_not_the_signature_fails_at_load(tmp_path):
+    def mutate(rows):
+        rows[0]["expected"]["entry_point"] = "mask_card"
+
+    with pytest.raises(ConfigError) as err:
+        load_experiment(_broken_copy(tmp_path, mutate))
+    assert re.search(r"cases\.jsonl:1: case 'mask-card-number': expected\.entry_point "
+                     r"'mask_card' does not match", str(err.value)), str(err.value)

@@ -1,0 +1,163 @@
+"""function_calling: the experiment loads, its cases are reproducible from the generator,
+well balanced, and every expected call is valid for its tool; a bad case fails at load."""
+
+import importlib.util
+import json
+import shutil
+import sys
+
+import pytest
+from jsonschema import Draft202012Validator
+
+import pipeline.scoring.function_call  # noqa: F401  (registers the case check and scorer)
+from helpers import ROOT
+from pipeline.config import load_experiment
+from pipeline.errors import ConfigError
+
+EXPERIMENT = ROOT / "experiments" / "function_calling.yaml"
+FOLDER = ROOT / "experiments" / "function_calling"
+TAGS = {"abstain", "missing_info", "near_miss", "unsupported_value", "number_text",
+        "date_text", "enum", "optional_included", "optional_omitted", "nested", "array"}
+
+
+@pytest.fixture(scope="module")
+def exp():
+    return load_experiment(EXPERIMENT)
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("fc_generate", FOLDER / "generate_cases.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+def test_regenerating_gives_the_committed_file():
+    gen = _generator()
+    assert gen.render(gen.generate()) == (FOLDER / "cases.jsonl").read_text(encoding="utf-8")
+
+
+def test_experiment_shape(exp):
+    assert exp.spec.steps == ["prompt", "use_tools", "generate"]
+    assert exp.spec.scorer == "function_call" and exp.spec.case_check == "function_call_case"
+    assert len(exp.spec.variants) == 1 and exp.spec.sampling.temperature == 0
+    assert 10 <= len(exp.tools) <= 14
+
+
+def test_scale_balance_and_tags(exp):
+    assert len(exp.cases) >= 48
+    abstain = [c for c in exp.cases if c.expected["call"] is None]
+    assert 0.2 <= len(abstain) / len(exp.cases) <= 0.3
+    for c in exp.cases:
+        assert c.tags[0] in ("easy", "medium", "hard"), c.id
+        assert set(c.tags[1:]) <= TAGS, c.id
+        assert ("abstain" in c.tags) == (c.expected["call"] is None), c.id
+    assert TAGS <= {t for c in exp.cases for t in c.tags}
+    called = {c.expected["call"]["name"] for c in exp.cases if c.expected["call"]}
+    assert called == set(exp.tools)  # every tool is the right answer somewhere
+    first = [c.input["tools"][0] == c.expected["call"]["name"]
+             for c in exp.cases if c.expected["call"]]
+    assert 0.2 < sum(first) / len(first) < 0.8  # the right tool is not always listed first
+
+
+def test_expected_calls_are_valid_for_their_tool(exp):
+    for c in exp.cases:
+        call = c.expected["call"]
+        if call is None:
+            continue
+        params = exp.tools[call["name"]]["function"]["parameters"]
+        errors = list(Draft202012Validator(params).iter_errors(call["arguments"]))
+        assert not errors, (c.id, [e.message for e in errors])
+        omit = set(c.expected.get("omit", []))
+        assert omit <= set(params["properties"]) - set(params["required"]), c.id
+        assert ("optional_omitted" in c.tags) == bool(omit), c.id
+        optional = set(call["arguments"]) - set(params["required"])
+        assert ("optional_included" in c.tags) == bool(optional), c.id
+
+
+def test_identifiers_in_the_expected_call_are_in_the_request(exp):
+    for c in exp.cases:
+        call = c.expected["call"]
+        for value in (call or {}).get("arguments", {}).values():
+            if isinstance(value, str) and value[:4] in ("ORD-", "ACC-", "SKU-", "INV-"):
+                assert value in c.input["request"], (c.id, value)
+
+
+def test_tool_definitions_are_valid_schemas(exp):
+    for name, tool in exp.tools.items():
+        assert tool["type"] == "function" and tool["function"]["name"] == name
+        Draft202012Validator.check_schema(tool["function"]["parameters"])
+
+
+def test_every_case_renders_to_its_request(exp):
+    variant = exp.spec.variants[0]
+    for c in exp.cases:
+        system, user = exp.render(variant, c)
+        assert user == c.input["request"] and "tool" in system
+
+
+def test_prompt_and_answer_fit_the_budget(exp):
+    # ~3 characters a token for JSON (SmolLM2's tokenizer: longest prompt 939 tokens, longest
+    # expected call in Hermes tags 104 tokens)
+    from pipeline.engines.tool_calls import tools_as_text
+
+    variant = exp.spec.variants[0]
+    for c in exp.cases:
+        system, user = exp.render(variant, c)
+        prompt = tools_as_text(exp.tools_for(c)) + system + user + variant.base_suffix
+        assert len(prompt) / 3 < 1200, c.id
+    longest = max(len("<tool_call>\n" + json.dumps(c.expected["call"]) + "\n</tool_call>")
+                  for c in exp.cases if c.expected["call"])
+    assert exp.spec.sampling.max_tokens >= longest / 2.5
+
+
+def _copy(tmp_path):
+    shutil.copy(EXPERIMENT, tmp_path / "function_calling.yaml")
+    shutil.copytree(FOLDER, tmp_path / "function_calling",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path / "function_calling" / "cases.jsonl"
+
+
+def _rewrite(cases_path, line_no, change):
+    lines = cases_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    case = json.loads(lines[line_no - 1])
+    change(case)
+    lines[line_no - 1] = json.dumps(case) + "\n"
+    cases_path.write_text("".join(lines), encoding="utf-8")
+    return case["id"]
+
+
+def test_case_check_rejects_an_expected_tool_that_is_not_offered(tmp_path):
+    cases = _copy(tmp_path)
+
+    def change(case):
+        case["input"]["tools"] = [t for t in case["input"]["tools"]
+                                  if t != case["expected"]["call"]["name"]]
+        if len(case["input"]["tools"]) < 2:
+            case["input"]["tools"].append("get_invoice")
+
+    case_id = _rewrite(cases, 1, change)
+    with pytest.raises(ConfigError) as err:
+        load_experiment(tmp_path / "function_calling.yaml")
+    msg = str(err.value)
+    assert f"cases.jsonl:1: case {case_id!r}" in msg
+    assert "expected.call.name 'refund_order' is not one of input.tools" in msg
+
+
+def test_case_check_rejects_a_malformed_expected(tmp_path):
+    cases = _copy(tmp_path)
+    case_id = _rewrite(cases, 3, lambda c: c.update(expected={"name": "refund_order"}))
+    with pytest.raises(ConfigError, match=rf'cases.jsonl:3: case {case_id!r}: expected must be '
+                                          r'an object with a "call" key'):
+        load_experiment(tmp_path / "function_calling.yaml")
+
+
+def test_a_tool_missing_from_tools_json_fails_at_load(tmp_path):
+    cases = _copy(tmp_path)
+    _rewrite(cases, 7, lambda c: c["input"]["tools"].append("issue_gift_card"))
+    with pytest.raises(ConfigError, match="issue_gift_card"):
+        load_experiment(tmp_path / "function_calling.yaml")

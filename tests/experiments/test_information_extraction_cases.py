@@ -1,0 +1,93 @@
+"""information_extraction: loads, ≥48 reproducible cases of 2–6 records with distractors,
+gold answers score perfectly, prompts and outputs fit the budget, bad gold is refused."""
+
+import importlib.util
+import json
+import sys
+from collections import Counter
+
+import pytest
+
+import pipeline.scoring.extraction  # noqa: F401  (registers extraction_f1 and its check)
+from helpers import ROOT
+from pipeline.config import load_experiment
+from pipeline.errors import ConfigError
+from pipeline.scoring.base import ScoringContext
+from pipeline.scoring.extraction import extraction_f1
+
+YAML = ROOT / "experiments" / "information_extraction.yaml"
+FOLDER = ROOT / "experiments" / "information_extraction"
+
+
+@pytest.fixture(scope="module")
+def exp():
+    return load_experiment(YAML)
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("ie_generate", FOLDER / "generate_cases.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+def test_loads_with_scorer_and_check(exp):
+    assert exp.spec.scorer == "extraction_f1"
+    assert exp.spec.case_check == "extraction_gold_in_text"
+    assert len(exp.cases) >= 48
+
+
+def test_regenerating_gives_the_committed_file():
+    gen = _generator()
+    rows = gen.generate()["cases.jsonl"]
+    assert gen.render(rows) == (FOLDER / "cases.jsonl").read_text(encoding="utf-8")
+
+
+def test_mix_of_kinds_difficulties_and_distractors(exp):
+    assert all(2 <= len(c.expected) <= 6 for c in exp.cases)
+    tags = Counter(t for c in exp.cases for t in c.tags)
+    for kind in ("people", "dates", "amounts", "items"):
+        assert tags[f"kind:{kind}"] >= 12
+    for level in ("easy", "medium", "hard"):
+        assert tags[f"difficulty:{level}"] >= 12
+    assert sum(n for t, n in tags.items() if t.startswith("distractors:") and t != "distractors:0"
+               ) >= len(exp.cases) // 2
+    assert {t for t in tags if t.startswith("doc:")} >= {
+        "doc:contract_clause", "doc:email", "doc:meeting_minutes", "doc:purchase_order_notes"}
+
+
+def test_gold_scores_perfectly_and_an_empty_list_does_not(exp):
+    for case in exp.cases:
+        assert extraction_f1(case, json.dumps(case.expected), ScoringContext()).passed, case.id
+        assert not extraction_f1(case, "[]", ScoringContext()).passed
+
+
+def test_prompt_and_output_budget(exp):
+    variant = exp.spec.variants[0]
+    for case in exp.cases:
+        system, user = exp.render(variant, case)
+        assert len((system or "") + user) < 3600, case.id  # well under ~1,200 tokens
+    # compact JSON is ≈ 2.7 characters a token (digits are one token each in these models)
+    longest = max(len(json.dumps(c.expected)) for c in exp.cases)
+    assert exp.spec.sampling.max_tokens >= longest / 2.7 * 1.2
+
+
+def test_gold_value_missing_from_text_is_refused_at_load(tmp_path):
+    lines = (FOLDER / "cases.jsonl").read_text(encoding="utf-8").splitlines()
+    row = json.loads(lines[4])
+    field = row["input"]["fields"][1]
+    row["expected"][0][field] = "Chief Happiness Officer"
+    lines[4] = json.dumps(row)
+    (tmp_path / "cases.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = YAML.read_text().replace("cases: information_extraction/cases.jsonl",
+                                    "cases: cases.jsonl")
+    (tmp_path / "bad.yaml").write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_experiment(tmp_path / "bad.yaml")
+    assert str(err.value) == (
+        f"{tmp_path / 'cases.jsonl'}:5: case {row['id']!r}: expected[0].{field} "
+        "'Chief Happiness Officer' does not occur in input.text")

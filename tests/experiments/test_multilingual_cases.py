@@ -1,0 +1,133 @@
+"""multilingual: the experiment loads, the generator reproduces the committed cases, the
+cases cover the languages the suite promises, and `known_language` refuses a bad case at load
+with the file, line, case id and key."""
+
+import collections
+import importlib.util
+import json
+import sys
+
+import pytest
+
+import pipeline.scoring.multilingual as ml
+from helpers import ROOT
+from pipeline.config import load_experiment
+from pipeline.errors import ConfigError
+from pipeline.scoring.answer_match import answer_in_text
+
+EXPERIMENT = ROOT / "experiments" / "multilingual.yaml"
+FOLDER = ROOT / "experiments" / "multilingual"
+
+
+@pytest.fixture(scope="module")
+def exp():
+    return load_experiment(EXPERIMENT)
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("ml_generate", FOLDER / "generate_cases.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+def test_regenerating_gives_the_committed_file():
+    gen = _generator()
+    assert gen.render(gen.generate()) == (FOLDER / "cases.jsonl").read_text(encoding="utf-8")
+
+
+def test_loads_with_scorer_check_and_one_variant(exp):
+    assert exp.spec.scorer == "answer_in_language"
+    assert exp.spec.case_check == "known_language"
+    assert len(exp.cases) >= 50 and len(exp.spec.variants) == 1
+    assert exp.spec.sampling.max_tokens <= 64
+
+
+def test_language_coverage(exp):
+    targets = collections.Counter(c.input["language"] for c in exp.cases)
+    assert len(targets) >= 5 and min(targets.values()) >= 5, targets
+    same = [c for c in exp.cases if c.input["language"] == c.input["passage_language"]]
+    assert 0.15 <= len(same) / len(exp.cases) <= 0.5
+    assert {c.input["passage_language"] for c in same} == {"en", "de", "fr", "es"}
+    kinds = collections.Counter(c.expected["kind"] for c in exp.cases)
+    assert set(kinds) == {"word", "number", "name"}
+
+
+def test_every_passage_states_its_answer_and_its_distractor(exp):
+    for case in exp.cases:
+        plang = case.input["passage_language"]
+        own = case.expected["aliases"].get(plang, [case.expected["answer"]])
+        assert any(answer_in_text(a, case.input["passage"]) for a in own), case.id
+        bad = case.expected["reject"].get(plang, case.expected["reject"].get("*", []))
+        assert any(answer_in_text(r, case.input["passage"]) for r in bad), case.id
+
+
+def test_word_answers_have_forms_in_every_declared_language(exp):
+    for case in exp.cases:
+        if case.expected["kind"] == "word":
+            assert set(case.expected["aliases"]) == set(ml.LANGUAGES), case.id
+
+
+def test_prompt_names_the_target_language_and_stays_short(exp):
+    variant = exp.spec.variants[0]
+    for case in exp.cases:
+        system, user = exp.render(variant, case)
+        assert f"in {ml.LANGUAGES[case.input['language']]}, in one complete sentence" in user
+        assert len(system or "") + len(user) < 1200  # far under ~1,200 tokens
+
+
+def _bad_experiment(tmp_path, mutate):
+    lines = (FOLDER / "cases.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(x) for x in lines[:5]]
+    mutate(rows[3])
+    (tmp_path / "multilingual").mkdir()
+    (tmp_path / "multilingual" / "cases.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    (tmp_path / "multilingual.yaml").write_text(EXPERIMENT.read_text(encoding="utf-8"),
+                                                encoding="utf-8")
+    return tmp_path / "multilingual.yaml", rows[3]["id"]
+
+
+def test_unknown_language_code_is_refused_at_load(tmp_path):
+    def mutate(row):
+        row["input"]["language"] = "xx"
+
+    path, case_id = _bad_experiment(tmp_path, mutate)
+    with pytest.raises(ConfigError) as err:
+        load_experiment(path)
+    msg = str(err.value)
+    assert "cases.jsonl:4:" in msg and repr(case_id) in msg
+    assert "input.language 'xx'" in msg and "detector does not know it" in msg
+    assert "valid: de, en, es, fr, it, nl, pt" in msg
+
+
+def test_a_detector_language_the_suite_does_not_declare_is_refused(tmp_path):
+    def mutate(row):
+        row["input"]["language"] = "sv"
+        row["input"]["language_name"] = "Swedish"
+
+    path, _ = _bad_experiment(tmp_path, mutate)
+    with pytest.raises(ConfigError, match=r"input.language 'sv'.*suite does not declare it"):
+        load_experiment(path)
+
+
+def test_a_word_answer_without_the_target_language_form_is_refused(tmp_path):
+    def mutate(row):
+        row["expected"]["aliases"].pop(row["input"]["language"])
+
+    path, _ = _bad_experiment(tmp_path, mutate)
+    with pytest.raises(ConfigError, match=r"expected.aliases has no answer in"):
+        load_experiment(path)
+
+
+def test_language_name_must_match_the_code(tmp_path):
+    def mutate(row):
+        row["input"]["language_name"] = "Klingon"
+
+    path, _ = _bad_experiment(tmp_path, mutate)
+    with pytest.raises(ConfigError, match=r"input.language_name 'Klingon'"):
+        load_experiment(path)
