@@ -113,7 +113,7 @@ def rerun(db: Path | str, prefix: str, out_db: Path | str, *, engine: str | None
     """
     from pipeline.config import load_experiment
     from pipeline.config.models import ModelRegistry, ModelSpec
-    from pipeline.runner import run_experiment
+    from pipeline.runner import _task_hash, run_experiment
 
     run = find_run(db, prefix)
     if not run.get("experiment_path") or not run.get("model_spec"):
@@ -125,9 +125,10 @@ def rerun(db: Path | str, prefix: str, out_db: Path | str, *, engine: str | None
                           f"version {run['experiment_version']}; check out git commit "
                           f"{run['git_commit']} to re-run it")
     variant = exp.variant(run["variant"])
-    if variant.template_hash() != run["prompt_template_hash"]:
+    template_hash = _task_hash(exp, variant)  # the steps join it for a task with steps
+    if template_hash != run["prompt_template_hash"]:
         raise ConfigError(f"{exp.path}: variant {variant.name!r} changed since the run "
-                          f"(template hash {variant.template_hash()} != "
+                          f"(template hash {template_hash} != "
                           f"{run['prompt_template_hash']}); check out git commit "
                           f"{run['git_commit']} to re-run it")
     s = exp.spec.sampling

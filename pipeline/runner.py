@@ -34,8 +34,8 @@ from pipeline.progress import Progress
 from pipeline.scoring import Scorer, ScoringContext, scorers
 from pipeline.sharding import Shard
 from pipeline.store import ResultRow, RunContext, RunSpec, Store
-from pipeline.tasks.state import TaskState
-from pipeline.tasks.steps import StepContext, run_task
+from pipeline.tasks.state import ExecutionResult, TaskState, Turn
+from pipeline.tasks.steps import StepContext, _assistant_turn, run_task
 
 T = TypeVar("T")
 EngineLoader = Callable[[str, ModelSpec], Engine]
@@ -102,9 +102,8 @@ def _rows(exp: Experiment, scorer: Scorer, st: TaskState) -> list[ResultRow]:
     for i, gen in enumerate(st.samples):
         execution = st.executions[i] if i < len(st.executions) else None
         transcript = list(st.transcript)
-        if i > 0 and transcript and transcript[-1].get("generated"):
-            # the transcript shows sample 0's last turn; later samples swap in their own
-            transcript[-1] = {**transcript[-1], "content": gen.text}
+        if i > 0:  # the transcript shows sample 0's last turn; later samples swap in their own
+            transcript = _sample_transcript(transcript, gen, execution)
         if gen.error is not None:
             passed, metrics, mode, parsed = False, {}, "error", None
         else:
@@ -125,6 +124,19 @@ def _rows(exp: Experiment, scorer: Scorer, st: TaskState) -> list[ResultRow]:
             transcript=[dict(t) for t in transcript] if keep_transcript else None,
         ))
     return rows
+
+
+def _sample_transcript(turns: list[Turn], gen: Generation,
+                       execution: ExecutionResult | None) -> list[Turn]:
+    """Sample i's transcript: sample 0's last generated turn, and the sandbox run of it,
+    replaced by sample i's own reply (text, tool calls, error) and execution."""
+    last = max((k for k, t in enumerate(turns) if t.get("generated")), default=None)
+    if last is None:
+        return turns
+    own = [_assistant_turn(gen.text, gen)]
+    if execution is not None:
+        own.append(execution.as_turn())
+    return turns[:last] + own + [t for t in turns[last + 1:] if t.get("role") != "sandbox"]
 
 
 def _plus(before: int, now: int | None) -> int | None:

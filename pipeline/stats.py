@@ -4,6 +4,8 @@ which a site build without intervals should not pay."""
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def wilson_interval(successes: int, trials: int, alpha: float = 0.05) -> tuple[float, float]:
     """Wilson score interval for a binomial proportion (95% by default).
@@ -75,3 +77,77 @@ def cochrans_q(blocks: list[str], treatments: list[str],
         return 0.0, df, 1.0, len(rows)
     res = _cochrans_q(x)
     return float(res.statistic), int(res.df), float(res.pvalue), len(rows)
+
+
+def _strata_indices(strata: list[str]) -> list[Any]:
+    import numpy as np
+
+    groups: dict[str, list[int]] = {}
+    for i, s in enumerate(strata):
+        groups.setdefault(s, []).append(i)
+    return [np.asarray(ix) for ix in groups.values()]
+
+
+def stratified_bootstrap_mean(strata: list[str], values: list[float], alpha: float = 0.05,
+                              n_resamples: int = 10000,
+                              seed: int = 0) -> tuple[float, float, float]:
+    """An overall score that is the mean of per-stratum means (a suite = a stratum, so
+    a 40-case suite weighs as much as a 64-case one), with a percentile bootstrap CI that
+    resamples cases within each stratum. Seeded: the published interval is reproducible.
+    Returns (score, low, high); no data → nans."""
+    import numpy as np
+
+    x = np.asarray(values, dtype=float)
+    groups = _strata_indices(strata)
+    if not groups:
+        return float("nan"), float("nan"), float("nan")
+    est = float(np.mean([x[g].mean() for g in groups]))
+    rng = np.random.default_rng(seed)
+    boot = np.zeros(n_resamples)
+    for g in groups:
+        draws = rng.integers(0, len(g), size=(n_resamples, len(g)))
+        boot += x[g][draws].mean(axis=1)
+    boot /= len(groups)
+    lo, hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
+    return est, float(lo), float(hi)
+
+
+def paired_stratified_bootstrap(strata: list[str], a: list[float], b: list[float],
+                                alpha: float = 0.05, n_resamples: int = 10000,
+                                seed: int = 0) -> tuple[float, float, float, float]:
+    """The difference of two models' overall scores (mean of per-stratum means) on the same
+    cases, with a paired bootstrap: each resample draws cases within each stratum and keeps
+    both models' outcomes on a drawn case together. Returns (a - b, low, high, p), p the
+    two-sided bootstrap p-value (twice the smaller tail share beyond 0, at most 1)."""
+    import numpy as np
+
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    groups = _strata_indices(strata)
+    if not groups:
+        return float("nan"), float("nan"), float("nan"), float("nan")
+    est = float(np.mean([d[g].mean() for g in groups]))
+    rng = np.random.default_rng(seed)
+    boot = np.zeros(n_resamples)
+    for g in groups:
+        draws = rng.integers(0, len(g), size=(n_resamples, len(g)))
+        boot += d[g][draws].mean(axis=1)
+    boot /= len(groups)
+    lo, hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
+    if np.all(boot == 0):
+        return est, float(lo), float(hi), 1.0
+    p = min(1.0, 2 * min(float(np.mean(boot <= 0)), float(np.mean(boot >= 0))))
+    return est, float(lo), float(hi), p
+
+
+def power_two_proportions(p_a: float, p_b: float, n: int, alpha: float = 0.05) -> float:
+    """Power of a two-sided test at *alpha* to tell rates p_a and p_b apart with n cases
+    each (statsmodels, Cohen's h, independent samples). For paired designs (the same cases
+    for both models) this is a rough guide: pairing helps when the models fail on the same
+    cases, which is why a post states it as an approximation."""
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    if n < 2 or p_a == p_b:
+        return float(alpha) if p_a == p_b else float("nan")
+    h = proportion_effectsize(min(max(p_a, 0.0), 1.0), min(max(p_b, 0.0), 1.0))
+    return float(NormalIndPower().power(effect_size=abs(h), nobs1=n, alpha=alpha, ratio=1.0))

@@ -15,6 +15,9 @@ class PostFrontMatter(BaseModel):
 
     number: int | None = Field(default=None, ge=0)
     series: str | None = None
+    # Place in the series ("Part 1"), when it differs from the order of `number` (the seed's
+    # Part 1 is post 04 and Part 2 post 03).
+    part: int | None = Field(default=None, ge=1)
     lead: str | None = None
     headline: str | None = None
     # Restrict the page's queries to these experiments: exact cache invalidation, and the

@@ -104,7 +104,7 @@ def _series_entries(sources: dict[str, str]) -> dict[str, SeriesEntry]:
             title = meta.get("title") or next(
                 (line[2:].strip() for line in body.splitlines() if line.startswith("# ")),
                 src_uri)
-            out[src_uri] = SeriesEntry(fm.series, fm.number, title, src_uri)
+            out[src_uri] = SeriesEntry(fm.series, fm.number, title, src_uri, fm.part)
     return out
 
 

@@ -51,3 +51,55 @@ def test_every_page_query_can_call_them(con):
     frame = scope.frame("t", 1)
     assert 0 < frame["p"][0] < 1 and frame["m"][0] == pytest.approx(0.021484375)
     QueryScope(con)  # a second page on the same connection: registering again is harmless
+
+
+@pytest.fixture
+def suites():
+    """Two models on three suites of unequal size; model a is better on suite s2 only."""
+    c = duckdb.connect()
+    rng = np.random.default_rng(3)
+    rows = []
+    for suite, n, pa, pb in (("s1", 40, 0.5, 0.5), ("s2", 60, 0.9, 0.4), ("s3", 50, 0.2, 0.2)):
+        for i in range(n):
+            rows.append((suite, f"{suite}-{i}", float(rng.random() < pa),
+                         float(rng.random() < pb)))
+    c.execute("CREATE TABLE t (suite VARCHAR, case_id VARCHAR, a DOUBLE, b DOUBLE)")
+    c.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", rows)
+    register(c)
+    return c
+
+
+def test_suite_score_is_the_mean_of_suite_means_with_a_bracketing_ci(suites):
+    got = suites.execute("SELECT suite_score(list({'suite': suite, 'value': a})) FROM t"
+                         ).fetchone()[0]
+    means = suites.execute("SELECT avg(a) FROM t GROUP BY suite").df().iloc[:, 0]
+    assert got["score"] == pytest.approx(means.mean())  # not the pooled mean
+    assert got["score"] != pytest.approx(suites.execute("SELECT avg(a) FROM t").fetchone()[0])
+    assert got["low"] < got["score"] < got["high"]
+    assert (got["suites"], got["cases"]) == (3, 150)
+    again = suites.execute("SELECT suite_score(list({'suite': suite, 'value': a})) FROM t"
+                           ).fetchone()[0]
+    assert again == got  # seeded: the published interval does not move between builds
+
+
+def test_paired_suite_diff_detects_a_real_gap_and_not_a_null_one(suites):
+    real = suites.execute("SELECT paired_suite_diff(list({'suite': suite, 'a': a, 'b': b})) "
+                          "FROM t").fetchone()[0]
+    assert real["low"] > 0 and real["p"] < 0.05 and real["cases"] == 150
+    null = suites.execute("SELECT paired_suite_diff(list({'suite': suite, 'a': a, 'b': a})) "
+                          "FROM t").fetchone()[0]
+    assert null["diff"] == 0 and null["p"] == 1.0
+    same_rate = suites.execute(
+        "SELECT paired_suite_diff(list({'suite': suite, 'a': a, 'b': b})) FROM t "
+        "WHERE suite <> 's2'").fetchone()[0]
+    assert same_rate["low"] < 0 < same_rate["high"]
+
+
+def test_power_two_prop_grows_with_n_and_gap():
+    c = duckdb.connect()
+    register(c)
+    small, large, wide = c.execute(
+        "SELECT power_two_prop(0.80, 0.83, 50), power_two_prop(0.80, 0.83, 5000), "
+        "power_two_prop(0.50, 0.67, 50)").fetchone()
+    assert small < 0.2 < 0.9 < large
+    assert 0.3 < wide < 0.9

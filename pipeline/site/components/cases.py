@@ -21,7 +21,8 @@ ORDER BY c.position LIMIT ? OFFSET ?
 
 OUTPUTS_SQL = """
 SELECT r.case_id, ru.model_id, ru.variant, r.sample_idx, r.raw_output, r.passed,
-       r.failure_mode, r.error, r.completion_tokens, r.finish_reason
+       r.failure_mode, r.error, r.completion_tokens, r.finish_reason,
+       r.transcript::VARCHAR AS transcript
 FROM results r JOIN runs ru USING (run_id)
 WHERE ru.experiment_id = ? AND ru.experiment_version = ?
   AND r.case_id IN (SELECT unnest(?::VARCHAR[]))
@@ -45,6 +46,37 @@ def _pretty(text: str | None) -> str:
         return text
 
 
+_ROLES = {"system": "System", "user": "User", "assistant": "Model", "tools": "Tools",
+          "sandbox": "Sandbox"}
+
+
+def _turns(transcript: str | None, state: RenderState) -> list[dict[str, object]]:
+    """Every turn of a stored transcript, for display: each message as text, a generated
+    turn's tool calls as JSON under it. A transcript that is not a list of objects (another
+    machine's database) shows as one text block instead of failing the page."""
+    if transcript is None or (isinstance(transcript, float)):  # NULL comes back as NaN
+        return []
+    try:
+        turns = json.loads(transcript)
+    except ValueError:
+        turns = None
+    if not isinstance(turns, list) or not all(isinstance(t, dict) for t in turns):
+        return [{"role": "Transcript", "generated": False, "shown": state.shown(transcript)}]
+    out: list[dict[str, object]] = []
+    for t in turns:
+        text = t.get("content")
+        text = text if isinstance(text, str) else json.dumps(text, ensure_ascii=False)
+        calls = t.get("tool_calls")
+        if calls:
+            text += "\n\n[tool calls]\n" + json.dumps(calls, indent=2, ensure_ascii=False)
+        if t.get("error"):
+            text += f"\n\n[error] {t['error']}"
+        role = t.get("role")
+        out.append({"role": _ROLES.get(role, str(role)) if isinstance(role, str) else "?",
+                    "generated": bool(t.get("generated")), "shown": state.shown(text)})
+    return out
+
+
 @component("cases", CasesOptions)
 def cases(o: CasesOptions, scope: QueryScope, line: int, state: RenderState) -> str:
     version = o.version or scope.con.execute(
@@ -65,6 +97,7 @@ def cases(o: CasesOptions, scope: QueryScope, line: int, state: RenderState) -> 
     by_case: dict[str, list[dict]] = {}
     for rec in outputs.to_dict("records"):
         rec["shown"] = state.shown(rec["error"] if rec["error"] else rec["raw_output"])
+        rec["turns"] = _turns(rec.pop("transcript"), state)
         by_case.setdefault(rec["case_id"], []).append(rec)
     items = [{"id": r["case_id"], "n": int(r["position"]) + 1,
               "tags": list(r["tags"] if r["tags"] is not None else []),

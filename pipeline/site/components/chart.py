@@ -45,6 +45,9 @@ class ChartOptions(DataOptions):
     text: str | None = None
     successes: str | None = None
     trials: str | None = None
+    low: str | None = Field(default=None, description="error bars from two columns of the "
+                            "query (e.g. a bootstrap interval): the lower bound")
+    high: str | None = Field(default=None, description="the upper bound (with 'low')")
     title: str | None = None
     x_title: str | None = None
     y_title: str | None = None
@@ -95,6 +98,16 @@ def _trace(kind: str, name: str | None, x: list, y: list, o: ChartOptions, g: pd
                                                 strict=True)]
         hover += ("<br>%{customdata[0]} of %{customdata[1]}"
                   "<br>95% CI %{customdata[2]:.1%}–%{customdata[3]:.1%}")
+    elif o.low and o.high:
+        lo, hi = _clean(g[o.low]), _clean(g[o.high])
+        t["error_y"] = {"type": "data", "symmetric": False,
+                        "array": [None if h is None or v is None else h - v
+                                  for h, v in zip(hi, y, strict=True)],
+                        "arrayminus": [None if lw is None or v is None else v - lw
+                                       for lw, v in zip(lo, y, strict=True)]}
+        t["customdata"] = [list(r) for r in zip(lo, hi, strict=True)]
+        cfmt = ".1%" if o.percent else ",.4g"
+        hover += f"<br>95% CI %{{customdata[0]:{cfmt}}}–%{{customdata[1]:{cfmt}}}"
     if o.text:
         t["text"] = [plotly_text(v) for v in g[o.text].astype(str)]
     if kind == "bar":
@@ -118,9 +131,14 @@ def figure(df: pd.DataFrame, o: ChartOptions, line: int) -> dict:
     """The Plotly figure (data + layout) as plain JSON-able dicts."""
     require_columns(df, {"x": o.x, "y": o.y, "z": o.z, "color": o.color, "facet": o.facet,
                          "size": o.size, "text": o.text, "successes": o.successes,
-                         "trials": o.trials}, line)
+                         "trials": o.trials, "low": o.low, "high": o.high}, line)
     if (o.successes is None) != (o.trials is None):
         raise RenderError("chart: 'successes' and 'trials' go together", line)
+    if (o.low is None) != (o.high is None):
+        raise RenderError("chart: 'low' and 'high' go together", line)
+    if o.low is not None and o.successes is not None:
+        raise RenderError("chart: error bars come from 'successes'/'trials' (Wilson) or from "
+                          "'low'/'high', not both", line)
     rate = o.successes is not None
     layout: dict = {"title": {"text": plotly_text(o.title)} if o.title else None,
                     "height": o.height,
