@@ -10,6 +10,7 @@ here, never committed.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -376,3 +377,98 @@ def test_bad_file_fails_cleanly(row: str, exp_dir: Path, time_limit: float) -> N
 def test_bad_database_fails_cleanly(row: str, tmp_path: Path, dbs: Path,
                                     time_limit: float) -> None:
     _check(DB_ROWS[row](tmp_path, dbs), time_limit)
+
+
+# ------------------------------------------------------------------ suites with task steps
+# The real suites of experiments/ (tools, conversations, languages, code), copied and broken
+# one line each: refused at load, naming the file, the line and the key.
+
+
+def _suite_edit(name: str, rel: str, edit: Callable[[str], tuple[str, int]],
+                expect: Callable[[Path, int], list[str]]) -> Callable[[Path], Case]:
+    """A row where experiments/NAME.yaml and its folder are copied, and the file REL (relative
+    to experiments/) is rewritten by *edit* (text -> new text, the 1-based line it broke)."""
+    def make(d: Path) -> Case:
+        root = d / "suites"
+        root.mkdir()
+        shutil.copy(ROOT / "experiments" / f"{name}.yaml", root)
+        shutil.copytree(ROOT / "experiments" / name, root / name)
+        p = root / rel
+        text, line = edit(p.read_text(encoding="utf-8"))
+        p.write_text(text, encoding="utf-8")
+        return Case(_run(d, root / f"{name}.yaml"), expect(p, line), d / "results.duckdb")
+    return make
+
+
+def _replace(old: str, new: str) -> Callable[[str], tuple[str, int]]:
+    def edit(text: str) -> tuple[str, int]:
+        assert old in text, old
+        return text.replace(old, new, 1), text[:text.index(old)].count("\n") + 1
+    return edit
+
+
+def _case(case_id: str, change: Callable[[dict], None]) -> Callable[[str], tuple[str, int]]:
+    """Change one case (a JSONL line) as a dict."""
+    def edit(text: str) -> tuple[str, int]:
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith(f'{{"id": "{case_id}"'):
+                case = json.loads(line)
+                change(case)
+                lines[i] = json.dumps(case, ensure_ascii=False)
+                return "\n".join(lines), i + 1
+        raise AssertionError(f"no case {case_id}")
+    return edit
+
+
+def _set_role(index: int, role: str) -> Callable[[dict], None]:
+    def change(case: dict) -> None:
+        case["input"]["messages"][index]["role"] = role
+    return change
+
+
+SUITE_ROWS: dict[str, Callable[[Path], Case]] = {
+    "tools-case-names-a-missing-tool": _suite_edit(
+        "function_calling", "function_calling/cases.jsonl",
+        _replace('"tools": ["refund_order", "get_order_status"',
+                 '"tools": ["refund_order", "get_order_stats"'),
+        lambda p, n: [f"{p}:{n} (case 'refund-01'): key input.tools names 'get_order_stats'",
+                      "not in function_calling/tools.json"]),
+    "tools-json-parameters-not-a-schema": _suite_edit(
+        "function_calling", "function_calling/tools.json",
+        _replace('"type": "object"', '"type": "objectt"'),
+        lambda p, n: [f"{p}: tool #1 (lookup_customer): key function.parameters is not a "
+                      "valid JSON Schema"]),
+    "conversation-two-assistant-messages": _suite_edit(
+        "multi_turn", "multi_turn/cases.jsonl", _case("options-01", _set_role(2, "assistant")),
+        lambda p, n: [f"{p}:{n}: case 'options-01': input.messages[2]",
+                      "a scripted assistant message must follow a user message"]),
+    "conversation-opens-with-assistant": _suite_edit(
+        "multi_turn", "multi_turn/cases.jsonl", _case("options-01", _set_role(0, "assistant")),
+        lambda p, n: [f"{p}:{n}: case 'options-01': input.messages[0]",
+                      "alternate, starting with user"]),
+    "multilingual-unknown-language": _suite_edit(
+        "multilingual", "multilingual/cases.jsonl",
+        _replace('"language": "en", "language_name"', '"language": "xx", "language_name"'),
+        lambda p, n: [f"{p}:{n}: case 'weekday-01-en-en': input.language 'xx' is not a valid "
+                      "language"]),
+    "code-case-without-tests": _suite_edit(
+        "code_generation", "code_generation/cases.jsonl",
+        _case("count-log-levels", lambda c: c["expected"].pop("tests")),
+        lambda p, n: [f"{p}:{n}: case 'count-log-levels': expected.tests must be a non-empty "
+                      "list"]),
+    "steps-generate-without-prompt": _suite_edit(
+        "code_generation", "code_generation.yaml",
+        _replace("steps: [prompt, generate, execute]", "steps: [generate]"),
+        lambda p, n: [f"{p}:{n}: key 'steps'", "'generate' needs a 'prompt' step before it"]),
+    "steps-unknown-name": _suite_edit(
+        "code_generation", "code_generation.yaml",
+        _replace("steps: [prompt, generate, execute]", "steps: [prompt, generate, exekute]"),
+        lambda p, n: [f"{p}:{n}: key 'steps'", "unknown step 'exekute'",
+                      "Did you mean 'execute'?"]),
+}
+
+
+@pytest.mark.parametrize("row", list(SUITE_ROWS))
+def test_bad_suite_fails_cleanly(row: str, tmp_path: Path, time_limit: float) -> None:
+    _check(SUITE_ROWS[row](tmp_path), time_limit)

@@ -82,6 +82,17 @@ def make_hostile_copy(src: Path, dst: Path) -> None:
                              f"AS {name}")
             elif dtype == "VARCHAR[]":
                 exprs.append(f"list_transform({name}, lambda t: {p} || t) AS {name}")
+            elif dtype == "JSON" and (table, name) == ("results", "transcript"):
+                # a well-formed transcript (so the turn-by-turn view renders) whose role,
+                # content, tool-call names and arguments are all hostile
+                exprs.append(
+                    f"CASE WHEN {name} IS NULL THEN NULL ELSE json_array("
+                    f"json_object('role', 'user', 'content', {p}, 'generated', false), "
+                    f"json_object('role', {p}, 'content', {p}, 'generated', true, "
+                    f"'tool_calls', json_array(json_object('name', {p}, 'arguments', "
+                    f"json_object({p}, {p})))), "
+                    f"json_object('role', 'sandbox', 'content', {p} || {name}::VARCHAR, "
+                    f"'generated', false)) END AS {name}")
             elif dtype == "JSON" and (table, name) == ("cases", "expected"):
                 # JSON text with escapes that decode to a lone surrogate (invalid UTF-8)
                 exprs.append(f"'{LONE_SURROGATE_JSON}' AS {name}")
