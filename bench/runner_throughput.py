@@ -6,7 +6,10 @@
 Same prompts, same sampling, same loaded engine (model load is outside both timings):
 "raw" hands every request to `engine.generate` in one call, as a hand-written script would;
 "runner" is `run_experiment` (batching, scoring, a committed DuckDB transaction per batch)
-into a fresh database. Each is timed twice, alternating, and the faster of each is kept.
+into a fresh database. With a conversation experiment (`--experiment
+experiments/multi_turn.yaml --variant as_given`) "raw" is a hand-written lockstep loop over
+the turns, so the ratio measures the task seam itself. Each is timed twice, alternating,
+and the faster of each is kept.
 Ingest writes synthetic result rows through `Store.write_results` in batches.
 Targets (issue 5): runner >= 0.95 x raw, ingest >= 100k rows/s. Prints; asserts nothing.
 """
@@ -69,6 +72,8 @@ def throughput(args) -> None:
     eng.generate(requests[:2], params)  # warm-up
 
     def raw() -> tuple[float, int]:
+        if "conversation" in exp.spec.steps:
+            return raw_conversation(eng, cases, params)
         t0 = time.perf_counter()
         gens = eng.generate(requests, params)
         return time.perf_counter() - t0, sum(g.completion_tokens or 0 for s in gens for g in s)
@@ -101,6 +106,31 @@ def throughput(args) -> None:
     print(f"runner / raw throughput: {ratio:.3f} (target >= 0.95)"
           + ("" if best["runner"][1] == best["raw"][1] else
              "  [token counts differ between raw and runner]"))
+
+
+def raw_conversation(eng, cases, params) -> tuple[float, int]:
+    """A hand-written multi-turn loop, the baseline for the `conversation` step: the same
+    rounds in lockstep (every conversation's next turn in one call), no scoring, no store."""
+    from pipeline.engines import GenerationRequest
+    from pipeline.tasks.steps import conversation_rounds
+
+    plans = {c.id: (c.input["messages"], conversation_rounds(c.input["messages"]))
+             for c in cases}
+    history: dict[str, list] = {c.id: [] for c in cases}
+    cursor = {c.id: 0 for c in cases}
+    tokens, t0 = 0, time.perf_counter()
+    for r in range(max(len(rounds) for _, rounds in plans.values())):
+        todo = [cid for cid, (_, rounds) in plans.items() if r < len(rounds)]
+        reqs = []
+        for cid in todo:
+            msgs, rounds = plans[cid]
+            history[cid] += [dict(m) for m in msgs[cursor[cid]:rounds[r] + 1]]
+            cursor[cid] = rounds[r] + 1
+            reqs.append(GenerationRequest(cid, messages=list(history[cid])))
+        for cid, samples in zip(todo, eng.generate(reqs, params), strict=True):
+            history[cid].append({"role": "assistant", "content": samples[0].text})
+            tokens += samples[0].completion_tokens or 0
+    return time.perf_counter() - t0, tokens
 
 
 def ingest(rows: int, batch: int) -> None:

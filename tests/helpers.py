@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
+import importlib.util
+import json
 import os
 import shutil
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -14,6 +24,7 @@ from pipeline.store import ResultRow, RunContext, RunSpec, Store
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "fixtures" / "tiny" / "experiment.yaml"
+EXPERIMENTS = ROOT / "experiments"
 
 
 def require_models() -> None:
@@ -88,3 +99,94 @@ def require_browser():
 
         return playwright.sync_api
     return pytest.importorskip("playwright.sync_api")
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, launched through Playwright (see :func:`require_browser`)."""
+    sync_api = require_browser()
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve *directory* over HTTP on a free local port; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+def site_pages(site: Path) -> list[str]:
+    """Every page of a built site but the 404, as the path after the base URL."""
+    return sorted(str(p.relative_to(site)).replace("index.html", "")
+                  for p in site.rglob("*.html") if p.name != "404.html")
+
+
+def open_page(browser: Any, url: str, errors: list[str], dialogs: list[str]) -> Any:
+    """A new page at *url*: console errors and uncaught exceptions go to *errors*, the
+    messages of dialogs (dismissed) to *dialogs*."""
+    page = browser.new_page()
+    page.on("console", lambda m: errors.append(f"{url}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"{url}: {e}"))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(url, wait_until="load")
+    return page
+
+
+def load_generator(folder: Path) -> ModuleType:
+    """An experiment's ``generate_cases.py`` (a script, not in a package), imported. It is in
+    sys.modules while it runs: dataclasses look their module up there."""
+    name = f"{folder.name}_generate_cases"
+    spec = importlib.util.spec_from_file_location(name, folder / "generate_cases.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[name]
+    return module
+
+
+def regenerate(folder: Path, name: str = "cases.jsonl") -> tuple[str, str]:
+    """(the case file *name* as the folder's generator renders it now, the committed file).
+    A generator of several files returns {file name: rows}; one of one file, its rows."""
+    gen = load_generator(folder)
+    rows = gen.generate()
+    if isinstance(rows, dict):
+        rows = rows[name]
+    return gen.render(rows), (folder / name).read_text(encoding="utf-8")
+
+
+class BrokenCopy(NamedTuple):
+    yaml: Path  # the copied experiment file
+    cases: Path  # its case file, as mutated
+    rows: list[dict]  # the cases written there
+
+
+def broken_copy(tmp_path: Path, experiment_id: str,
+                mutate: Callable[[list[dict]], object], keep: int | None = None) -> BrokenCopy:
+    """A copy of experiments/<id>.yaml and its folder in *tmp_path*, with the case file's rows
+    (the first *keep*, or all) changed in place by *mutate* before they are written back."""
+    yaml = tmp_path / f"{experiment_id}.yaml"
+    shutil.copy(EXPERIMENTS / f"{experiment_id}.yaml", yaml)
+    shutil.copytree(EXPERIMENTS / experiment_id, tmp_path / experiment_id,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    cases = tmp_path / experiment_id / "cases.jsonl"
+    lines = cases.read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines[:keep]]
+    mutate(rows)
+    cases.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                     encoding="utf-8")
+    return BrokenCopy(yaml, cases, rows)

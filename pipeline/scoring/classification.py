@@ -12,6 +12,9 @@ form:
    `refund-request`);
 4. a label inside a short sentence (`The category is shipping.`): the label that starts
    first, on word boundaries (`shipping` is not found in `reshipping`); on a tie the longer.
+   Unless the reply names more than one label anywhere (a model echoing the prompt's label
+   list, `- billing: a question or error ... - technical_issue: ...`): that is no answer, and
+   without this rule an echo would score as correct on every case of the first label listed.
 5. none of these: no label (`parsed` is None, failure mode `no_label`).
 
 Metrics: `correct` (the label read is the gold one), `valid_label` (a label was read at all),
@@ -62,14 +65,18 @@ def read_label(output: str, labels: Sequence[str]) -> tuple[str | None, bool]:
         if canon == _canon(label):
             return label, False
     best: tuple[int, int, str] | None = None
+    named = 0
     for label in labels:
         words = _canon(label).split()
         if not words:
             continue
         pattern = r"(?<![a-z0-9])" + r"[\s_\-]+".join(map(re.escape, words)) + r"(?![a-z0-9])"
+        named += re.search(pattern, output.casefold()) is not None
         m = re.search(pattern, reply.casefold())
         if m and (best is None or (m.start(), -len(label)) < (best[0], best[1])):
             best = (m.start(), -len(label), label)
+    if named > 1:  # several labels named: an echo of the list, or a hedge
+        return None, False
     return (best[2], False) if best else (None, False)
 
 

@@ -1,7 +1,7 @@
 -- The eight enterprise suites (issue 11): one row per model x suite x case, with the suite's
 -- primary outcome `correct` (0/1) as its scorer defines it. Classification counts its free-text
 -- variant (the same interface as the other seven suites; the constrained variant is reported
--- on its own). An engine error has no scores and counts as wrong.
+-- on its own). Each suite's latest version. An engine error has no scores and counts as wrong.
 SELECT o.model_id, m.name AS model, m.params, o.experiment_id AS suite,
        CASE o.experiment_id
             WHEN 'function_calling' THEN 'Function calling'
@@ -20,7 +20,8 @@ JOIN results r ON r.run_id = o.run_id AND r.case_id = o.case_id
               AND r.sample_idx = o.sample_idx
 LEFT JOIN scores s ON s.run_id = o.run_id AND s.case_id = o.case_id
                   AND s.sample_idx = o.sample_idx AND s.metric = 'correct'
-WHERE o.experiment_version = 1
+WHERE o.experiment_version = (SELECT max(e.version) FROM experiments e
+                              WHERE e.experiment_id = o.experiment_id)
   AND o.experiment_id IN ('function_calling', 'rag_grounding', 'classification',
                           'code_generation', 'summarization', 'information_extraction',
                           'multilingual', 'multi_turn')

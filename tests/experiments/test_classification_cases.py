@@ -1,14 +1,12 @@
 """classification: loads, 64 balanced cases with hard ones, reproducible, the constrained
 variant's choices are the cases' label set, and a bad label is refused at load."""
 
-import importlib.util
-import json
 from collections import Counter
 
 import pytest
 
 import pipeline.scoring.classification  # noqa: F401  (registers label_match, label_in_set)
-from helpers import ROOT
+from helpers import ROOT, broken_copy, regenerate
 from pipeline.config import load_experiment
 from pipeline.errors import ConfigError
 
@@ -21,13 +19,6 @@ def exp():
     return load_experiment(YAML)
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("cls_generate", FOLDER / "generate_cases.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_loads_with_scorer_and_check(exp):
     assert exp.spec.scorer == "label_match" and exp.spec.case_check == "label_in_set"
     assert len(exp.cases) >= 60
@@ -35,9 +26,8 @@ def test_loads_with_scorer_and_check(exp):
 
 
 def test_regenerating_gives_the_committed_file():
-    gen = _generator()
-    rows = gen.generate()["cases.jsonl"]
-    assert gen.render(rows) == (FOLDER / "cases.jsonl").read_text(encoding="utf-8")
+    generated, committed = regenerate(FOLDER)
+    assert generated == committed
 
 
 def test_balanced_with_hard_cases_per_label(exp):
@@ -67,15 +57,9 @@ def test_max_tokens_fits_a_short_answer(exp):
 
 
 def test_bad_label_is_refused_at_load(tmp_path):
-    lines = (FOLDER / "cases.jsonl").read_text(encoding="utf-8").splitlines()
-    row = json.loads(lines[2])
-    row["expected"] = "invoices"
-    lines[2] = json.dumps(row)
-    (tmp_path / "cases.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    text = YAML.read_text().replace("cases: classification/cases.jsonl", "cases: cases.jsonl")
-    (tmp_path / "bad.yaml").write_text(text)
+    bad = broken_copy(tmp_path, "classification", lambda rows: rows[2].update(expected="invoices"))
     with pytest.raises(ConfigError) as err:
-        load_experiment(tmp_path / "bad.yaml")
+        load_experiment(bad.yaml)
     assert str(err.value).startswith(
-        f"{tmp_path / 'cases.jsonl'}:3: case {row['id']!r}: expected 'invoices' is not one of "
+        f"{bad.cases}:3: case {bad.rows[2]['id']!r}: expected 'invoices' is not one of "
         "input.labels (billing, ")

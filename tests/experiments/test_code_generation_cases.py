@@ -5,15 +5,11 @@ and a broken case fails at load naming file, line and key."""
 from __future__ import annotations
 
 import functools
-import importlib.util
-import json
 import re
-import shutil
-import sys
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, broken_copy, regenerate
 from pipeline.config import load_experiment
 from pipeline.errors import ConfigError
 from pipeline.sandbox import SandboxOptions, SandboxUnavailable
@@ -28,17 +24,6 @@ OPTIONS = SandboxOptions(timeout_s=10, memory_mb=512)  # what the execute step u
 @functools.cache
 def _exp():
     return load_experiment(YAML)
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("cg_generate", FOLDER / "generate_cases.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
 
 
 def _run(code, case):
@@ -58,8 +43,8 @@ def test_loads_with_the_task_and_scorer():
 
 
 def test_regenerating_gives_the_committed_file():
-    gen = _generator()
-    assert gen.render(gen.generate()) == (FOLDER / "cases.jsonl").read_text(encoding="utf-8")
+    generated, committed = regenerate(FOLDER)
+    assert generated == committed
 
 
 def test_cases_are_tagged_and_varied():
@@ -107,23 +92,12 @@ def test_a_model_style_reply_scores_through_extract_and_run():
     assert any("2153" in f for f in result.failures)  # round() rounds 102.5 to even
 
 
-def _broken_copy(tmp_path, mutate):
-    shutil.copy(YAML, tmp_path / "code_generation.yaml")
-    (tmp_path / "code_generation").mkdir()
-    rows = [json.loads(line) for line in
-            (FOLDER / "cases.jsonl").read_text(encoding="utf-8").splitlines()]
-    mutate(rows)
-    (tmp_path / "code_generation" / "cases.jsonl").write_text(
-        "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return tmp_path / "code_generation.yaml"
-
-
 def test_a_test_that_does_not_compile_fails_at_load(tmp_path):
     def mutate(rows):
         rows[4]["expected"]["tests"][1] = "assert percent_change(200, 250) == == 25.0"
 
     with pytest.raises(ConfigError) as err:
-        load_experiment(_broken_copy(tmp_path, mutate))
+        load_experiment(broken_copy(tmp_path, "code_generation", mutate).yaml)
     msg = str(err.value)
     assert re.search(r"cases\.jsonl:5: case 'percent-change': expected\.tests\[1\] does not "
                      r"compile", msg), msg
@@ -134,6 +108,6 @@ def test_an_entry_point_that_is_not_the_signature_fails_at_load(tmp_path):
         rows[0]["expected"]["entry_point"] = "mask_card"
 
     with pytest.raises(ConfigError) as err:
-        load_experiment(_broken_copy(tmp_path, mutate))
+        load_experiment(broken_copy(tmp_path, "code_generation", mutate).yaml)
     assert re.search(r"cases\.jsonl:1: case 'mask-card-number': expected\.entry_point "
                      r"'mask_card' does not match", str(err.value)), str(err.value)

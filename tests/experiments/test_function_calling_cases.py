@@ -1,16 +1,13 @@
 """function_calling: the experiment loads, its cases are reproducible from the generator,
 well balanced, and every expected call is valid for its tool; a bad case fails at load."""
 
-import importlib.util
 import json
-import shutil
-import sys
 
 import pytest
 from jsonschema import Draft202012Validator
 
 import pipeline.scoring.function_call  # noqa: F401  (registers the case check and scorer)
-from helpers import ROOT
+from helpers import ROOT, broken_copy, regenerate
 from pipeline.config import load_experiment
 from pipeline.errors import ConfigError
 
@@ -25,20 +22,9 @@ def exp():
     return load_experiment(EXPERIMENT)
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("fc_generate", FOLDER / "generate_cases.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
-
-
 def test_regenerating_gives_the_committed_file():
-    gen = _generator()
-    assert gen.render(gen.generate()) == (FOLDER / "cases.jsonl").read_text(encoding="utf-8")
+    generated, committed = regenerate(FOLDER)
+    assert generated == committed
 
 
 def test_experiment_shape(exp):
@@ -115,49 +101,33 @@ def test_prompt_and_answer_fit_the_budget(exp):
     assert exp.spec.sampling.max_tokens >= longest / 2.5
 
 
-def _copy(tmp_path):
-    shutil.copy(EXPERIMENT, tmp_path / "function_calling.yaml")
-    shutil.copytree(FOLDER, tmp_path / "function_calling",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    return tmp_path / "function_calling" / "cases.jsonl"
-
-
-def _rewrite(cases_path, line_no, change):
-    lines = cases_path.read_text(encoding="utf-8").splitlines(keepends=True)
-    case = json.loads(lines[line_no - 1])
-    change(case)
-    lines[line_no - 1] = json.dumps(case) + "\n"
-    cases_path.write_text("".join(lines), encoding="utf-8")
-    return case["id"]
-
-
 def test_case_check_rejects_an_expected_tool_that_is_not_offered(tmp_path):
-    cases = _copy(tmp_path)
-
-    def change(case):
+    def change(rows):
+        case = rows[0]
         case["input"]["tools"] = [t for t in case["input"]["tools"]
                                   if t != case["expected"]["call"]["name"]]
         if len(case["input"]["tools"]) < 2:
             case["input"]["tools"].append("get_invoice")
 
-    case_id = _rewrite(cases, 1, change)
+    bad = broken_copy(tmp_path, "function_calling", change)
     with pytest.raises(ConfigError) as err:
-        load_experiment(tmp_path / "function_calling.yaml")
+        load_experiment(bad.yaml)
     msg = str(err.value)
-    assert f"cases.jsonl:1: case {case_id!r}" in msg
+    assert f"cases.jsonl:1: case {bad.rows[0]['id']!r}" in msg
     assert "expected.call.name 'refund_order' is not one of input.tools" in msg
 
 
 def test_case_check_rejects_a_malformed_expected(tmp_path):
-    cases = _copy(tmp_path)
-    case_id = _rewrite(cases, 3, lambda c: c.update(expected={"name": "refund_order"}))
+    bad = broken_copy(tmp_path, "function_calling",
+                      lambda rows: rows[2].update(expected={"name": "refund_order"}))
+    case_id = bad.rows[2]["id"]
     with pytest.raises(ConfigError, match=rf'cases.jsonl:3: case {case_id!r}: expected must be '
                                           r'an object with a "call" key'):
-        load_experiment(tmp_path / "function_calling.yaml")
+        load_experiment(bad.yaml)
 
 
 def test_a_tool_missing_from_tools_json_fails_at_load(tmp_path):
-    cases = _copy(tmp_path)
-    _rewrite(cases, 7, lambda c: c["input"]["tools"].append("issue_gift_card"))
+    bad = broken_copy(tmp_path, "function_calling",
+                      lambda rows: rows[6]["input"]["tools"].append("issue_gift_card"))
     with pytest.raises(ConfigError, match="issue_gift_card"):
-        load_experiment(tmp_path / "function_calling.yaml")
+        load_experiment(bad.yaml)

@@ -1,15 +1,13 @@
 """information_extraction: loads, ≥48 reproducible cases of 2–6 records with distractors,
 gold answers score perfectly, prompts and outputs fit the budget, bad gold is refused."""
 
-import importlib.util
 import json
-import sys
 from collections import Counter
 
 import pytest
 
 import pipeline.scoring.extraction  # noqa: F401  (registers extraction_f1 and its check)
-from helpers import ROOT
+from helpers import ROOT, broken_copy, regenerate
 from pipeline.config import load_experiment
 from pipeline.errors import ConfigError
 from pipeline.scoring.base import ScoringContext
@@ -24,17 +22,6 @@ def exp():
     return load_experiment(YAML)
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("ie_generate", FOLDER / "generate_cases.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
-
-
 def test_loads_with_scorer_and_check(exp):
     assert exp.spec.scorer == "extraction_f1"
     assert exp.spec.case_check == "extraction_gold_in_text"
@@ -42,9 +29,8 @@ def test_loads_with_scorer_and_check(exp):
 
 
 def test_regenerating_gives_the_committed_file():
-    gen = _generator()
-    rows = gen.generate()["cases.jsonl"]
-    assert gen.render(rows) == (FOLDER / "cases.jsonl").read_text(encoding="utf-8")
+    generated, committed = regenerate(FOLDER)
+    assert generated == committed
 
 
 def test_mix_of_kinds_difficulties_and_distractors(exp):
@@ -77,17 +63,14 @@ def test_prompt_and_output_budget(exp):
 
 
 def test_gold_value_missing_from_text_is_refused_at_load(tmp_path):
-    lines = (FOLDER / "cases.jsonl").read_text(encoding="utf-8").splitlines()
-    row = json.loads(lines[4])
+    def mutate(rows):
+        rows[4]["expected"][0][rows[4]["input"]["fields"][1]] = "Chief Happiness Officer"
+
+    bad = broken_copy(tmp_path, "information_extraction", mutate)
+    row = bad.rows[4]
     field = row["input"]["fields"][1]
-    row["expected"][0][field] = "Chief Happiness Officer"
-    lines[4] = json.dumps(row)
-    (tmp_path / "cases.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    text = YAML.read_text().replace("cases: information_extraction/cases.jsonl",
-                                    "cases: cases.jsonl")
-    (tmp_path / "bad.yaml").write_text(text)
     with pytest.raises(ConfigError) as err:
-        load_experiment(tmp_path / "bad.yaml")
+        load_experiment(bad.yaml)
     assert str(err.value) == (
-        f"{tmp_path / 'cases.jsonl'}:5: case {row['id']!r}: expected[0].{field} "
+        f"{bad.cases}:5: case {row['id']!r}: expected[0].{field} "
         "'Chief Happiness Officer' does not occur in input.text")

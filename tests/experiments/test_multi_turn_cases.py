@@ -4,14 +4,11 @@ checks are answerable from the conversation, and `conversation_turns` refuses a 
 case with the file, line, case id and key."""
 
 import collections
-import importlib.util
-import json
-import sys
 
 import pytest
 
 import pipeline.scoring.multi_turn as mt
-from helpers import ROOT
+from helpers import ROOT, broken_copy, regenerate
 from pipeline.config import load_experiment
 from pipeline.config.experiment import load_cases
 from pipeline.errors import ConfigError
@@ -23,25 +20,14 @@ FOLDER = ROOT / "experiments" / "multi_turn"
 CASES = FOLDER / "cases.jsonl"
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("mt_generate", FOLDER / "generate_cases.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
-
-
 @pytest.fixture(scope="module")
 def cases():
     return load_cases(CASES)
 
 
 def test_regenerating_gives_the_committed_file():
-    gen = _generator()
-    assert gen.render(gen.generate()) == CASES.read_text(encoding="utf-8")
+    generated, committed = regenerate(FOLDER)
+    assert generated == committed
 
 
 def test_experiment_loads_with_the_conversation_step():
@@ -87,11 +73,8 @@ def test_conversations_stay_short(cases):
 
 
 def _write(tmp_path, mutate):
-    rows = [json.loads(x) for x in CASES.read_text(encoding="utf-8").splitlines()[:4]]
-    mutate(rows[2])
-    path = tmp_path / "cases.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path, rows[2]["id"]
+    bad = broken_copy(tmp_path, "multi_turn", lambda rows: mutate(rows[2]), keep=4)
+    return bad.cases, bad.rows[2]["id"]
 
 
 def test_miscounted_turns_are_refused_with_file_line_and_key(tmp_path):

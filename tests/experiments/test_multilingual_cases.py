@@ -3,14 +3,11 @@ cases cover the languages the suite promises, and `known_language` refuses a bad
 with the file, line, case id and key."""
 
 import collections
-import importlib.util
-import json
-import sys
 
 import pytest
 
 import pipeline.scoring.multilingual as ml
-from helpers import ROOT
+from helpers import ROOT, broken_copy, regenerate
 from pipeline.config import load_experiment
 from pipeline.errors import ConfigError
 from pipeline.scoring.answer_match import answer_in_text
@@ -24,20 +21,9 @@ def exp():
     return load_experiment(EXPERIMENT)
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("ml_generate", FOLDER / "generate_cases.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
-
-
 def test_regenerating_gives_the_committed_file():
-    gen = _generator()
-    assert gen.render(gen.generate()) == (FOLDER / "cases.jsonl").read_text(encoding="utf-8")
+    generated, committed = regenerate(FOLDER)
+    assert generated == committed
 
 
 def test_loads_with_scorer_check_and_one_variant(exp):
@@ -81,15 +67,8 @@ def test_prompt_names_the_target_language_and_stays_short(exp):
 
 
 def _bad_experiment(tmp_path, mutate):
-    lines = (FOLDER / "cases.jsonl").read_text(encoding="utf-8").splitlines()
-    rows = [json.loads(x) for x in lines[:5]]
-    mutate(rows[3])
-    (tmp_path / "multilingual").mkdir()
-    (tmp_path / "multilingual" / "cases.jsonl").write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    (tmp_path / "multilingual.yaml").write_text(EXPERIMENT.read_text(encoding="utf-8"),
-                                                encoding="utf-8")
-    return tmp_path / "multilingual.yaml", rows[3]["id"]
+    bad = broken_copy(tmp_path, "multilingual", lambda rows: mutate(rows[3]), keep=5)
+    return bad.yaml, bad.rows[3]["id"]
 
 
 def test_unknown_language_code_is_refused_at_load(tmp_path):

@@ -2,14 +2,12 @@
 answers stated once, prompts small enough for the engines they target."""
 
 import functools
-import importlib.util
 import re
-import sys
 from collections import defaultdict
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, load_generator
 from pipeline.config import load_experiment
 from pipeline.scoring.answer_match import answer_in_text
 
@@ -30,19 +28,8 @@ def exp(request):
     return _load(request.param)
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("pb_generate", FOLDER / "generate_cases.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
-
-
 def test_regenerating_gives_the_committed_files():
-    gen = _generator()
+    gen = load_generator(FOLDER)
     files = gen.generate()
     assert sorted(files) == ["cases.jsonl", "cases_long.jsonl"]
     for name, rows in files.items():

@@ -2,15 +2,13 @@
 schemas, state every expected value, and leave version 1's files untouched."""
 
 import hashlib
-import importlib.util
 import json
 import re
-import sys
 
 import pytest
 from jsonschema import Draft202012Validator
 
-from helpers import ROOT
+from helpers import ROOT, regenerate
 from pipeline.config import load_experiment
 
 EXPERIMENT = ROOT / "experiments" / "structured_json.yaml"
@@ -32,20 +30,9 @@ def exp():
     return load_experiment(EXPERIMENT)
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("sj_generate", FOLDER / "generate_cases.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
-
-
 def test_regenerating_gives_the_committed_file():
-    gen = _generator()
-    assert gen.render(gen.generate()) == (FOLDER / "cases_v2.jsonl").read_text(encoding="utf-8")
+    generated, committed = regenerate(FOLDER, "cases_v2.jsonl")
+    assert generated == committed
 
 
 def test_version_1_files_are_unchanged():

@@ -1,15 +1,13 @@
 """summarization: loads with its case check, is reproducible, every kind has traps, texts
 and prompts fit, and the check refuses a broken case with file, line and key."""
 
-import importlib.util
 import json
-import sys
 from collections import Counter
 
 import pytest
 
 import pipeline.scoring.summary_facts  # noqa: F401  (registers summary_facts, the case check)
-from helpers import ROOT
+from helpers import ROOT, broken_copy, regenerate
 from pipeline.config import load_experiment
 from pipeline.config.experiment import Case
 from pipeline.errors import ConfigError
@@ -25,20 +23,9 @@ def exp():
     return load_experiment(YAML)
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("sum_generate", FOLDER / "generate_cases.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
-
-
 def test_regenerating_gives_the_committed_file():
-    gen = _generator()
-    assert gen.render(gen.generate()) == (FOLDER / "cases.jsonl").read_text(encoding="utf-8")
+    generated, committed = regenerate(FOLDER)
+    assert generated == committed
 
 
 def test_loads_with_traps_in_every_case(exp):
@@ -79,16 +66,13 @@ def test_prompt_fits(exp):
 
 
 def test_alias_missing_from_text_is_refused(tmp_path):
-    rows = [json.loads(line) for line in
-            (FOLDER / "cases.jsonl").read_text(encoding="utf-8").splitlines()[:4]]
-    rows[3]["expected"]["key_facts"][0].append("Zebulon Quartermaine")
-    (tmp_path / "cases.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    path = tmp_path / "bad.yaml"
-    path.write_text(YAML.read_text().replace("cases: summarization/cases.jsonl",
-                                             "cases: cases.jsonl"))
+    def mutate(rows):
+        rows[3]["expected"]["key_facts"][0].append("Zebulon Quartermaine")
+
+    bad = broken_copy(tmp_path, "summarization", mutate, keep=4)
     with pytest.raises(ConfigError) as err:
-        load_experiment(path)
-    assert str(err.value) == (f"{tmp_path / 'cases.jsonl'}:4: case {rows[3]['id']!r}: "
+        load_experiment(bad.yaml)
+    assert str(err.value) == (f"{bad.cases}:4: case {bad.rows[3]['id']!r}: "
                               f"expected.key_facts[0] alias 'Zebulon Quartermaine' does not "
                               f"occur in input.text")
 

@@ -31,7 +31,7 @@ def test_registered_and_metrics_declared():
      False),
     ("Label:\nshipping", "shipping", False),
     ("Technical Issue", "technical_issue", False),
-    ("billing or refund_request", "billing", False),  # the first label named
+    ("billing or refund_request", None, False),  # a hedge between two labels is no answer
     ("This is about reshipping", None, False),        # word boundaries
     ("I am not sure.", None, False),
     ("", None, False),
@@ -87,3 +87,13 @@ def test_case_check():
         "expected 'refunds' is not one of input.labels (" + ", ".join(LABELS) + ")")
     assert "at least two" in label_in_set(_case(labels=["billing"]))
     assert label_in_set(_case("billing", ["billing", "billing"])) == "input.labels repeats a label"
+
+
+def test_an_echo_of_the_label_list_is_no_label_not_the_first_label():
+    labels = ["billing", "technical_issue", "shipping"]
+    echo = ("- billing: a question or error about a charge, invoice or payment method "
+            "- technical_issue: a device or")
+    assert read_label(echo, labels) == (None, False)
+    assert read_label("The category is shipping.", labels) == ("shipping", False)
+    # an exact label first is an answer, whatever the reasoning after it names
+    assert read_label("shipping\nNot billing: the parcel is late.", labels) == ("shipping", True)

@@ -4,18 +4,14 @@ Every page loads without a console error, every chart draws SVG marks, the CSV l
 downloads the rows, dark mode re-themes a chart, and a hostile model output stays text.
 """
 
-import functools
-import http.server
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
-from helpers import ARGS, CHROMIUM, ROOT, make_db
-from helpers import require_browser as _require_browser
+from helpers import ROOT, chromium, make_db, open_page, serve, site_pages
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -39,42 +35,22 @@ def site(tmp_path_factory):
                         str(root / "tiny")], cwd=project, capture_output=True, text=True,
                        env=env, timeout=300)
     assert r.returncode == 0, r.stderr
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield root, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serve(root) as base:
+        yield root, base
 
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = _require_browser()
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
-
-
-def _pages(root: Path, name: str) -> list[str]:
-    return sorted(str(p.relative_to(root / name)).replace("index.html", "")
-                  for p in (root / name).rglob("*.html") if p.name != "404.html")
-
-
-def _open(browser, url, errors, dialogs):
-    page = browser.new_page()
-    page.on("console", lambda m: errors.append(f"{url}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"{url}: {e}"))
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(url, wait_until="load")
-    return page
 
 
 def test_every_page_loads_clean_and_every_chart_draws(site, browser):
     root, base = site
     errors, dialogs, charts = [], [], 0
     for name in ("main", "tiny"):
-        for rel in _pages(root, name):
-            page = _open(browser, f"{base}/{name}/{rel}", errors, dialogs)
+        for rel in site_pages(root / name):
+            page = open_page(browser, f"{base}/{name}/{rel}", errors, dialogs)
             n = page.locator(".llmx-chart").count()
             if n:
                 page.wait_for_function(
@@ -135,7 +111,7 @@ def test_dark_mode_rethemes_the_chart(site, browser):
 def test_hostile_output_is_text_and_runs_nothing(site, browser):
     _, base = site
     errors, dialogs = [], []
-    page = _open(browser, f"{base}/tiny/tiny/", errors, dialogs)
+    page = open_page(browser, f"{base}/tiny/tiny/", errors, dialogs)
     page.wait_for_timeout(300)
     assert dialogs == []
     assert page.locator(".md-content img[src='x']").count() == 0
@@ -158,7 +134,7 @@ def test_phone_width_and_offline(site, browser):
         .map(s => s.getBoundingClientRect().width)""")
     assert widths and all(200 < w <= 375 for w in widths), widths
     assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
-    for rel in _pages(root, "main"):
+    for rel in site_pages(root / "main"):
         page.goto(f"{base}/main/{rel}")
     assert outside == []
     ctx.close()

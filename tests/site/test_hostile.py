@@ -11,13 +11,10 @@ as text; CSV cells are formula-safe; RSS and the search index carry text only.
 """
 
 import csv
-import functools
-import http.server
 import json
 import shutil
 import subprocess
 import sys
-import threading
 import time
 import xml.etree.ElementTree as ET
 import zlib
@@ -27,7 +24,7 @@ import duckdb
 import pytest
 from bs4 import BeautifulSoup
 
-from helpers import ARGS, CHROMIUM, ROOT, require_browser
+from helpers import ROOT, chromium, open_page, serve, site_pages
 from pipeline.site.escaping import DISPLAY_CHARS
 from pipeline.store import open_snapshot
 
@@ -138,33 +135,17 @@ def built(tmp_path_factory):
     return root / "site", time.monotonic() - start
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
-        pass
-
-
 @pytest.fixture(scope="module")
 def served(built):
     site, _ = built
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield site, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serve(site) as base:
+        yield site, base
 
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = require_browser()
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
-
-
-def _pages(site: Path) -> list[str]:
-    return sorted(str(p.relative_to(site)).replace("index.html", "")
-                  for p in site.rglob("*.html") if p.name != "404.html")
 
 
 INERT_CHECK = """() => {
@@ -205,17 +186,13 @@ def test_the_build_is_bounded(built):
 
 def test_every_page_is_inert_in_chromium(served, browser):
     site, base = served
-    pages = _pages(site)
+    pages = site_pages(site)
     assert any(p.startswith("models/") and p != "models/" for p in pages)
     assert any("cases" in p for p in pages)
     problems, seen_text = [], []
     for rel in pages:
-        page = browser.new_page()
-        events = []
-        page.on("console", lambda m, e=events: e.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc, e=events: e.append(str(exc)))
-        page.on("dialog", lambda d, e=events: (e.append(f"dialog {d.message}"), d.dismiss()))
-        page.goto(f"{base}/{rel}", wait_until="load")
+        errors, dialogs = [], []
+        page = open_page(browser, f"{base}/{rel}", errors, dialogs)
         n = page.locator(".llmx-chart").count()
         if n:
             page.wait_for_function(
@@ -224,8 +201,8 @@ def test_every_page_is_inert_in_chromium(served, browser):
             page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
             page.wait_for_timeout(150)  # hover labels are drawn from the data
         result = page.evaluate(INERT_CHECK)
-        if events or result["bad"] or result["pwned"] or result["title"] == "pwned":
-            problems.append((rel, events, result["bad"][:5], result["title"]))
+        if errors or dialogs or result["bad"] or result["pwned"] or result["title"] == "pwned":
+            problems.append((rel, errors, dialogs, result["bad"][:5], result["title"]))
         if "1337000" in result["text"] or "jinja-if" in result["text"].replace(
                 "{% if true %}jinja-if{% endif %}", ""):
             problems.append((rel, "a template was evaluated"))
