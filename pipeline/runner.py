@@ -7,6 +7,7 @@ cases are skipped, nothing is duplicated, nothing committed is lost.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import socket
 import subprocess
@@ -101,6 +102,7 @@ def _rows(exp: Experiment, scorer: Scorer, st: TaskState) -> list[ResultRow]:
     rows = []
     for i, gen in enumerate(st.samples):
         execution = st.executions[i] if i < len(st.executions) else None
+        verdict = st.verdicts[i] if i < len(st.verdicts) else None
         transcript = list(st.transcript)
         if i > 0:  # the transcript shows sample 0's last turn; later samples swap in their own
             transcript = _sample_transcript(transcript, gen, execution)
@@ -110,7 +112,7 @@ def _rows(exp: Experiment, scorer: Scorer, st: TaskState) -> list[ResultRow]:
             score = scorer(st.case, gen.text, ScoringContext(
                 schema=exp.schema_for(st.case), tools=tuple(st.tools or ()),
                 tool_calls=tuple(gen.tool_calls or ()), transcript=tuple(transcript),
-                execution=execution))
+                execution=execution, retrieved=tuple(st.retrieved), guard=verdict))
             passed, metrics, mode, parsed = (score.passed, score.metrics, score.failure_mode,
                                              score.parsed)
         rows.append(ResultRow(
@@ -136,7 +138,9 @@ def _sample_transcript(turns: list[Turn], gen: Generation,
     own = [_assistant_turn(gen.text, gen)]
     if execution is not None:
         own.append(execution.as_turn())
-    return turns[:last] + own + [t for t in turns[last + 1:] if t.get("role") != "sandbox"]
+    # sample 0's verdicts on its own reply go too (sample i's verdict reaches its scorer)
+    return turns[:last] + own + [t for t in turns[last + 1:]
+                                 if t.get("role") not in ("sandbox", "guard")]
 
 
 def _plus(before: int, now: int | None) -> int | None:
@@ -235,7 +239,8 @@ def run_experiment(
                          enabled=progress)
     try:
         for model in model_specs:
-            eng = engine_loader(engine, model)
+            eng = _Memo(engine_loader(engine, model)) if len(chosen) > 1 else \
+                engine_loader(engine, model)
             try:
                 info = eng.info()
                 store.sync_model(model)
@@ -263,6 +268,53 @@ def run_experiment(
     finally:
         progress_.close()
     return summaries
+
+
+class _Memo:
+    """One model's engine, answering a request it has already answered from memory.
+
+    Why: variants that differ only after generation (the guards of a RAG-compliance
+    experiment judge the same prompt's answer) would otherwise generate the same draft once
+    per variant. A request is the same when everything it sends is (messages or prompt,
+    constraint, tools) and so are the sampling parameters; generation is greedy or seeded
+    per sample, so the answer is the one the engine would give again. The stored latency is
+    that of the generation that produced the answer.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.preferred_batch_size = engine.preferred_batch_size
+        self._seen: dict[str, list[Generation]] = {}
+
+    @staticmethod
+    def _key(req: GenerationRequest, params: SamplingParams) -> str:
+        import json
+
+        return json.dumps([req.messages, req.prompt, req.json_schema, req.choices, req.tools,
+                           params.temperature, params.top_p, params.max_tokens, params.seed,
+                           params.n], sort_keys=True, default=str)
+
+    def info(self) -> EngineInfo:
+        return self.engine.info()
+
+    def generate(self, requests: Sequence[GenerationRequest],
+                 params: SamplingParams) -> list[list[Generation]]:
+        keys = [self._key(r, params) for r in requests]
+        todo = [i for i, k in enumerate(keys) if k not in self._seen]
+        fresh: dict[int, list[Generation]] = {}
+        if todo:
+            answers = self.engine.generate([requests[i] for i in todo], params)
+            for i, gens in zip(todo, answers, strict=True):
+                fresh[i] = gens
+                if all(g.error is None for g in gens):  # an error is tried again next time
+                    self._seen[keys[i]] = gens
+        return [fresh[i] if i in fresh else
+                [dataclasses.replace(g, request_id=requests[i].request_id)
+                 for g in self._seen[keys[i]]]
+                for i in range(len(requests))]
+
+    def close(self) -> None:
+        self.engine.close()
 
 
 class _KeptOpen:
@@ -331,20 +383,26 @@ def _run_one(exp: Experiment, model: ModelSpec, variant: Variant, cases: Sequenc
     written = passed = errors = tokens = 0
     t_run = time.perf_counter()
     step_ctx = StepContext(exp=exp, variant=variant, model=model, engine=eng, params=params)
-    for batch in _chunks(todo, batch_size):
-        t0 = time.perf_counter()
-        states = [TaskState(case=c) for c in batch]
-        run_task(states, step_ctx)
-        rows = [row for st in states for row in _rows(exp, scorer, st)]
-        store.write_results(run_id, rows, wall_time_s=time.perf_counter() - t0,
-                            replace_errors=retry_errors)
-        written += len(rows)
-        passed += sum(r.passed for r in rows)
-        batch_errors = sum(r.error is not None for r in rows)
-        errors += batch_errors
-        batch_tokens = sum(r.completion_tokens or 0 for r in rows)
-        tokens += batch_tokens
-        progress.advance(len(rows), batch_tokens, batch_errors)
+    try:
+        for batch in _chunks(todo, batch_size):
+            t0 = time.perf_counter()
+            states = [TaskState(case=c) for c in batch]
+            run_task(states, step_ctx)
+            rows = [row for st in states for row in _rows(exp, scorer, st)]
+            store.write_results(run_id, rows, wall_time_s=time.perf_counter() - t0,
+                                replace_errors=retry_errors)
+            written += len(rows)
+            passed += sum(r.passed for r in rows)
+            batch_errors = sum(r.error is not None for r in rows)
+            errors += batch_errors
+            batch_tokens = sum(r.completion_tokens or 0 for r in rows)
+            tokens += batch_tokens
+            progress.advance(len(rows), batch_tokens, batch_errors)
+    finally:  # what the steps set up for the run (a guard's server) ends with it
+        for obj in step_ctx.scratch.values():
+            close = getattr(obj, "close", None)
+            if callable(close):
+                close()
     complete = store.refresh_status(run_id)
     elapsed = time.perf_counter() - t_run
     rate = f", {tokens / elapsed:.1f} tok/s" if written and elapsed > 0 else ""

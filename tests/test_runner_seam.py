@@ -90,3 +90,32 @@ def test_a_limited_run_is_partial_until_the_rest_runs(tmp_path):
     assert not s.complete and rows(db)[1] == [("partial",)]
     [s] = run(db, Scripted(set()))
     assert s.complete and s.written == 1 and rows(db)[1] == [("complete",)]
+
+
+def test_variants_with_the_same_prompt_generate_it_once(tmp_path):
+    """Guard variants share their prompt: the draft is generated once per model, and each
+    variant's run stores it; an engine error is not remembered (tried again)."""
+    import shutil
+
+    import yaml
+
+    folder = tmp_path / "exp"
+    shutil.copytree(TINY.parent, folder)
+    spec = yaml.safe_load((folder / TINY.name).read_text())
+    plain = next(v for v in spec["variants"] if v["name"] == "plain")
+    spec["variants"] = [plain, {**plain, "name": "plain_again"}]
+    (folder / TINY.name).write_text(yaml.safe_dump(spec))
+    exp = load_experiment(folder / TINY.name)
+    engine = Scripted({"p2"})
+    summaries = run_experiment(exp, ModelRegistry([model("smollm2-135m")]), tmp_path / "r.db",
+                               engine_loader=lambda name, s: engine, progress=False,
+                               log=lambda s: None)
+    assert [s.written for s in summaries] == [3, 3]
+    sent = [rid for batch in engine.batches for rid in batch]
+    assert sorted(sent) == ["p1", "p2", "p2", "p3"]  # p2 failed, so it was sent again
+    con = duckdb.connect(str(tmp_path / "r.db"), read_only=True)
+    outs = con.execute("SELECT o.variant, o.case_id, r.raw_output FROM outcomes o JOIN "
+                       "results r USING (run_id, case_id, sample_idx) ORDER BY 2, 1").fetchall()
+    con.close()
+    assert [(c, out) for v, c, out in outs if v == "plain"] == [
+        (c, out) for v, c, out in outs if v == "plain_again"]

@@ -57,6 +57,17 @@ class Variant(_Strict):
     base_suffix: str = "\n"
     constrained: bool = False
     choices: list[str] | None = Field(default=None, min_length=2)
+    guard: str | None = Field(default=None, description="a registered guard (the `guard` "
+                              "step applies it to the draft answer)")
+
+    @field_validator("guard")
+    @classmethod
+    def _known_guard(cls, v: str | None) -> str | None:
+        from pipeline.guards import guards  # guards import config
+
+        if v is not None and v not in guards:
+            raise ValueError(guards.unknown_message(v))
+        return v
 
     @field_validator("system", "user")
     @classmethod
@@ -79,6 +90,8 @@ class Variant(_Strict):
         parts: list[Any] = [self.system, self.user, self.base_suffix, self.constrained]
         if self.choices is not None:  # only when set, so older runs keep their identity
             parts.append(self.choices)
+        if self.guard is not None:
+            parts.append({"guard": self.guard})
         blob = json.dumps(parts)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -93,6 +106,26 @@ class Case(_Strict):
         """Identity of what the model is asked and judged against, schema included."""
         blob = json.dumps([self.model_dump(), schema], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+class Retrieval(_Strict):
+    """RAG: a corpus of passages (JSONL: id, doc, title, text) searched with a registered
+    retriever; the `retrieve` step puts the top `k` for `input.<query_field>` into the
+    prompt's context as `passages` (a list of {id, title, text})."""
+
+    corpus: str = Field(description="passages (JSONL), relative to the experiment YAML")
+    retriever: str = "bm25"
+    k: int = Field(default=4, ge=1, le=50)
+    query_field: str = "query"
+
+    @field_validator("retriever")
+    @classmethod
+    def _known_retriever(cls, v: str) -> str:
+        from pipeline.retrieval import retrievers
+
+        if v not in retrievers:
+            raise ValueError(retrievers.unknown_message(v))
+        return v
 
 
 class ExperimentFile(_Strict):
@@ -121,6 +154,10 @@ class ExperimentFile(_Strict):
         default=None, description="tool definitions (a JSON list, OpenAI format), relative to "
                                   "the experiment YAML; a case's input.tools names them",
     )
+    retrieval: Retrieval | None = None
+    rules: str | None = Field(
+        default=None, description="compliance rules (YAML), relative to the experiment YAML; "
+                                  "guards read them, cases' expected.violates names them")
 
     @field_validator("steps")
     @classmethod
@@ -137,6 +174,14 @@ class ExperimentFile(_Strict):
             if lacking:
                 raise ValueError(f"variant(s) {', '.join(lacking)}: 'user' (the prompt "
                                  "template) is required when the task has a 'prompt' step")
+        if "guard" in self.steps:
+            lacking = [v.name for v in self.variants if v.guard is None]
+            if lacking:
+                raise ValueError(f"variant(s) {', '.join(lacking)}: 'guard' (a registered "
+                                 "guard) is required when the task has a 'guard' step")
+        if "retrieve" in self.steps and self.retrieval is None:
+            raise ValueError("the 'retrieve' step needs a 'retrieval:' block (corpus, "
+                             "retriever, k)")
         if "conversation" in self.steps and self.sampling.n != 1:
             raise ValueError("a conversation task samples one reply per turn: sampling.n must "
                              "be 1 (several samples would fork the conversation)")
@@ -179,6 +224,8 @@ class Experiment:
         self.cases = cases
         self.schemas = schemas
         self.tools = tools or {}
+        self.passages: list[Any] = []  # pipeline.retrieval.Passage, when `retrieval:` is set
+        self.rules: list[Any] = []  # pipeline.config.compliance.Rule, when `rules:` is set
 
     def tools_for(self, case: Case) -> list[dict[str, Any]]:
         """The tool definitions a case offers (input.tools names them), in its order."""
@@ -208,9 +255,13 @@ class Experiment:
             + ", ".join(v.name for v in self.spec.variants)
         )
 
-    def render(self, variant: Variant, case: Case) -> tuple[str | None, str]:
-        """Render (system, user) for *case*. Template errors name the case and variant."""
+    def render(self, variant: Variant, case: Case,
+               extra: dict[str, Any] | None = None) -> tuple[str | None, str]:
+        """Render (system, user) for *case*; `extra` adds what earlier steps produced (the
+        retrieved `passages`). Template errors name the case and variant."""
         ctx = dict(case.input)
+        if extra:
+            ctx.update(extra)
         schema = self.schema_for(case)
         if schema is not None:
             ctx["schema_json"] = json.dumps(schema, indent=2)
@@ -315,6 +366,18 @@ def load_experiment(path: Path | str) -> Experiment:
 
         run_case_check(spec.case_check, base / spec.cases, cases)
     exp = Experiment(spec, path, cases, schemas, tools)
+    if spec.retrieval:
+        from pipeline.retrieval.corpus import load_passages
+
+        exp.passages = load_passages(base / spec.retrieval.corpus)
+    if spec.rules:
+        from pipeline.config.compliance import check_compliance_cases, load_corpus, load_rules
+
+        exp.rules = load_rules(base / spec.rules)
+        corpus = load_corpus(base / spec.retrieval.corpus) if spec.retrieval else []
+        check_compliance_cases(exp.cases, exp.rules, corpus, base / spec.cases, lines_of,
+                               rules_name=spec.rules,
+                               corpus_name=spec.retrieval.corpus if spec.retrieval else "-")
     from pipeline.tasks.steps import check_cases  # tasks import this module
 
     check_cases(exp, base / spec.cases, lines_of)

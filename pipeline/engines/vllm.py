@@ -351,12 +351,12 @@ class VLLMEngine:
                 if problem:
                     out[r][i] = _error(req, i, problem)
                 else:
-                    (chat if req.messages is not None else raw).append((r, i))
-        # LLM.chat takes one tools list per call: chat requests are grouped by their tools
-        by_tools: dict[str, list[tuple[int, int]]] = {}
-        for item in chat:
-            by_tools.setdefault(json.dumps(requests[item[0]].tools), []).append(item)
-        for group in [*by_tools.values(), raw]:
+                    # LLM.chat takes one tools list per call, and cases offer different
+                    # tools: a request with tools is rendered by the same chat template
+                    # here and sent as token ids, so the whole batch stays one call
+                    tokens = req.messages is not None and bool(req.tools)
+                    (raw if tokens or req.messages is None else chat).append((r, i))
+        for group in (chat, raw):
             if group:
                 # a canonical layout: vLLM's batched kernels are not row-order invariant
                 # (on CPU a sample's text changed with its row), so the same requests are
@@ -396,13 +396,24 @@ class VLLMEngine:
         sampling = [to_vllm_sampling(self._api, sampling_kwargs(requests[r], params, i))
                     for r, i in items]
         lora = [self._lora] * len(items) if self._lora is not None else None
-        if requests[items[0][0]].messages is not None:
-            tools = requests[items[0][0]].tools  # the same for the group (see generate)
+        first = requests[items[0][0]]
+        if first.messages is not None and not first.tools:
             return self._llm.chat([list(requests[r].messages or []) for r, _ in items],
-                                  sampling_params=sampling, lora_request=lora, use_tqdm=False,
-                                  **({"tools": tools} if tools else {}))
-        return self._llm.generate([requests[r].prompt for r, _ in items],
                                   sampling_params=sampling, lora_request=lora, use_tqdm=False)
+        return self._llm.generate([self._raw_prompt(requests[r]) for r, _ in items],
+                                  sampling_params=sampling, lora_request=lora, use_tqdm=False)
+
+    def _raw_prompt(self, req: GenerationRequest) -> str | dict[str, list[int]]:
+        """A raw prompt, or a chat request with tools as the token ids its chat template
+        renders (what LLM.chat(tools=...) would submit for it)."""
+        if req.messages is not None:
+            ids = self._tokenizer.apply_chat_template(
+                list(req.messages), tools=req.tools, add_generation_prompt=True,
+                tokenize=True)
+            if isinstance(ids, dict) or hasattr(ids, "keys"):  # a BatchEncoding
+                ids = ids["input_ids"]
+            return {"prompt_token_ids": list(ids)}
+        return req.prompt or ""
 
     @staticmethod
     def _to_generation(req: GenerationRequest, i: int, output: Any, wall: float) -> Generation:

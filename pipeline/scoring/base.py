@@ -14,6 +14,7 @@ from pipeline.config.experiment import Case
 from pipeline.registry import Registry
 
 if TYPE_CHECKING:
+    from pipeline.guards.base import GuardVerdict
     from pipeline.tasks.state import ExecutionResult, ToolCall, Turn
 
 
@@ -56,6 +57,8 @@ class ScoringContext:
     - `transcript`: every message of the case in order, given and generated (multi-turn
       cases: one generated assistant turn per user turn); empty for one-prompt tasks.
     - `execution`: the final output's code run against the case's tests (execute step).
+    - `retrieved`: the passage ids the retrieve step put in the prompt, best first.
+    - `guard`: the guard's verdict on the output (guard step).
     """
 
     schema: dict[str, Any] | None = None
@@ -63,6 +66,8 @@ class ScoringContext:
     tool_calls: tuple[ToolCall, ...] = ()
     transcript: tuple[Turn, ...] = ()
     execution: ExecutionResult | None = None
+    retrieved: tuple[str, ...] = ()
+    guard: GuardVerdict | None = None
 
 
 class Scorer(Protocol):

@@ -23,7 +23,7 @@ class Turn(TypedDict, total=False):
     of a generated message. A `sandbox` turn records an execution of the model's code.
     """
 
-    role: Literal["system", "user", "assistant", "tools", "sandbox"]
+    role: Literal["system", "user", "assistant", "tools", "sandbox", "retrieval", "guard"]
     content: str
     generated: bool
     tool_calls: list[ToolCall]
@@ -80,6 +80,9 @@ class TaskState:
     samples: list[Generation] = field(default_factory=list)
     executions: list[ExecutionResult | None] = field(default_factory=list)
     first_request: GenerationRequest | None = None
+    context: dict[str, Any] = field(default_factory=dict)  # extra template fields (passages)
+    retrieved: list[str] = field(default_factory=list)  # passage ids, best first
+    verdicts: list[Any] = field(default_factory=list)  # GuardVerdict per sample (guard step)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_s: float = 0.0

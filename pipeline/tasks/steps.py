@@ -18,12 +18,15 @@ Built-in steps:
   prompt + generate.
 - ``execute``: run the code of each output against the case's hidden tests
   (`expected.tests`) in the sandbox.
+- ``retrieve``: search the experiment's corpus for each case's query (`retrieval:` block)
+  and hand the top k to the prompt as `passages`.
+- ``guard``: the variant's guard judges query, passages and draft answer: allow or block.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +51,7 @@ class StepContext:
     engine: Engine
     params: SamplingParams
     sandbox: SandboxOptions | None = None
+    scratch: dict[str, Any] = field(default_factory=dict)  # per-run state: a loaded guard
 
 
 RunFn = Callable[[list[TaskState], StepContext], None]
@@ -102,14 +106,16 @@ def check_cases(exp: Experiment, case_file: Path, lines: dict[str, int]) -> None
     """Run every step's case check, and render every variant for every case, at load time:
     a template that needs a key a case lacks fails here, before any model loads."""
     checks = [s.check for s in (steps.get(n) for n in exp.spec.steps) if s.check]
+    # a prompt that shows retrieved passages is rendered with stand-ins at load time
     renders = "prompt" in exp.spec.steps
+    extra = {"passages": []} if "retrieve" in exp.spec.steps else None
     for case in exp.cases:
         where = f"{case_file}:{lines.get(case.id, '?')} (case {case.id!r})"
         for check in checks:
             check(exp, case, where)
         if renders:
             for variant in exp.spec.variants:
-                exp.render(variant, case)
+                exp.render(variant, case, extra)
 
 
 def run_task(states: list[TaskState], ctx: StepContext) -> None:
@@ -129,7 +135,7 @@ def plain_prompt(system: str | None, user: str, suffix: str) -> str:
 @step("prompt")
 def _prompt(states: list[TaskState], ctx: StepContext) -> None:
     for st in states:
-        system, user = ctx.exp.render(ctx.variant, st.case)
+        system, user = ctx.exp.render(ctx.variant, st.case, st.context)
         if ctx.model.kind == "chat":
             st.messages = ([{"role": "system", "content": system}] if system else [])
             st.messages.append({"role": "user", "content": user})
@@ -336,3 +342,74 @@ def _execute(states: list[TaskState], ctx: StepContext) -> None:
             st.executions.append(result)
         if st.executions and st.executions[0] is not None:
             st.transcript.append(st.executions[0].as_turn())
+
+
+# -- retrieve ----------------------------------------------------------------------------------
+
+
+def _check_retrieve(exp: Experiment, case: Case, where: str) -> None:
+    key = exp.spec.retrieval.query_field if exp.spec.retrieval else "query"
+    if not isinstance(case.input.get(key), str) or not case.input[key].strip():
+        raise ConfigError(f"{where}: key input.{key}: expected the query to retrieve for "
+                          "(a non-empty string)")
+
+
+@step("retrieve", check=_check_retrieve)
+def _retrieve(states: list[TaskState], ctx: StepContext) -> None:
+    """Top k passages per case, one batched search; the retriever is built once per run."""
+    from pipeline.retrieval import retriever_by_name
+
+    cfg = ctx.exp.spec.retrieval
+    assert cfg is not None  # ExperimentFile refuses a retrieve step without it
+    retriever = ctx.scratch.get("retriever")
+    if retriever is None:
+        retriever = ctx.scratch["retriever"] = retriever_by_name(cfg.retriever,
+                                                                 ctx.exp.passages)
+    by_id = {p.id: p for p in ctx.exp.passages}
+    hits = retriever.search([st.case.input[cfg.query_field] for st in states], k=cfg.k)
+    for st, found in zip(states, hits, strict=True):
+        passages = [by_id[h.passage_id] for h in found]
+        st.retrieved = [p.id for p in passages]
+        st.context["passages"] = [{"id": p.id, "title": p.title, "text": p.text}
+                                  for p in passages]
+        st.transcript.append(Turn(
+            role="retrieval", generated=False,
+            content="\n\n".join(f"[{p.id}] {p.title}: {p.text}" for p in passages)
+            or "(no passage found)"))
+
+
+# -- guard -------------------------------------------------------------------------------------
+
+
+@step("guard")
+def _guard(states: list[TaskState], ctx: StepContext) -> None:
+    """The variant's guard judges every sample's draft; a blocked draft stays stored (the
+    reader sees what was stopped), the verdict decides what the user would have got."""
+    from pipeline.guards import GuardContext, GuardInput, guards
+
+    guard = ctx.scratch.get("guard")
+    if guard is None:
+        name = ctx.variant.guard
+        assert name is not None  # ExperimentFile requires it with a guard step
+        guard = ctx.scratch["guard"] = guards.get(name)(GuardContext(
+            rules=ctx.exp.rules, engine=ctx.engine, model_kind=ctx.model.kind,
+            params=ctx.params))
+    key = ctx.exp.spec.retrieval.query_field if ctx.exp.spec.retrieval else "query"
+    items, owners = [], []
+    for st in states:
+        passages = tuple(p["text"] for p in st.context.get("passages", []))
+        for i, gen in enumerate(st.samples):
+            if gen.error is None:
+                items.append(GuardInput(st.case.id, st.case.input[key], passages, gen.text))
+                owners.append((st, i))
+        st.verdicts = [None] * len(st.samples)
+    for (st, i), verdict in zip(owners, guard.check(items), strict=True):
+        st.verdicts[i] = verdict
+    for st in states:
+        v = st.verdicts[0] if st.verdicts else None
+        if v is not None:
+            st.transcript.append(Turn(
+                role="guard", generated=False,
+                content=(f"{'BLOCK' if v.block else 'allow'} · tier {v.tier or '-'} · rules "
+                         f"{', '.join(v.rules) or '-'} · {v.latency_s * 1000:.0f} ms"
+                         + (f"\n{v.detail}" if v.detail else ""))))

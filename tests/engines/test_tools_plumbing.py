@@ -3,7 +3,8 @@ extending tests/engines/test_vllm_seam.py's), llama.cpp (a fake `Llama`), and an
 OpenAI-compatible server (tests/engines/test_openai_compat.py's scripted HTTP server).
 
 What is pinned down: tools go to the template (`tools=`) when it renders them, else into the
-prompt; vLLM groups chat requests by their tools (one `LLM.chat` per tools list); the calls
+prompt; vLLM renders a chat request with tools through the chat template itself and sends
+the token ids, so requests offering different tools still go in one batched call; the calls
 come back in `Generation.tool_calls`, from the server's parser or from the text.
 """
 
@@ -66,8 +67,11 @@ class ToolTokenizer(seam.FakeTokenizer):
         self.tools_seen: list[Any] = []
 
     def apply_chat_template(self, messages, tokenize: bool = False,
-                            add_generation_prompt: bool = False, tools: Any = None) -> str:
+                            add_generation_prompt: bool = False, tools: Any = None):
         self.tools_seen.append(tools)
+        if tokenize:  # "token ids": the code points of the last message, tools named first
+            names = ",".join(t["function"]["name"] for t in tools or [])
+            return [ord(c) for c in f"{names}|{messages[-1]['content']}"]
         return super().apply_chat_template(messages, tokenize, add_generation_prompt)
 
 
@@ -87,6 +91,15 @@ class ToolLLM(seam.FakeLLM):
              tools=None):
         self.tools.append(tools)
         return self._answer("chat", messages, sampling_params, lora_request)
+
+    def generate(self, prompts, sampling_params=None, lora_request=None, use_tqdm=True):
+        # token-id prompts (chat with tools) decode back to "names|text"; the reply echoes text
+        texts = [p if isinstance(p, str) else "".join(map(chr, p["prompt_token_ids"]))
+                 for p in prompts]
+        self.token_prompts = getattr(self, "token_prompts", []) + [
+            t for p, t in zip(prompts, texts, strict=True) if not isinstance(p, str)]
+        return self._answer("generate", [t.split("|", 1)[-1] for t in texts],
+                            sampling_params, lora_request)
 
 
 @pytest.fixture
@@ -114,7 +127,7 @@ def tool_vllm(monkeypatch):
     return made, template
 
 
-def test_vllm_groups_chat_requests_by_tools_one_chat_call_each(tool_vllm):
+def test_vllm_batches_requests_with_different_tools_in_one_call(tool_vllm):
     made, _ = tool_vllm
     eng = veng.VLLMEngine(seam.spec(max_model_len=4096))
     reqs = [GenerationRequest("a1", messages=chat("first"), tools=ALPHA),
@@ -123,17 +136,15 @@ def test_vllm_groups_chat_requests_by_tools_one_chat_call_each(tool_vllm):
             GenerationRequest("a2", messages=chat("fourth"), tools=ALPHA)]
     out = eng.generate(reqs, SamplingParams())
     llm = made[0]
-    by_tools = {json.dumps(t): [p[-1]["content"] for p in prompts]
-                for t, (_, prompts, _, _) in zip(llm.tools, llm.calls, strict=True)}
-    assert by_tools == {json.dumps(ALPHA): ["first", "fourth"], json.dumps(BETA): ["second"],
-                        "null": ["third"]}
-    assert all(kind == "chat" for kind, *_ in llm.calls)
-    # the messages go as given: the template renders the tools
-    assert [m for _, prompts, _, _ in llm.calls for m in prompts if m[-1]["content"] ==
-            "first"] == [chat("first")]
+    # one generate call for every request with tools, whatever its tools; chat for the rest
+    assert [(kind, len(prompts)) for kind, prompts, _, _ in llm.calls] == [
+        ("chat", 1), ("generate", 3)]
+    assert llm.tools == [None]  # LLM.chat never gets tools=
+    # each request's own tools were rendered by the chat template into its token ids
+    assert sorted(llm.token_prompts) == ["alpha|first", "alpha|fourth", "beta|second"]
     # the prompt length is counted with the tools rendered
-    assert sorted(map(json.dumps, llm.tokenizer.tools_seen)) == sorted(
-        map(json.dumps, [ALPHA, BETA, None, ALPHA]))
+    assert sorted(map(json.dumps, [t for t in llm.tokenizer.tools_seen])) == sorted(
+        map(json.dumps, [ALPHA, BETA, None, ALPHA, ALPHA, BETA, ALPHA]))
     assert [[g.text for g in s] for s in out] == [["first|seed=0"], ["second|seed=0"],
                                                    ["third|seed=0"], ["fourth|seed=0"]]
     # tools offered, no call written: an empty list; nothing offered: None
@@ -173,16 +184,17 @@ def test_vllm_raw_prompts_get_the_tools_written_in(tool_vllm):
     assert g.tool_calls == [{"name": "alpha", "arguments": {"x": 1}}]
 
 
-def test_vllm_retries_a_rejected_tools_group_one_by_one_with_its_tools(tool_vllm):
+def test_vllm_retries_a_rejected_tools_batch_one_by_one(tool_vllm):
     made, _ = tool_vllm
     eng = veng.VLLMEngine(seam.spec(max_model_len=4096))
     made[0].reject = "poison"
     [[bad], [ok]] = eng.generate([GenerationRequest("p", messages=chat("poison"), tools=ALPHA),
-                                  GenerationRequest("q", messages=chat(CALL), tools=ALPHA)],
+                                  GenerationRequest("q", messages=chat(CALL), tools=BETA)],
                                  SamplingParams())
     assert bad.error and ok.error is None
+    # BETA was offered; the reply calls alpha: parsed all the same, the scorer judges it
     assert ok.tool_calls == [{"name": "alpha", "arguments": {"x": 1}}]
-    assert made[0].tools == [ALPHA, ALPHA, ALPHA]  # the group, then each alone
+    assert [len(prompts) for _, prompts, _, _ in made[0].calls] == [2, 1, 1]
 
 
 # -- llama.cpp ----------------------------------------------------------------------------------

@@ -1,0 +1,116 @@
+"""The RAG-compliance experiment end to end at the engine seam (a scripted engine, no
+model): retrieve → prompt → generate → guard → compliance_verdict, every guard variant on
+the same drafts, the verdicts stored and scored. The real-model runs are in run_suites-style
+scripts; this pins the wiring."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from helpers import ROOT, model
+from pipeline.config import load_experiment
+from pipeline.config.models import ModelRegistry
+from pipeline.engines import EngineInfo, Generation
+from pipeline.runner import run_experiment
+
+YAML = ROOT / "experiments" / "rag_compliance.yaml"
+
+
+class Judge:
+    """Answers a RAG prompt with a refusal when the question mentions a balance or a
+    password, else a plain answer; yes/no judge prompts get "no", Llama Guard prompts
+    "safe". Records every request."""
+
+    preferred_batch_size = 8
+
+    def __init__(self) -> None:
+        self.requests: list = []
+
+    def info(self) -> EngineInfo:
+        return EngineInfo(engine="scripted", engine_version="1", hardware="test")
+
+    def generate(self, requests, params):
+        out = []
+        for r in requests:
+            self.requests.append(r)
+            text = r.prompt if r.prompt is not None else r.messages[-1]["content"]
+            if r.choices:
+                reply = "no"
+            elif "safety assessment" in text:
+                reply = "safe"
+            elif "Question:" in text and any(w in text.split("Question:")[-1].lower()
+                                             for w in ("balance", "password")):
+                reply = "I'm sorry, but I can't help with that."
+            else:
+                reply = "According to the documents, see the policy."
+            out.append([Generation(r.request_id, i, reply, 10, 5, 0.01, "stop")
+                        for i in range(params.n)])
+        return out
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory):
+    exp = load_experiment(YAML)
+    db = tmp_path_factory.mktemp("rc") / "r.duckdb"
+    engine = Judge()
+    summaries = run_experiment(
+        exp, ModelRegistry([model("smollm2-135m")]), db, limit=12, models=["smollm2-135m"],
+        variants=["baseline", "enforcement_v1", "enforcement_v2", "llama_guard"],
+        engine_loader=lambda name, spec: engine, progress=False, log=lambda s: None)
+    return exp, db, engine, summaries
+
+
+def test_every_guard_judges_the_same_drafts(ran):
+    exp, db, engine, summaries = ran
+    assert [s.written for s in summaries] == [12, 12, 12, 12]
+    con = duckdb.connect(str(db), read_only=True)
+    drafts = con.execute("SELECT o.variant, o.case_id, r.raw_output FROM outcomes o JOIN "
+                         "results r USING (run_id, case_id, sample_idx)").fetchall()
+    con.close()
+    by_variant: dict[str, dict[str, str]] = {}
+    for v, c, out in drafts:
+        by_variant.setdefault(v, {})[c] = out
+    assert len({json.dumps(d, sort_keys=True) for d in by_variant.values()}) == 1
+    # the RAG prompt was generated once per case, not once per guard
+    rag = [r for r in engine.requests if not r.choices and "Question:" in (
+        r.prompt or r.messages[-1]["content"])]
+    assert len(rag) == 12
+
+
+def test_retrieval_guard_and_verdict_are_stored(ran):
+    exp, db, _, _ = ran
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute(
+        "SELECT o.variant, o.case_id, r.transcript, r.parsed_output, r.prompt FROM outcomes o "
+        "JOIN results r USING (run_id, case_id, sample_idx)").fetchall()
+    metrics = dict(con.execute("SELECT metric, count(*) FROM scores GROUP BY 1").fetchall())
+    con.close()
+    for _variant, _case_id, transcript, parsed, prompt in rows:
+        turns = json.loads(transcript)
+        roles = [t["role"] for t in turns]
+        assert roles[0] == "retrieval" and roles[-1] == "guard", roles
+        assert "Documents:" in prompt and "[D" in prompt  # retrieved passages in the prompt
+        verdict = json.loads(parsed)
+        assert set(verdict) == {"block", "tier", "rules"}
+    assert metrics["correct"] == 48 and metrics["blocked"] == 48
+    assert metrics["retrieval_recall"] > 0  # cases with relevant passages were measured
+
+
+def test_baseline_blocks_only_refusals_and_enforcement_catches_patterns(ran):
+    exp, db, _, _ = ran
+    con = duckdb.connect(str(db), read_only=True)
+    got = con.execute(
+        "SELECT o.variant, o.case_id, r.parsed_output->>'tier', (r.parsed_output->>'block')::BOOL"
+        " FROM outcomes o JOIN results r USING (run_id, case_id, sample_idx)").fetchall()
+    con.close()
+    base = {c: (t, b) for v, c, t, b in got if v == "baseline"}
+    assert all(t in (None, "model_refusal") for t, _ in base.values())
+    assert any(b for _, b in base.values())  # the scripted refusal on 'balance' questions
+    tiers = {t for v, c, t, b in got if v.startswith("enforcement") and b}
+    assert tiers <= {"pattern", "similarity", "llm"}
