@@ -81,6 +81,19 @@ def _power(p_a: float | None, p_b: float | None, n: int | None) -> float | None:
     return _nan_none(stats.power_two_proportions(float(p_a), float(p_b), int(n)))
 
 
+_LABELS = duckdb.struct_type({"gold": "VARCHAR", "pred": "VARCHAR"})
+
+
+def _macro_f1(pairs: list[dict[str, Any]] | None) -> float | None:
+    rows = [p for p in pairs or [] if p is not None and p["gold"] is not None]
+    if not rows:
+        return None
+    from pipeline.scoring.classification import macro_f1
+
+    gold = [str(p["gold"]) for p in rows]
+    return macro_f1(gold, [p["pred"] for p in rows], sorted(set(gold)))
+
+
 def register(con: duckdb.DuckDBPyConnection) -> None:
     """Add, unless this connection has them already:
 
@@ -90,11 +103,14 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
       the mean of per-suite means, with a stratified bootstrap 95% CI over cases;
     - `paired_suite_diff(LIST(STRUCT(suite, a, b)))` → STRUCT(diff, low, high, p, cases):
       two models' overall scores on the same cases, paired bootstrap CI and p;
-    - `power_two_prop(p_a, p_b, n)` → the power to tell rates p_a and p_b apart with n cases.
+    - `power_two_prop(p_a, p_b, n)` → the power to tell rates p_a and p_b apart with n cases;
+    - `macro_f1(LIST(STRUCT(gold, pred)))` → macro-averaged F1 over the gold labels
+      (scikit-learn; a NULL prediction counts as a miss).
     """
     have = {r[0] for r in con.execute(
-        "SELECT function_name FROM duckdb_functions() WHERE function_name IN "
-        "('cochran_q', 'mcnemar_p', 'suite_score', 'paired_suite_diff', 'power_two_prop')").fetchall()}
+        "SELECT function_name FROM duckdb_functions() WHERE function_name IN ('cochran_q', "
+        "'mcnemar_p', 'suite_score', 'paired_suite_diff', 'power_two_prop', 'macro_f1')"
+        ).fetchall()}
     if "cochran_q" not in have:
         con.create_function("cochran_q", _cochran, [duckdb.list_type(_OBS)], _COCHRAN,
                             null_handling="special", side_effects=False)
@@ -104,6 +120,9 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     if "suite_score" not in have:
         con.create_function("suite_score", _suite_score, [duckdb.list_type(_SUITE_OBS)],
                             _SUITE_SCORE, null_handling="special", side_effects=False)
+    if "macro_f1" not in have:
+        con.create_function("macro_f1", _macro_f1, [duckdb.list_type(_LABELS)], "DOUBLE",
+                            null_handling="special", side_effects=False)
     if "power_two_prop" not in have:
         con.create_function("power_two_prop", _power, ["DOUBLE", "DOUBLE", "BIGINT"], "DOUBLE",
                             null_handling="special", side_effects=False)

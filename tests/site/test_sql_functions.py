@@ -103,3 +103,18 @@ def test_power_two_prop_grows_with_n_and_gap():
         "power_two_prop(0.50, 0.67, 50)").fetchone()
     assert small < 0.2 < 0.9 < large
     assert 0.3 < wide < 0.9
+
+
+def test_macro_f1_equals_scikit_learn_and_counts_no_label_as_a_miss():
+    from sklearn.metrics import f1_score
+
+    c = duckdb.connect()
+    register(c)
+    gold = ["a", "a", "b", "b", "c", "c"]
+    pred = ["a", "b", "b", None, "c", "c"]
+    c.execute("CREATE TABLE t (gold VARCHAR, pred VARCHAR)")
+    c.executemany("INSERT INTO t VALUES (?, ?)", list(zip(gold, pred, strict=True)))
+    got = c.execute("SELECT macro_f1(list({'gold': gold, 'pred': pred})) FROM t").fetchone()[0]
+    want = f1_score(gold, [p or "<none>" for p in pred], labels=["a", "b", "c"],
+                    average="macro", zero_division=0)
+    assert got == pytest.approx(want) and got < 1
