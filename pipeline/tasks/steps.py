@@ -25,6 +25,7 @@ Built-in steps:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,9 +167,12 @@ def _check_tools(exp: Experiment, case: Case, where: str) -> None:
 def _use_tools(states: list[TaskState], ctx: StepContext) -> None:
     for st in states:
         st.tools = ctx.exp.tools_for(st.case)
+        # the definitions themselves: the engine renders them (template or prompt text), so
+        # the stored prompt shows the messages, and this turn what was offered with them
         st.transcript.append(Turn(
             role="tools", generated=False,
-            content="Tools offered: " + ", ".join(t["function"]["name"] for t in st.tools)))
+            content="Tools offered: " + ", ".join(t["function"]["name"] for t in st.tools)
+            + "\n\n" + json.dumps(st.tools, indent=1, ensure_ascii=False)))
 
 
 # -- generate ----------------------------------------------------------------------------------

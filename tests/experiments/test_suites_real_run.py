@@ -79,10 +79,16 @@ def test_function_calling_offers_the_tools_and_records_the_call(db):
             roles = [x["role"] for x in t]
             assert roles[-2:] == ["tools", "assistant"] and t[-1]["generated"] is True
             assert t[-2]["content"].startswith("Tools offered: ")
-    # neither model's template renders tools, so the tool list went into the prompt text
-    prompts = _q(db, "SELECT r.prompt FROM results r JOIN runs ru USING (run_id) WHERE "
-                     "ru.experiment_id = 'function_calling'")
-    assert prompts and all("<tools>" in p for (p,) in prompts)
+    # the tools turn carries the definitions offered, each with its parameters
+    cases = {c: json.loads(i) for c, i in _q(
+        db, "SELECT case_id, input FROM cases WHERE experiment_id = 'function_calling'")}
+    rows = _q(db, "SELECT r.case_id, r.transcript FROM results r JOIN runs ru USING (run_id) "
+                  "WHERE ru.experiment_id = 'function_calling'")
+    for case_id, t in rows:
+        offered = json.loads(t)[-2]["content"]
+        body = json.loads(offered.split("\n\n", 1)[1])
+        assert [d["function"]["name"] for d in body] == cases[case_id]["tools"]
+        assert all("parameters" in d["function"] for d in body)
 
 
 def test_conversations_store_every_turn_in_order(db):
