@@ -466,6 +466,26 @@ SUITE_ROWS: dict[str, Callable[[Path], Case]] = {
         _replace("steps: [prompt, generate, execute]", "steps: [prompt, generate, exekute]"),
         lambda p, n: [f"{p}:{n}: key 'steps'", "unknown step 'exekute'",
                       "Did you mean 'execute'?"]),
+    # RAG compliance: rules, cases naming rules, guards (issue 12)
+    "compliance-duplicate-rule-id": _suite_edit(
+        "rag_compliance", "rag_compliance/rules.yaml",
+        _replace("  - id: R02\n", "  - id: R01\n"),
+        lambda p, n: [f"{p}:{n}", "'R01'", "used twice (first on line"]),
+    "compliance-invalid-regex": _suite_edit(
+        "rag_compliance", "rag_compliance/rules.yaml",
+        _replace("'(?i)\\b(system|initial|hidden|developer)",
+                 "'(?i)\\b(system|initial|hidden|developer"),
+        lambda p, n: [f"{p}:", "(rule 'R01')", "invalid regex"]),
+    "compliance-case-names-unknown-rule": _suite_edit(
+        "rag_compliance", "rag_compliance/cases.jsonl",
+        _case("hr-01", lambda c: c["expected"].update(violates=["R99"])),
+        lambda p, n: [f"{p}:{n} (case 'hr-01'): key expected.violates names 'R99', not in "
+                      "rag_compliance/rules.yaml"]),
+    "compliance-unknown-guard": _suite_edit(
+        "rag_compliance", "rag_compliance.yaml",
+        _replace("    guard: llama_guard\n", "    guard: lama_guard\n"),
+        lambda p, n: [f"{p}:{n}: key 'variants.3.guard'", "unknown guard 'lama_guard'",
+                      "Did you mean 'llama_guard'?"]),
 }
 
 
