@@ -27,6 +27,8 @@ from pipeline.site.escaping import escape_text, finalize_text, scrub
 from pipeline.site.urls import experiment_dir, model_path, slug
 
 CASES_PER_PAGE = 25
+MIN_CASES_PER_PAGE = 5
+OUTPUTS_PER_PAGE = 100
 
 _SQL_PLAIN = re.compile(r"[A-Za-z0-9 ._:/@+-]*")
 
@@ -110,13 +112,21 @@ def generated_pages(con: duckdb.DuckDBPyConnection,
             sub = "" if v == version else f"v{v}/"
             n = con.execute("SELECT count(*) FROM cases WHERE experiment_id = ? AND "
                             "experiment_version = ?", [exp_id, v]).fetchall()[0][0]
-            n_pages = max(1, -(-n // CASES_PER_PAGE))
+            # a page holds about OUTPUTS_PER_PAGE outputs: an experiment whose cases each
+            # have many outputs (models x variants x samples) gets fewer cases per page, so
+            # a page's size is bounded by the values it shows, not by the lineup's size
+            [(outputs,)] = con.execute(
+                "SELECT coalesce(sum(n_samples), 0) FROM runs WHERE experiment_id = ? AND "
+                "experiment_version = ?", [exp_id, v]).fetchall()
+            per_page = max(MIN_CASES_PER_PAGE,
+                           min(CASES_PER_PAGE, OUTPUTS_PER_PAGE // max(int(outputs), 1)))
+            n_pages = max(1, -(-n // per_page))
             for page in range(1, n_pages + 1):
                 heading = (f"{title or exp_id}: cases" + (f" of version {v}" if sub else "")
                            + (f" (page {page})" if page > 1 else ""))
                 pages[f"{folder}/{sub}{_cases_name(page)}"] = _render(
                     "cases.md", experiment_id=exp_id, version=v, page=page,
-                    per_page=CASES_PER_PAGE, nav=_cases_nav(page, n_pages, "../" if sub else ""),
+                    per_page=per_page, nav=_cases_nav(page, n_pages, "../" if sub else ""),
                     heading=heading)
     return pages
 

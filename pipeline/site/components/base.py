@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from pipeline.registry import Registry
 from pipeline.site.errors import RenderError
-from pipeline.site.escaping import clip, finalize_block, scrub
+from pipeline.site.escaping import DISPLAY_CHARS, clip, finalize_block, scrub
 from pipeline.site.query import QueryScope
 from pipeline.site.urls import cases_url
 
@@ -99,12 +99,12 @@ class RenderState:
         self.files[path] = data
         return self.root_url + path
 
-    def shown(self, text: str | None) -> dict[str, Any]:
-        """A value for a template: its first DISPLAY_CHARS characters, and when it was cut,
-        its full length and the URL of the whole text."""
+    def shown(self, text: str | None, limit: int = DISPLAY_CHARS) -> dict[str, Any]:
+        """A value for a template: its first *limit* characters, and when it was cut, its
+        full length and the URL of the whole text."""
         if text is None:
             return {"text": None, "cut": False}
-        head, cut = clip(text)
+        head, cut = clip(text, limit)
         if not cut:
             return {"text": head, "cut": False}
         return {"text": head, "cut": True, "chars": len(text), "url": self.publish_text(text)}

@@ -46,6 +46,8 @@ def _pretty(text: str | None) -> str:
         return text
 
 
+TURN_CHARS = 1500  # a transcript turn shows this much; the whole turn is one link away
+
 _ROLES = {"system": "System", "user": "User", "assistant": "Model", "tools": "Tools",
           "sandbox": "Sandbox"}
 
@@ -73,7 +75,8 @@ def _turns(transcript: str | None, state: RenderState) -> list[dict[str, object]
             text += f"\n\n[error] {t['error']}"
         role = t.get("role")
         out.append({"role": _ROLES.get(role, str(role)) if isinstance(role, str) else "?",
-                    "generated": bool(t.get("generated")), "shown": state.shown(text)})
+                    "generated": bool(t.get("generated")),
+                    "shown": state.shown(text, limit=TURN_CHARS)})
     return out
 
 
