@@ -59,7 +59,7 @@ def make_db(path: Path, rows: int, posts: int) -> None:
                     'bench', now(), 'complete')""", [run, exp, m, v])
                 con.execute(f"""INSERT INTO results SELECT '{run}', 'c' || i, 0, 'prompt',
                     'output ' || i, NULL, hash(i, '{run}') % 100 < 40 + {MODELS.index(m)} * 8,
-                    NULL, NULL, 20, 30, 5.0, 'stop', now() FROM range({cases}) r(i)""")
+                    NULL, NULL, 20, 30, 5.0, 'stop', now(), NULL FROM range({cases}) r(i)""")
     con.execute("COMMIT")
     con.close()
 
