@@ -23,7 +23,9 @@ class SeriesEntry:
 def series_nav(current: SeriesEntry, entries: list[SeriesEntry]) -> str:
     """Markdown for the series box of *current*: its place in the series and prev/next links
     (relative .md links, so any static-site generator can resolve them)."""
-    same = sorted((e for e in entries if e.series == current.series), key=lambda e: (e.order, e.number))
+    same = sorted(
+        (e for e in entries if e.series == current.series), key=lambda e: (e.order, e.number)
+    )
     if len(same) < 2:
         return ""
     i = next(k for k, e in enumerate(same) if e.src_uri == current.src_uri)
