@@ -77,7 +77,7 @@ def make_db(path: Path, outcomes: dict[tuple[str, str], list[bool]],
             row(c.id, p, (outputs or {}).get(c.id, "{}"))
             for c, p in zip(exp.cases, passes, strict=False)
         ])
-        store.finish_run(run_id, complete=len(passes) == len(exp.cases))
+        store.refresh_status(run_id)  # what the runner does after each run
     return path
 
 

@@ -41,7 +41,6 @@ from pipeline.store import open_snapshot
 log = logging.getLogger("mkdocs.plugins.pipeline")
 
 ASSET_DIR = "assets/llmx"
-PLOTLY_JS = f"{ASSET_DIR}/plotly.min.js"
 
 
 def _front_matter_lines(page: Page, markdown: str) -> int:

@@ -262,16 +262,6 @@ class Store:
             con.close()
         return complete
 
-    def finish_run(self, run_id: str, complete: bool) -> None:
-        con = open_write(self.path)
-        try:
-            con.execute(
-                "UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?",
-                ["complete" if complete else "partial", _now(), run_id],
-            )
-        finally:
-            con.close()
-
 
 def refresh_status(con: Any, run_id: str) -> bool:
     """Recompute one run's status on an open write connection (see Store.refresh_status)."""
