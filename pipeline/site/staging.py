@@ -1,0 +1,441 @@
+"""The generator-independent build step: a docs folder + the results database → a staged docs
+folder of plain Markdown that any static-site generator builds without a plugin of ours.
+
+Every author page goes through the same core as in the MkDocs plugin (`render_markdown`:
+named queries, components, inline values; the series box), the pages generated from the
+database are written out and rendered the same way, the archive-card headline is rendered
+into the front matter (`llmx_headline_html`, since a generator without our `live` filter
+cannot run queries from a template), and so is whether the page draws charts
+(`llmx_charts`, for the theme's plotly.js tag). The data files a page links (CSV downloads,
+whole texts) and the assets (plotly.js, charts.js, tables.js, results.css) are copied to
+where the site root will be. The Zensical adapter (`pipeline.site.zensical`) builds the
+result; nothing here imports MkDocs or Zensical.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import posixpath
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+from markdown.extensions.toc import slugify
+from pydantic import ValidationError
+
+from pipeline.config._yaml import KeyPath, parse_yaml, read_text
+from pipeline.errors import ConfigError, PipelineError
+from pipeline.site.cache import QueryCache
+from pipeline.site.errors import RenderError
+from pipeline.site.pages import generated_pages
+from pipeline.site.render import render_inline_text, render_markdown
+from pipeline.site.series import SeriesEntry, series_nav
+from pipeline.store import open_snapshot
+
+ASSET_DIR = "assets/llmx"
+ASSETS = ("charts.js", "tables.js", "results.css")
+EXTRA_CSS = [f"{ASSET_DIR}/results.css"]
+EXTRA_JAVASCRIPT = [f"{ASSET_DIR}/tables.js"]
+
+# The options of the `pipeline` plugin entry in mkdocs.yml, with their defaults: the same
+# keys as the MkDocs adapter's ResultsPluginConfig (tests/site/test_zensical.py checks that).
+PLUGIN_DEFAULTS: dict[str, Any] = {
+    "enabled": True,
+    "db": "results.duckdb",
+    "lock_wait": 60,
+    "cache": True,
+    "cache_dir": ".cache/llmx/queries",
+    "generated_pages": True,
+}
+
+# MkDocs' own front matter pattern (mkdocs.utils.meta.YAML_RE): the same block on both sides.
+YAML_RE = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.UNICODE | re.DOTALL)
+
+
+class StageError(PipelineError):
+    """A page, the config or the database cannot be staged; the message names the file."""
+
+
+# --- the config file (mkdocs.yml), read without MkDocs ------------------------------------
+
+
+class _Tagged:
+    """A YAML value with a tag we do not interpret (`!!python/name:...`, `!ENV`): written
+    back unchanged into the staged config."""
+
+    def __init__(self, tag: str, value: Any) -> None:
+        self.tag, self.value = tag, value
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _construct_tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> _Tagged:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return _Tagged(node.tag, value)
+
+
+def _represent_tagged(dumper: yaml.SafeDumper, data: _Tagged) -> yaml.Node:
+    if isinstance(data.value, list):
+        return dumper.represent_sequence(data.tag, data.value)
+    if isinstance(data.value, dict):
+        return dumper.represent_mapping(data.tag, data.value)
+    return dumper.represent_scalar(data.tag, str(data.value))
+
+
+_Loader.add_multi_constructor("!", _construct_tagged)
+_Loader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_tagged)
+_Dumper.add_representer(_Tagged, _represent_tagged)
+
+
+def load_site_config(config_file: Path) -> dict[str, Any]:
+    try:
+        cfg = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise StageError(f"{config_file}: cannot read the site config: {exc}") from None
+    if not isinstance(cfg, dict):
+        raise StageError(f"{config_file}: expected a mapping of settings")
+    return cfg
+
+
+def dump_site_config(cfg: dict[str, Any]) -> str:
+    return yaml.dump(cfg, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+
+
+def plugin_entries(cfg: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(name, options) of every entry under `plugins:` (a list or a mapping)."""
+    plugins = cfg.get("plugins") or []
+    items = plugins.items() if isinstance(plugins, dict) else (
+        next(iter(p.items())) if isinstance(p, dict) else (p, {}) for p in plugins)
+    for name, options in items:
+        yield str(name), dict(options or {})
+
+
+def plugin_options(cfg: dict[str, Any], config_file: Path) -> dict[str, Any]:
+    """The `pipeline` plugin's options, defaults filled in; unknown keys fail."""
+    found = dict(next((o for n, o in plugin_entries(cfg) if n == "pipeline"), {}))
+    unknown = sorted(set(found) - set(PLUGIN_DEFAULTS))
+    if unknown:
+        raise StageError(f"{config_file}: plugins.pipeline: unknown option(s) "
+                         f"{', '.join(unknown)} (valid: {', '.join(PLUGIN_DEFAULTS)})")
+    return {**PLUGIN_DEFAULTS, **found}
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    src_uri: str  # relative to the docs dir, with forward slashes
+    text: str  # the whole file, front matter included
+    meta: dict[str, Any]
+    lines: dict[KeyPath, int]
+    front: str  # the front matter's YAML, verbatim ("" when there is none)
+    body: str  # what MkDocs hands to on_page_markdown
+    offset: int  # lines before the body (added to line numbers in errors)
+    base_dir: Path | None = None
+    generated: bool = False
+
+
+def split_page(text: str, src_uri: str) -> Page:
+    """Front matter and body, found and parsed as the MkDocs adapter does (strictly: invalid
+    YAML, duplicate keys, aliases and tags fail with path:line)."""
+    m = YAML_RE.match(text)
+    if not m:
+        return Page(src_uri, text, {}, {}, "", text, 0)
+    try:
+        meta, lines = parse_yaml(m.group(1), src_uri, first_line=2, prefix="front matter: ")
+    except ConfigError as exc:
+        raise StageError(str(exc)) from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise StageError(f"{src_uri}:2: front matter: expected a mapping of keys, found a "
+                         f"{type(meta).__name__}")
+    body = text[m.end():].lstrip("\n")
+    offset = text[: len(text) - len(body)].count("\n")
+    return Page(src_uri, text, meta, lines, m.group(1), body, offset)
+
+
+def page_title(page: Page) -> str:
+    return str(page.meta.get("title") or next(
+        (line[2:].strip() for line in page.body.splitlines() if line.startswith("# ")),
+        page.src_uri))
+
+
+def read_pages(docs_dir: Path) -> dict[str, Page]:
+    """Every Markdown page an author wrote, read strictly (binary or non-UTF-8 fails with
+    its path), in path order."""
+    out: dict[str, Page] = {}
+    for path in sorted(docs_dir.rglob("*.md")):
+        rel = path.relative_to(docs_dir).as_posix()
+        if any(part.startswith(".") for part in Path(rel).parts):
+            continue  # MkDocs leaves dot-folders out too
+        try:
+            text = read_text(path, "Markdown page", label=rel)
+        except ConfigError as exc:
+            raise StageError(str(exc)) from None
+        page = split_page(text, rel)
+        page.base_dir = path.parent
+        out[rel] = page
+    return out
+
+
+def _front_matter_model() -> Any:
+    from pipeline.site.config import PostFrontMatter  # the one model both adapters validate
+
+    return PostFrontMatter
+
+
+def series_entries(pages: dict[str, Page]) -> dict[str, SeriesEntry]:
+    """Validate our front matter keys on every page and index the posts that are in a series."""
+    model = _front_matter_model()
+    out: dict[str, SeriesEntry] = {}
+    for src_uri, page in pages.items():
+        try:
+            fm = model.model_validate(
+                {k: page.meta[k] for k in model.model_fields if k in page.meta})
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"key '{'.'.join(map(str, e['loc']))}': {e['msg']}"
+                + (f" (line {page.lines[e['loc'][:1]]})" if e["loc"][:1] in page.lines else "")
+                for e in exc.errors())
+            raise StageError(f"{src_uri}: front matter: {problems}") from None
+        if fm.series and fm.number is not None:
+            out[src_uri] = SeriesEntry(fm.series, fm.number, page_title(page), src_uri, fm.part)
+    return out
+
+
+def posts_by_experiment(pages: dict[str, Page],
+                        experiments: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """Which pages quote which experiment id in their SQL: (title, path)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for src_uri, page in pages.items():
+        title = next((line[2:].strip() for line in page.text.splitlines()
+                      if line.startswith("# ")), src_uri)
+        for exp in experiments:
+            if f"'{exp}'" in page.text:
+                out.setdefault(exp, []).append((title, src_uri))
+    return out
+
+
+# --- URLs: where each page will live, so relative links to the site root work -----------
+
+
+@dataclass
+class BlogLayout:
+    """The blog settings that decide a post's URL (the blog plugin's names and defaults)."""
+
+    enabled: bool = False
+    blog_dir: str = "blog"
+    post_dir: str = "{blog}/posts"
+    post_url_format: str = "{date}/{slug}"
+    post_url_date_format: str = "yyyy/MM/dd"
+    use_directory_urls: bool = True
+
+    @classmethod
+    def from_config(cls, cfg: dict[str, Any]) -> BlogLayout:
+        opts = next((o for n, o in plugin_entries(cfg) if n in ("blog", "material/blog")), None)
+        layout = cls(use_directory_urls=bool(cfg.get("use_directory_urls", True)))
+        if opts is None or opts.get("enabled") is False:
+            return layout
+        layout.enabled = True
+        for key in ("blog_dir", "post_dir", "post_url_format", "post_url_date_format"):
+            if key in opts:
+                setattr(layout, key, str(opts[key]))
+        return layout
+
+    def posts_dir(self) -> str:
+        return posixpath.normpath(self.post_dir.format(blog=self.blog_dir))
+
+    def is_post(self, src_uri: str) -> bool:
+        d = self.posts_dir()
+        return self.enabled and (d == "." or src_uri.startswith(d.rstrip("/") + "/"))
+
+    def url(self, page: Page) -> str:
+        """The page's URL relative to the site root ("" for the home page)."""
+        src = page.src_uri
+        if self.is_post(src) and not page.generated:
+            slug = page.meta.get("slug") or slugify(page_title(page), "-")
+            when = page.meta.get("date")
+            if isinstance(when, dict):
+                when = when.get("created")
+            when_s = ""
+            if isinstance(when, date | datetime):
+                fmt = (self.post_url_date_format.replace("yyyy", "%Y").replace("MM", "%m")
+                       .replace("dd", "%d"))
+                when_s = when.strftime(fmt)
+            cats = "/".join(slugify(str(c), "-") for c in page.meta.get("categories") or [])
+            path = self.post_url_format.format(slug=slug, date=when_s, categories=cats,
+                                               file=posixpath.splitext(
+                                                   posixpath.basename(src))[0])
+            src = posixpath.normpath(posixpath.join(self.blog_dir, f"{path}.md"))
+        stem, _ = posixpath.splitext(src)
+        if not self.use_directory_urls:
+            return stem + ".html"
+        if posixpath.basename(stem) in ("index", "README"):
+            stem = posixpath.dirname(stem)
+        return stem + "/" if stem else ""
+
+
+def root_url(url: str) -> str:
+    return "../" * url.count("/")
+
+
+# How the generator treats relative links in a page's HTML. MkDocs leaves raw HTML alone, so
+# a link to the site root climbs from the page's URL ("output"). Zensical resolves every
+# relative link, raw HTML included, from the Markdown file's folder and rewrites it for the
+# page's URL ("source"): it turns "../x" on experiments/e/cases.md into "../../x".
+LINKS_FROM = ("output", "source")
+
+
+# --- staging -----------------------------------------------------------------------------
+
+
+@dataclass
+class Staged:
+    docs_dir: Path
+    pages: list[str] = field(default_factory=list)
+    queries_run: int = 0
+    queries_cached: int = 0
+
+
+def _with_front_matter(page: Page, extra: dict[str, Any], body: str) -> str:
+    lines = "".join(f"{k}: {json.dumps(v)}\n" for k, v in extra.items())
+    if not page.front and not lines:
+        return body
+    return f"---\n{page.front}{lines}---\n\n{body}"
+
+
+def _render_page(page: Page, con: duckdb.DuckDBPyConnection, cache: QueryCache | None,
+                 layout: BlogLayout, series: dict[str, SeriesEntry],
+                 files: dict[str, bytes], links_from: str) -> str:
+    markdown = page.body
+    here = series.get(page.src_uri)
+    if here is not None:
+        markdown += series_nav(here, list(series.values()))
+    experiments = page.meta.get("experiments")
+    extra: dict[str, Any] = {}
+    if "```" in markdown or "{{" in markdown:
+        try:
+            up = root_url(layout.url(page) if links_from == "output" else page.src_uri)
+            rendered = render_markdown(markdown, con, page.offset, root_url=up, cache=cache,
+                                       base_dir=page.base_dir, experiments=experiments)
+        except RenderError as exc:
+            raise StageError(exc.describe(page.src_uri)) from None
+        markdown = rendered.markdown
+        files.update(rendered.files)
+        if rendered.charts:
+            extra["llmx_charts"] = rendered.charts
+    headline = page.meta.get("headline")
+    if headline:
+        text = str(headline)
+        if "{{" not in text:
+            extra["llmx_headline_html"] = html.escape(text)
+        else:
+            try:
+                extra["llmx_headline_html"] = render_inline_text(
+                    text, page.text, con, cache=cache, base_dir=page.base_dir,
+                    experiments=experiments)
+            except RenderError as exc:
+                raise StageError(exc.describe(page.src_uri)
+                                 + "\n  (while rendering the headline)") from None
+    return _with_front_matter(page, extra, markdown)
+
+
+def copy_assets(site_root: Path) -> None:
+    """plotly.js and our scripts and styles, under assets/llmx/ of *site_root*."""
+    out = site_root / ASSET_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    plotly_js = resources.files("plotly").joinpath("package_data", "plotly.min.js")
+    with resources.as_file(plotly_js) as src:
+        shutil.copyfile(src, out / "plotly.min.js")
+    assets = resources.files("pipeline.site").joinpath("assets")
+    for name in ASSETS:
+        with resources.as_file(assets.joinpath(name)) as src:
+            shutil.copyfile(src, out / name)
+
+
+def stage(config_file: Path, out_dir: Path, links_from: str = "output") -> Staged:
+    """Render the site of *config_file* (mkdocs.yml) into *out_dir* (emptied first): every
+    file of the docs dir, pages rendered, generated pages added, assets and data files
+    copied. *links_from* is how the generator resolves relative links (LINKS_FROM). Fails
+    with StageError naming the file and line, writing a partial folder."""
+    if links_from not in LINKS_FROM:
+        raise ValueError(f"links_from: one of {LINKS_FROM}")
+    config_file = config_file.resolve()
+    root = config_file.parent
+    cfg = load_site_config(config_file)
+    opts = plugin_options(cfg, config_file)
+    docs_dir = (root / str(cfg.get("docs_dir", "docs"))).resolve()
+    if not docs_dir.is_dir():
+        raise StageError(f"{config_file}: docs_dir {docs_dir} is not a folder")
+    db_path = root / str(opts["db"])
+    if not db_path.is_file():
+        raise StageError(f"pipeline: results database {db_path} not found")
+    layout = BlogLayout.from_config(cfg)
+
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    shutil.copytree(docs_dir, out_dir,
+                    ignore=shutil.ignore_patterns(".*"))  # static files, as they are
+    staged = Staged(out_dir)
+    if not opts["enabled"]:
+        return staged
+
+    pages = read_pages(docs_dir)
+    series = series_entries(pages)
+    try:
+        snapshot_dir, con = open_snapshot(db_path, wait_s=float(opts["lock_wait"]))
+    except PipelineError as exc:
+        raise StageError(f"pipeline: {exc}") from None
+    cache = QueryCache(root / str(opts["cache_dir"])) if opts["cache"] else QueryCache(None)
+    files: dict[str, bytes] = {}
+    try:
+        if opts["generated_pages"]:
+            experiments = [r[0] for r in con.execute(
+                "SELECT DISTINCT experiment_id FROM experiments").fetchall()]
+            for src_uri, markdown in generated_pages(
+                    con, posts_by_experiment(pages, experiments)).items():
+                if src_uri in pages:
+                    raise StageError(f"pipeline: {src_uri} is generated from the results "
+                                     "database; remove the file of that name from the docs "
+                                     "dir")
+                page = split_page(markdown, src_uri)
+                page.generated = True
+                pages[src_uri] = page
+        for src_uri, page in pages.items():
+            target = out_dir / src_uri
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(_render_page(page, con, cache, layout, series, files,
+                                             links_from),
+                              encoding="utf-8")
+            staged.pages.append(src_uri)
+    finally:
+        con.close()
+        shutil.rmtree(snapshot_dir, ignore_errors=True)
+    copy_assets(out_dir)
+    for rel, data in files.items():
+        target = out_dir / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    staged.queries_run, staged.queries_cached = cache.stats["run"], cache.stats["cached"]
+    return staged
