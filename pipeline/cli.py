@@ -78,6 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("shards", nargs="+", type=Path, help="shard DuckDB files")
     merge.add_argument("--into", type=Path, default=DEFAULT_DB, help="target database")
 
+    train = sub.add_parser("train", help="train a LoRA adapter from a train.yaml (PEFT, CPU "
+                           "or GPU; run it with the vLLM venv's python)")
+    train.add_argument("config", type=Path, help="e.g. experiments/lora_pycode/train.yaml")
+    train.add_argument("--output", type=Path, help="adapter folder to write (default: the "
+                       "config's output)")
+    train.add_argument("--check", action="store_true", help="train into a scratch folder and "
+                       "compare with the config's expected adapter hash / final loss")
+    train.add_argument("--no-progress", action="store_true")
+
     migrate = sub.add_parser("migrate", help="upgrade a results database to this schema")
     migrate.add_argument("--db", type=Path, default=DEFAULT_DB)
     return p
@@ -174,6 +183,26 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    from pipeline.config.training import load_training_config
+
+    cfg = load_training_config(args.config)
+    from pipeline.finetune.train import check, train
+
+    if args.check:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="adapter-check-") as tmp:
+            report = train(cfg, output=Path(tmp) / "adapter", progress=not args.no_progress)
+            print(check(cfg, report))
+        return 0
+    report = train(cfg, output=args.output, progress=not args.no_progress)
+    print(f"adapter {cfg.adapter}: {report.output} ({report.examples} examples, "
+          f"{report.steps} steps, {report.tokens} tokens, {report.wall_time_s:.0f} s, final "
+          f"loss {report.final_loss:.4f}, sha256 {report.adapter_sha256})")
+    return 0
+
+
 def _cmd_migrate(args: argparse.Namespace) -> int:
     from pipeline.store import SCHEMA_VERSION, open_write
 
@@ -185,7 +214,7 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": _cmd_run, "show": _cmd_show, "rerun": _cmd_rerun, "merge": _cmd_merge,
-            "migrate": _cmd_migrate}
+            "migrate": _cmd_migrate, "train": _cmd_train}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

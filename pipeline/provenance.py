@@ -131,7 +131,7 @@ def rerun(db: Path | str, prefix: str, out_db: Path | str, *, engine: str | None
                           f"(template hash {template_hash} != "
                           f"{run['prompt_template_hash']}); check out git commit "
                           f"{run['git_commit']} to re-run it")
-    s = exp.spec.sampling
+    s = exp.spec.sampling_for(variant)
     recorded = (run["temperature"], run["top_p"], run["max_tokens"], run["seed"],
                 run["n_samples"])
     if (s.temperature, s.top_p, s.max_tokens, s.seed, s.n) != recorded:

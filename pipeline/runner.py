@@ -31,6 +31,7 @@ from pipeline.engines import (
 )
 from pipeline.engines.gguf_chunks import locate_chunks
 from pipeline.errors import ConfigError
+from pipeline.finetune.checks import check_adapter
 from pipeline.progress import Progress
 from pipeline.scoring import Scorer, ScoringContext, scorers
 from pipeline.sharding import Shard
@@ -228,15 +229,15 @@ def run_experiment(
     if batch_size is not None and batch_size < 1:
         raise ConfigError("--batch-size must be at least 1")
     cases = select_cases(exp, limit=limit, case_ids=case_ids, shard=shard)
-    s = exp.spec.sampling
-    params = SamplingParams(temperature=s.temperature, top_p=s.top_p, max_tokens=s.max_tokens,
-                            seed=s.seed, n=s.n)
+    for model in model_specs:  # a missing, mismatched or leaky adapter fails before a load
+        check_adapter(model, exp.cases, engine if engine != "auto" else default_engine())
+    sampling = {v.name: exp.spec.sampling_for(v) for v in chosen}
+    per_model = len(cases) * sum(s.n for s in sampling.values())
     store = Store(db_path)
     store.sync_experiment(exp)
     commit, dirty = _git_state(exp.path.parent)
     summaries: list[RunSummary] = []
-    progress_ = Progress(total=len(model_specs) * len(chosen) * len(cases) * params.n,
-                         enabled=progress)
+    progress_ = Progress(total=len(model_specs) * per_model, enabled=progress)
     try:
         for model in model_specs:
             eng = _Memo(engine_loader(engine, model)) if len(chosen) > 1 else \
@@ -244,8 +245,11 @@ def run_experiment(
             try:
                 info = eng.info()
                 store.sync_model(model)
-                progress_.start_model(model.id, len(chosen) * len(cases) * params.n)
+                progress_.start_model(model.id, per_model)
                 for variant in chosen:
+                    s = sampling[variant.name]
+                    params = SamplingParams(temperature=s.temperature, top_p=s.top_p,
+                                            max_tokens=s.max_tokens, seed=s.seed, n=s.n)
                     spec = RunSpec(
                         experiment_id=exp.id, experiment_version=exp.spec.version,
                         model_id=model.id, variant=variant.name, engine=info.engine,

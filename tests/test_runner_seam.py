@@ -119,3 +119,36 @@ def test_variants_with_the_same_prompt_generate_it_once(tmp_path):
     con.close()
     assert [(c, out) for v, c, out in outs if v == "plain"] == [
         (c, out) for v, c, out in outs if v == "plain_again"]
+
+
+def test_a_variant_samples_with_its_own_settings(tmp_path):
+    """`variant_defaults` share the prompt; a variant's `sampling:` replaces the experiment's
+    (greedy vs five samples), becomes its run's identity, and is not memoised across."""
+    import shutil
+
+    import yaml
+
+    folder = tmp_path / "exp"
+    shutil.copytree(TINY.parent, folder)
+    spec = yaml.safe_load((folder / TINY.name).read_text())
+    plain = next(v for v in spec["variants"] if v["name"] == "plain")
+    spec["variant_defaults"] = {k: v for k, v in plain.items() if k != "name"}
+    spec["variants"] = [{"name": "greedy"},
+                        {"name": "sampled", "sampling": {"temperature": 0.8, "n": 3,
+                                                         "max_tokens": 48, "seed": 7}}]
+    (folder / TINY.name).write_text(yaml.safe_dump(spec))
+    exp = load_experiment(folder / TINY.name)
+    assert exp.spec.variants[1].user == plain["user"]
+    engine = Scripted(set())
+    summaries = run_experiment(exp, ModelRegistry([model("smollm2-135m")]), tmp_path / "r.db",
+                               engine_loader=lambda name, s: engine, progress=False,
+                               log=lambda s: None)
+    assert [s.written for s in summaries] == [3, 9]
+    assert len([rid for batch in engine.batches for rid in batch]) == 6  # not memoised
+    con = duckdb.connect(str(tmp_path / "r.db"), read_only=True)
+    runs = con.execute("SELECT variant, temperature, n_samples, seed FROM runs ORDER BY 1"
+                       ).fetchall()
+    con.close()
+    experiment = exp.spec.sampling
+    assert runs == [("greedy", experiment.temperature, experiment.n, experiment.seed),
+                    ("sampled", 0.8, 3, 7)]

@@ -59,6 +59,8 @@ class Variant(_Strict):
     choices: list[str] | None = Field(default=None, min_length=2)
     guard: str | None = Field(default=None, description="a registered guard (the `guard` "
                               "step applies it to the draft answer)")
+    sampling: Sampling | None = Field(default=None, description="this variant's sampling, "
+                                      "replacing the experiment's (e.g. greedy vs sampled)")
 
     @field_validator("guard")
     @classmethod
@@ -141,6 +143,10 @@ class ExperimentFile(_Strict):
     scorer: str
     models: list[str] = Field(min_length=1)
     sampling: Sampling = Sampling()
+    variant_defaults: dict[str, Any] | None = Field(
+        default=None, description="keys every variant gets unless it sets them itself (the "
+                                  "shared system/user prompt of variants that differ in one "
+                                  "key); YAML anchors are refused, so this is how to share")
     variants: list[Variant] = Field(min_length=1)
     case_check: str | None = Field(
         default=None, description="a registered case check run on every case at load time"
@@ -158,6 +164,17 @@ class ExperimentFile(_Strict):
     rules: str | None = Field(
         default=None, description="compliance rules (YAML), relative to the experiment YAML; "
                                   "guards read them, cases' expected.violates names them")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_variant_defaults(cls, data: Any) -> Any:
+        defaults = data.get("variant_defaults") if isinstance(data, dict) else None
+        if isinstance(defaults, dict) and isinstance(data.get("variants"), list):
+            if "name" in defaults:
+                raise ValueError("variant_defaults: 'name' must be each variant's own")
+            data = {**data, "variants": [{**defaults, **v} if isinstance(v, dict) else v
+                                         for v in data["variants"]]}
+        return data
 
     @field_validator("steps")
     @classmethod
@@ -182,10 +199,16 @@ class ExperimentFile(_Strict):
         if "retrieve" in self.steps and self.retrieval is None:
             raise ValueError("the 'retrieve' step needs a 'retrieval:' block (corpus, "
                              "retriever, k)")
-        if "conversation" in self.steps and self.sampling.n != 1:
+        if "conversation" in self.steps and any(
+                self.sampling_for(v).n != 1 for v in self.variants):
             raise ValueError("a conversation task samples one reply per turn: sampling.n must "
                              "be 1 (several samples would fork the conversation)")
         return self
+
+    def sampling_for(self, variant: Variant) -> Sampling:
+        """The sampling a variant runs with: its own `sampling:` block, else the experiment's.
+        Sampling is part of a run's identity (the runs table), not of the template hash."""
+        return variant.sampling or self.sampling
 
     def task_signature(self) -> str | None:
         """What the steps add to a run's identity; None for the default task, so runs

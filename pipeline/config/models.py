@@ -148,11 +148,15 @@ class Weights(_Strict):
 class Adapter(_Strict):
     """A LoRA adapter on top of the model's base weights (a fine-tune is its own model id).
 
-    `vllm`: a PEFT adapter directory (or hub id) for `LoRARequest`; `llama_cpp`: a GGUF LoRA
-    file. `max_lora_rank` must be at least the adapter's rank (vLLM sizes buffers by it).
+    `base`: the registry id of the model it was trained on; the entry then takes that model's
+    `weights` (and may leave its own out), and a run refuses an adapter whose training
+    manifest names another base (see `pipeline.finetune.checks`). `vllm`: a PEFT adapter
+    directory (or hub id) for `LoRARequest`; `llama_cpp`: a GGUF LoRA file. `max_lora_rank`
+    must be at least the adapter's rank (vLLM sizes buffers by it).
     """
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    base: str | None = Field(default=None, description="registry id of the base model")
     vllm: str | None = None
     llama_cpp: str | None = None
     max_lora_rank: int = Field(default=16, ge=1)
@@ -168,7 +172,7 @@ class ModelSpec(_Strict):
     kind: Literal["chat", "base"]
     quantization: str | None = None
     license: str | None = None
-    weights: Weights
+    weights: Weights = Field(default_factory=Weights)
     adapter: Adapter | None = None
     # The registry file this entry came from, for errors found later (when weights are
     # resolved). Private: not in the entry's dump, so provenance and run ids ignore it.
@@ -192,8 +196,27 @@ class ModelRegistry:
         for m in models:
             if m.id in self._by_id:
                 raise ConfigError(f"{source}: model id {m.id!r} is defined twice")
+            self._by_id[m.id] = m
+        for m in list(self._by_id.values()):
+            if m.adapter is not None and m.adapter.base is not None:
+                m = self._on_base(m, source)
             m._source = source
             self._by_id[m.id] = m
+
+    def _on_base(self, m: ModelSpec, source: str) -> ModelSpec:
+        """An adapter entry without weights of its own takes its base model's."""
+        assert m.adapter is not None and m.adapter.base is not None
+        base = self._by_id.get(m.adapter.base)
+        if base is None:
+            raise ConfigError(f"{source}: model {m.id!r}: adapter.base {m.adapter.base!r} is "
+                              f"not a model of this registry (known: "
+                              f"{', '.join(sorted(self._by_id))})")
+        if base.adapter is not None:
+            raise ConfigError(f"{source}: model {m.id!r}: adapter.base {base.id!r} is itself "
+                              "an adapter; name the plain base model")
+        if m.weights == Weights():
+            return m.model_copy(update={"weights": base.weights})
+        return m
 
     def get(self, model_id: str) -> ModelSpec:
         try:

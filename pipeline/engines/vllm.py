@@ -35,6 +35,7 @@ from pipeline.engines._hardware import describe_cpu
 from pipeline.engines._tools import inline_tools, template_renders_tools, with_tool_calls
 from pipeline.engines.base import EngineInfo, Generation, GenerationRequest, SamplingParams
 from pipeline.errors import ConfigError, PrerequisiteError
+from pipeline.finetune.manifest import adapter_files, read_manifest
 
 INSTALL_HINT = (
     "the vllm engine needs vLLM: pip install '.[gpu]' on a CUDA box; on a CPU-only box "
@@ -283,9 +284,8 @@ class VLLMEngine:
                                           if (tok_dir / n).is_file()])
         adapter_sha = None
         if self._adapter_dir is not None:
-            adapter_sha = files_sha256([p for p in self._adapter_dir.iterdir() if p.is_file()
-                                        and (p.name.startswith("adapter_model")
-                                             or p.name == "adapter_config.json")])
+            adapter_sha = files_sha256(adapter_files(self._adapter_dir))
+        manifest = read_manifest(self._adapter_dir) if self._adapter_dir else None
         parallel = self._llm.llm_engine.vllm_config.parallel_config
         tp, pp = int(parallel.tensor_parallel_size), int(parallel.pipeline_parallel_size)
         hardware, accelerators = _hardware(tp * pp)
@@ -309,7 +309,9 @@ class VLLMEngine:
             accelerator_count=accelerators,
             extra={"llm_kwargs": {k: v for k, v in self._kwargs.items() if k != "model"},
                    "json_layout": JSON_LAYOUT,
-                   "resolved_model_dir": str(model_dir) if model_dir else None},
+                   "resolved_model_dir": str(model_dir) if model_dir else None,
+                   # how the adapter was trained (loss curve, data hash), when we trained it
+                   **({"adapter_training": manifest} if manifest else {})},
         )
 
     def info(self) -> EngineInfo:

@@ -1,0 +1,113 @@
+"""The trainer on the real base model (SmolLM2 135M, PEFT on the CPU), and the adapter through
+the real vLLM engine. Runs in the vLLM venv (torch, transformers, peft): `make vllm`.
+
+A tiny configuration (16 examples, 2 steps) trains twice: the two adapters must be
+byte-identical (that is what lets `--check` compare hashes), the manifest must describe what
+was trained, and vLLM must load the adapter, answer through it and record its hash and
+training manifest in the run's provenance.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT
+from pipeline.config.training import Expected, load_training_config
+from pipeline.errors import ConfigError
+
+try:
+    import peft  # noqa: F401
+    import torch  # noqa: F401
+except ImportError:
+    if os.environ.get("LLMX_REQUIRE_VLLM") == "1":
+        raise
+    pytest.skip("torch/peft not installed (the vLLM venv has them: make vllm)",
+                allow_module_level=True)
+
+from pipeline.finetune.train import TrainReport, check, train  # noqa: E402
+
+CONFIG = ROOT / "experiments" / "lora_pycode" / "train.yaml"
+BASE = Path.home() / ".cache/llmx/hf/smollm2-135m"
+
+
+def _tiny(tmp: Path):
+    if not (BASE / "config.json").is_file():
+        pytest.fail(f"{BASE} missing: python -m pipeline.tools.gguf_to_hf --model smollm2-135m")
+    cfg = load_training_config(CONFIG)
+    return cfg.model_copy(update={"limit": 16, "epochs": 1, "warmup_steps": 1,
+                                  "output": tmp / "adapter"})
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[TrainReport, TrainReport]:
+    tmp = tmp_path_factory.mktemp("train")
+    cfg = _tiny(tmp)
+    first = train(cfg, output=tmp / "a", progress=False)
+    second = train(cfg, output=tmp / "b", progress=False)
+    return first, second
+
+
+def test_training_is_deterministic(trained: tuple[TrainReport, TrainReport]) -> None:
+    a, b = trained
+    assert a.adapter_sha256 == b.adapter_sha256
+    assert (a.output / "adapter_model.safetensors").read_bytes() == \
+        (b.output / "adapter_model.safetensors").read_bytes()
+
+
+def test_the_manifest_says_what_was_trained(trained: tuple[TrainReport, TrainReport]) -> None:
+    a, _ = trained
+    m = json.loads((a.output / "training.json").read_text())
+    assert m["base_model"] == "smollm2-135m" and m["examples"] == 16 and m["steps"] == 2
+    assert [p["step"] for p in m["loss_curve"]] == [1, 2]
+    assert all(p["loss"] > 0 for p in m["loss_curve"])
+    assert m["adapter_sha256"] == a.adapter_sha256
+    assert m["hyperparameters"]["lora"]["r"] == 8 and m["trainable_parameters"] > 0
+    cfg = json.loads((a.output / "adapter_config.json").read_text())
+    assert cfg["base_model_name_or_path"] == "smollm2-135m"  # no local path in the bytes
+
+
+def test_check_compares_hash_then_loss(trained: tuple[TrainReport, TrainReport],
+                                       tmp_path: Path) -> None:
+    a, _ = trained
+    cfg = _tiny(tmp_path)
+    same = cfg.model_copy(update={"expected": Expected(adapter_sha256=a.adapter_sha256,
+                                                       final_loss=a.final_loss)})
+    assert check(same, a).startswith("reproduced: identical")
+    near = cfg.model_copy(update={"expected": Expected(
+        adapter_sha256="0" * 64, final_loss=a.final_loss + 0.01, loss_tolerance=0.05)})
+    assert "within tolerance" in check(near, a)
+    far = cfg.model_copy(update={"expected": Expected(
+        adapter_sha256="0" * 64, final_loss=a.final_loss + 1.0, loss_tolerance=0.05)})
+    with pytest.raises(ConfigError, match="not reproduced"):
+        check(far, a)
+
+
+def test_vllm_answers_through_the_adapter(trained: tuple[TrainReport, TrainReport]) -> None:
+    """The real vLLM engine with LoRARequest: generation works, the run's identity carries
+    the adapter's hash and its provenance the training manifest."""
+    pytest.importorskip("vllm")
+    from pipeline.config import load_model_registry
+    from pipeline.engines import GenerationRequest, SamplingParams
+    from pipeline.engines.vllm import VLLMEngine
+
+    a, _ = trained
+    registry = load_model_registry(ROOT / "experiments" / "models.cpu-vllm.yaml")
+    spec = registry.get("smollm2-135m-pycode-lora")
+    spec = spec.model_copy(update={"adapter": spec.adapter.model_copy(
+        update={"vllm": str(a.output)})})
+    eng = VLLMEngine(spec)
+    try:
+        info = eng.info()
+        assert info.adapter_sha256 == a.adapter_sha256
+        assert info.extra["adapter_training"]["adapter_sha256"] == a.adapter_sha256
+        ask = [{"role": "user", "content": "Write a Python function add(a, b) that returns "
+                "a + b, in one python block."}]
+        [[g]] = eng.generate([GenerationRequest("r", messages=ask)],
+                             SamplingParams(max_tokens=40))
+        assert g.error is None and g.completion_tokens > 0, g
+    finally:
+        eng.close()
