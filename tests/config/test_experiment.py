@@ -75,3 +75,21 @@ def test_template_syntax_error_is_reported(tmp_path):
                                                   "{{ text }\"\n  - name: constrained"))
     with pytest.raises(ConfigError, match=r"variants.0.user.*invalid template"):
         load_experiment(p)
+
+
+def test_variant_defaults_are_shared_and_a_variant_may_override_them():
+    exp = load_experiment(ROOT / "experiments" / "rag_compliance.yaml")
+    prompts = {(v.system, v.user, v.base_suffix) for v in exp.spec.variants}
+    assert len(prompts) == 1 and len(exp.spec.variants) == 5  # written once, shared by all
+    assert {v.guard for v in exp.spec.variants} == {v.name for v in exp.spec.variants}
+
+
+def test_variant_defaults_cannot_name_a_variant(tmp_path):
+    text = TINY.read_text().replace("variants:", "variant_defaults:\n  name: x\nvariants:", 1)
+    bad = tmp_path / TINY.name
+    bad.write_text(text)
+    for item in TINY.parent.iterdir():
+        if item.name != TINY.name:
+            (tmp_path / item.name).symlink_to(item)
+    with pytest.raises(ConfigError, match="variant_defaults: 'name' must be each variant"):
+        load_experiment(bad)
