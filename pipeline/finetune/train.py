@@ -38,7 +38,7 @@ from pipeline.config.experiment import Case
 from pipeline.config.training import TrainingConfig
 from pipeline.errors import ConfigError, PrerequisiteError
 from pipeline.finetune.dataset import TrainExample, load_training_set, training_set_sha256
-from pipeline.finetune.manifest import MANIFEST, adapter_files_sha256
+from pipeline.finetune.manifest import MANIFEST, adapter_files, adapter_files_sha256
 
 INSTALL_HINT = ("training needs torch, transformers and peft: they are in the vLLM venv "
                 "(`make vllm`), run `.venv-vllm/bin/python -m pipeline train ...`")
@@ -214,6 +214,7 @@ def train(cfg: TrainingConfig, *, output: Path | None = None, progress: bool = T
             "wall_time_s": round(wall, 1), "tokens_per_s": round(tokens / wall, 1),
             "final_loss": curve[-1]["loss"], "loss_curve": curve,
             "adapter_sha256": sha,
+            "adapter_bytes": sum(f.stat().st_size for f in adapter_files(staging)),
             "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
                          "peft": peft.__version__},
         }
