@@ -24,6 +24,7 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.site.escaping import escape_text, finalize_text, scrub
+from pipeline.site.reference import REFERENCE_PATH, database_reference
 from pipeline.site.urls import experiment_dir, model_path, slug
 
 CASES_PER_PAGE = 25
@@ -128,6 +129,7 @@ def generated_pages(con: duckdb.DuckDBPyConnection,
                     "cases.md", experiment_id=exp_id, version=v, page=page,
                     per_page=per_page, nav=_cases_nav(page, n_pages, "../" if sub else ""),
                     heading=heading)
+    pages[REFERENCE_PATH] = database_reference(con)
     return pages
 
 

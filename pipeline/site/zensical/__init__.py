@@ -60,11 +60,14 @@ def staged_config(cfg: dict[str, Any], root: Path) -> dict[str, Any]:
 
 
 def build(config_file: Path, site_dir: Path | None = None, stage_only: bool = False,
-          quiet: bool = False) -> Built:
+          quiet: bool = False, work_dir: Path | None = None) -> Built:
+    """Stage the site of *config_file* in *work_dir* (default: .cache/llmx/zensical next to
+    it), build it with Zensical and move the result to *site_dir* (default: the config's)."""
     config_file = config_file.resolve()
     root = config_file.parent
     cfg = load_site_config(config_file)
-    work = root / STAGE_DIR
+    work = (work_dir or root / STAGE_DIR).resolve()
+    work.mkdir(parents=True, exist_ok=True)
     staged = stage(config_file, work / "docs", links_from="source")
     zconfig = work / "mkdocs.yml"
     zconfig.write_text(dump_site_config(staged_config(cfg, root)), encoding="utf-8")

@@ -18,12 +18,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
     p.add_argument("--site-dir", type=Path, default=None,
                    help="where the site goes (default: the config's site_dir)")
+    p.add_argument("--work-dir", type=Path, default=None,
+                   help="where the staged docs and config go (default: .cache/llmx/zensical)")
     p.add_argument("--stage-only", action="store_true",
                    help="render the staged docs and config only; do not run zensical")
     args = p.parse_args(argv)
     start = time.monotonic()
     try:
-        built = build(args.config_file, args.site_dir, stage_only=args.stage_only)
+        built = build(args.config_file, args.site_dir, stage_only=args.stage_only,
+                      work_dir=args.work_dir)
     except StageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,0 +1,224 @@
+"""The database reference page (`reference/database.md`), generated at every build from the
+schema of the database being built: tables and views, every column with its type, whether it
+may be NULL, the keys, and how the tables join. Only the prose is written here, keyed by
+table and column; tests/site/test_docs.py fails when a column of the store's schema has
+none, so the page cannot fall behind a migration.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipeline.store.schema import RESULT_KEY, SCHEMA_VERSION, SCORE_KEY
+
+REFERENCE_PATH = "reference/database.md"
+
+TABLES: dict[str, str] = {
+    "experiments": "One row per version of an experiment definition (experiments/*.yaml).",
+    "models": "One row per model of the registry (experiments/models.yaml) that ever ran.",
+    "runs": "One row per run: an experiment version × model × variant with one engine, "
+            "weights and sampling. Its id is a hash of all of that, so a run resumes.",
+    "cases": "One row per test case of an experiment version (its cases file).",
+    "results": "One row per generated output: a case × sample of a run, with its verdict.",
+    "scores": "One row per (output, metric): the scorer's numbers, tidy.",
+    "outcomes": "View: every result with its run's experiment, model, variant and engine. "
+                "What posts query most.",
+    "meta": "Key/value facts about the file itself.",
+}
+
+# Keys the store keeps unique without an index (see pipeline/store/schema.py, version 3).
+UNINDEXED_KEYS: dict[str, tuple[str, ...]] = {"results": RESULT_KEY, "scores": SCORE_KEY}
+
+COLUMNS: dict[str, dict[str, str]] = {
+    "experiments": {
+        "experiment_id": "Experiment id (the YAML's `id`).",
+        "version": "The YAML's `version`; bumped when cases, prompts or scoring change.",
+        "title": "Human title.",
+        "description": "What the experiment measures.",
+        "category": "Category shown on the site.",
+        "scorer": "Name of the scorer that judges each output.",
+        "definition": "The validated experiment YAML, as JSON.",
+        "first_seen": "When this version was first written.",
+    },
+    "models": {
+        "model_id": "Registry id, e.g. `smollm2-135m`.",
+        "name": "Display name.",
+        "family": "Model family.",
+        "params": "Parameter count.",
+        "kind": "`chat` or `base` (a base model gets a plain completion prompt).",
+        "quantization": "Quantization of the weights, e.g. `Q4_K_M`.",
+        "license": "Licence of the weights.",
+        "spec": "The registry entry, as JSON.",
+    },
+    "runs": {
+        "run_id": "Hash of everything that defines the run.",
+        "experiment_id": "The experiment (joins `experiments.experiment_id`).",
+        "experiment_version": "Its version (joins `experiments.version`).",
+        "model_id": "The model (joins `models.model_id`).",
+        "variant": "The experiment's prompt variant, e.g. `naive`, `constrained`.",
+        "engine": "`llama_cpp`, `vllm` or `openai`.",
+        "engine_version": "Version of the engine package.",
+        "model_sha256": "sha256 of the weights file (GGUF) or a hash of the weight files.",
+        "model_revision": "Hub revision (commit) of the weights, when from a hub.",
+        "model_file": "Weights file or directory used.",
+        "temperature": "Sampling temperature (0 = greedy).",
+        "top_p": "Nucleus sampling threshold.",
+        "max_tokens": "Most tokens generated per output.",
+        "seed": "Seed; sample i of a case uses seed + i.",
+        "n_samples": "Outputs per case.",
+        "constrained": "Whether decoding was constrained (JSON schema or choice).",
+        "prompt_template_hash": "Hash of the prompt template.",
+        "git_commit": "Commit of the experiments when the run started.",
+        "git_dirty": "Whether the working tree had uncommitted changes.",
+        "host": "Machine name.",
+        "hardware": "CPU or GPU model and count.",
+        "engine_extra": "Engine-specific settings, as JSON.",
+        "started_at": "When the run started.",
+        "finished_at": "When it completed (NULL while running).",
+        "status": "`running` or `complete`.",
+        "tokenizer_hash": "Hash of the tokenizer.",
+        "chat_template_hash": "Hash of the chat template.",
+        "adapter_name": "LoRA adapter name, if any.",
+        "adapter_sha256": "Hash of the LoRA adapter, if any.",
+        "dtype": "Weights dtype on the engine.",
+        "quantization": "Quantization on the engine.",
+        "max_model_len": "Context length the engine allowed.",
+        "tensor_parallel_size": "Tensor-parallel GPUs (vLLM).",
+        "pipeline_parallel_size": "Pipeline-parallel stages (vLLM).",
+        "accelerator_count": "GPUs used.",
+        "model_spec": "The registry entry as it was when the run started, as JSON.",
+        "experiment_path": "The experiment YAML, relative to the working directory.",
+        "wall_time_s": "Seconds of generation, summed over resumes and shards.",
+        "shard": "`i/N` while the run lives in a shard file, else NULL.",
+    },
+    "cases": {
+        "experiment_id": "The experiment.",
+        "experiment_version": "Its version.",
+        "case_id": "Case id, unique within the experiment version.",
+        "position": "Order in the case file (0 first).",
+        "input": "The case's input, as JSON (read fields with `input->>'name'`).",
+        "expected": "The expected answer, as JSON (NULL when the scorer needs none).",
+        "tags": "Tags of the case.",
+        "case_hash": "Hash of the case's content.",
+    },
+    "results": {
+        "run_id": "The run (joins `runs.run_id`).",
+        "case_id": "The case (joins `cases.case_id` with the run's experiment and version).",
+        "sample_idx": "Which sample of the case (0 .. n_samples - 1).",
+        "prompt": "The prompt as sent (for chat models, the messages as JSON).",
+        "raw_output": "The model's output, verbatim.",
+        "parsed_output": "The output as the scorer parsed it, as JSON.",
+        "passed": "The scorer's verdict.",
+        "failure_mode": "Why it failed (NULL when passed; `error` when the engine failed).",
+        "error": "The engine's message when it failed.",
+        "prompt_tokens": "Tokens in the prompt.",
+        "completion_tokens": "Tokens generated.",
+        "latency_ms": "Milliseconds for this output.",
+        "finish_reason": "Why generation stopped (`stop`, `length`, ...).",
+        "created_at": "When the result was written.",
+        "transcript": "Every turn of a multi-step case, as a JSON list (NULL for one-prompt "
+                      "tasks).",
+    },
+    "scores": {
+        "run_id": "The run.",
+        "case_id": "The case.",
+        "sample_idx": "The sample.",
+        "metric": "Metric name, e.g. `field:name`.",
+        "value": "The metric's value.",
+    },
+    "meta": {
+        "key": "Name, e.g. `schema_version`.",
+        "value": "Its value, as text.",
+    },
+}
+# The view's columns mean what they mean in the tables it reads.
+COLUMNS["outcomes"] = {
+    c: (COLUMNS["runs"] if c in ("experiment_id", "experiment_version", "model_id", "variant",
+                                 "engine") else COLUMNS["results"])[c]
+    for c in ("experiment_id", "experiment_version", "model_id", "variant", "engine", "run_id",
+              "case_id", "sample_idx", "passed", "failure_mode", "prompt_tokens",
+              "completion_tokens", "latency_ms")
+}
+
+# How to join: (table, other table, [(column, other column)], what the join gives).
+JOINS: list[tuple[str, str, list[tuple[str, str]], str]] = [
+    ("results", "runs", [("run_id", "run_id")], "each output with its run"),
+    ("runs", "models", [("model_id", "model_id")], "each run with its model"),
+    ("runs", "experiments", [("experiment_id", "experiment_id"),
+                             ("experiment_version", "version")],
+     "each run with its experiment version"),
+    ("outcomes", "cases", [("experiment_id", "experiment_id"),
+                           ("experiment_version", "experiment_version"),
+                           ("case_id", "case_id")],
+     "each output with its case (`USING (experiment_id, experiment_version, case_id)`)"),
+    ("outcomes", "results", [("run_id", "run_id"), ("case_id", "case_id"),
+                             ("sample_idx", "sample_idx")],
+     "the output text, prompt and transcript"),
+    ("outcomes", "scores", [("run_id", "run_id"), ("case_id", "case_id"),
+                            ("sample_idx", "sample_idx")],
+     "every metric of each output (one row per metric)"),
+    ("outcomes", "models", [("model_id", "model_id")], "model size, family, kind"),
+]
+
+ORDER = ["outcomes", "experiments", "models", "runs", "cases", "results", "scores", "meta"]
+
+
+def schema_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str, bool]]]:
+    """{table or view: [(column, type, nullable)]} of the database's main schema."""
+    rows = con.execute(
+        "SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal "
+        "ORDER BY table_name, column_index").fetchall()
+    out: dict[str, list[tuple[str, str, bool]]] = {}
+    for table, column, dtype, nullable in rows:
+        out.setdefault(table, []).append((column, dtype, bool(nullable)))
+    return out
+
+
+def _keys(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]:
+    keys = {t: tuple(cols) for t, cols in con.execute(
+        "SELECT table_name, constraint_column_names FROM duckdb_constraints() "
+        "WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND constraint_type = 'PRIMARY KEY'").fetchall()}
+    return {**UNINDEXED_KEYS, **keys}
+
+
+def _views(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND NOT internal").fetchall()}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def database_reference(con: duckdb.DuckDBPyConnection) -> str:
+    """The reference page, as Markdown, from *con*'s schema."""
+    tables = schema_columns(con)
+    keys, views = _keys(con), _views(con)
+    names = [t for t in ORDER if t in tables] + sorted(set(tables) - set(ORDER))
+    out = ["---", "title: Database reference", "---", "", "# Database reference", "",
+           f"Generated from the schema of the results database when this site was built "
+           f"(schema version {SCHEMA_VERSION}; `pipeline/store/schema.py`). Posts query these "
+           "tables and views by name in their `sql` blocks. Most posts need only "
+           "`outcomes`, joined to `cases` for a case's input.", ""]
+    out += ["## How to join", "", "| from | to | on | gives |", "|---|---|---|---|"]
+    for left, right, cols, what in JOINS:
+        on = " AND ".join(f"`{left}.{a} = {right}.{b}`" for a, b in cols)
+        out.append(f"| `{left}` | `{right}` | {on} | {_cell(what)} |")
+    out.append("")
+    for table in names:
+        kind = "view" if table in views else "table"
+        out += [f"## `{table}` ({kind})", "", _cell(TABLES.get(table, "")), ""]
+        if table in keys:
+            out += [f"Key: {', '.join(f'`{c}`' for c in keys[table])} (one row per value).",
+                    ""]
+        out += ["| column | type | NULL | meaning |", "|---|---|---|---|"]
+        for column, dtype, nullable in tables[table]:
+            meaning = COLUMNS.get(table, {}).get(column, "")
+            null = "—" if kind == "view" else "yes" if nullable else "no"
+            out.append(f"| `{column}` | `{dtype}` | {null} | "
+                       f"{_cell(meaning)} |")
+        out.append("")
+    return "\n".join(out)

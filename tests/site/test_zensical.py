@@ -1,0 +1,163 @@
+"""One render core, two site generators: the same project built by `mkdocs build --strict`
+(our plugin) and by Zensical (`python -m pipeline.site.zensical`: the core stages the pages,
+Zensical builds them) shows the same numbers on every page: posts' components, generated
+pages (models, experiments, cases, database reference) and the archive cards."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from helpers import ROOT, make_db
+from pipeline.site.staging import PLUGIN_DEFAULTS, BlogLayout, split_page
+from pipeline.store import open_snapshot
+
+pytest.importorskip("zensical")
+
+ENV = {"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"}
+BASIC = Path(__file__).resolve().parents[1] / "sites" / "basic"
+NUMBER = re.compile(r"-?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?")
+
+
+def mkdocs(project: Path, site: Path) -> None:
+    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q",
+                        "-d", str(site)], cwd=project, capture_output=True, text=True,
+                       timeout=600, env=ENV)
+    assert r.returncode == 0, r.stderr
+
+
+def zensical(project: Path, site: Path, work: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline.site.zensical",
+                           "--site-dir", str(site), "--work-dir", str(work)],
+                          cwd=project, capture_output=True, text=True, timeout=600,
+                          env={**ENV, "PYTHONPATH": str(ROOT)})
+
+
+def components(page: Path) -> list:
+    """The outermost elements of ours (class llmx-*) on a page, in order."""
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    out = []
+    for el in soup.select('[class*="llmx-"]'):
+        if not any("llmx-" in " ".join(p.get("class") or []) for p in el.parents):
+            out.append(el)
+    return out
+
+
+def numbers(page: Path) -> list[list[str]]:
+    """Every number in our components: text, attributes and chart data (the figure's JSON
+    sits in a script tag, which get_text leaves out)."""
+    return [NUMBER.findall(el.get_text(" "))
+            + NUMBER.findall(" ".join(s.string or "" for s in el.find_all("script")))
+            + NUMBER.findall(" ".join(str(v) for e in [el, *el.find_all(True)]
+                                      for k, v in e.attrs.items()
+                                      if k not in ("href", "src", "class", "id")))
+            for el in components(page)]
+
+
+def assert_same_numbers(m: Path, z: Path) -> int:
+    m_pages = sorted(p.relative_to(m) for p in m.rglob("*.html"))
+    z_pages = {p.relative_to(z) for p in z.rglob("*.html")}
+    assert not [p for p in m_pages if p not in z_pages], "pages missing from the Zensical site"
+    compared = 0
+    for rel in m_pages:
+        mn, zn = numbers(m / rel), numbers(z / rel)
+        assert mn == zn, f"{rel}: numbers differ between MkDocs and Zensical"
+        compared += sum(map(len, mn))
+    return compared
+
+
+def links_resolve(site: Path, page: str) -> None:
+    """Every relative link and script of our components on *page* points at a file."""
+    here = (site / page).parent
+    for el in components(site / page):
+        for a in [el, *el.find_all(True)]:
+            url = a.get("href") or a.get("src")
+            if not url or url.startswith(("#", "http", "mailto:")):
+                continue
+            target = (here / url.split("#")[0]).resolve()
+            assert target.exists() or (target / "index.html").exists(), (page, url)
+
+
+@pytest.fixture
+def basic(tmp_path):
+    dst = tmp_path / "project"
+    shutil.copytree(BASIC, dst)
+    cfg = dst / "mkdocs.yml"
+    cfg.write_text(cfg.read_text().replace("SITE_OVERRIDES", str(ROOT / "site_overrides")))
+    make_db(dst / "results.duckdb", {("m1", "plain"): [True, True, False],
+                                     ("m2", "plain"): [False, False, True]},
+            outputs={"p1": "<img src=x onerror=alert(1)>"})
+    return dst
+
+
+def test_basic_site_same_numbers_and_cards(basic, tmp_path):
+    mkdocs(basic, tmp_path / "m")
+    r = zensical(basic, tmp_path / "z", tmp_path / "work")
+    assert r.returncode == 0, r.stderr
+    z = tmp_path / "z"
+    assert assert_same_numbers(tmp_path / "m", z) > 20
+    # the archive card on Zensical: number, series, live headline, month (rendered, not raw)
+    card = BeautifulSoup((z / "index.html").read_text(), "html.parser").select_one(".llmx-card")
+    assert card.select_one(".llmx-card__number").get_text() == "03"
+    assert card.select_one(".llmx-card__headline").get_text() == "Best: 66.7%"
+    assert "January 2026" in card.select_one(".llmx-card__meta").get_text()
+    post = z / "tiny" / "index.html"
+    html = post.read_text()
+    assert "{{ value" not in html.split("Literal syntax")[0] and "```chart" not in html
+    assert "<img src=x onerror" not in html  # model output stays text on this side too
+    assert "plotly.min.js" in html  # the chart page loads plotly.js; the theme saw llmx_charts
+    links_resolve(z, "tiny/index.html")
+    links_resolve(z, "experiments/tiny_json/cases/index.html")
+    assert (z / "reference" / "database" / "index.html").exists()
+
+
+def test_render_error_fails_the_zensical_build(basic, tmp_path):
+    post = basic / "posts" / "posts" / "tiny.md"
+    post.write_text(post.read_text().replace("FROM outcomes WHERE", "FROM outcomez WHERE", 1))
+    r = zensical(basic, tmp_path / "z", tmp_path / "work")
+    assert r.returncode == 1
+    assert "posts/tiny.md:" in r.stderr and "outcomez" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "z").exists()
+
+
+def test_real_site_same_numbers_on_every_page(tmp_path):
+    """The repository's own site from the committed results.duckdb: every post, generated
+    page and card, number by number. Both build one copy of the database (a runner may be
+    adding results to the real file between the two builds)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("posts", "site_overrides"):
+        shutil.copytree(ROOT / name, project / name)
+    shutil.copyfile(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    folder, con = open_snapshot(ROOT / "results.duckdb")
+    con.close()
+    shutil.move(str(Path(folder) / "results.duckdb"), project / "results.duckdb")
+    shutil.rmtree(folder)
+    mkdocs(project, tmp_path / "m")
+    r = zensical(project, tmp_path / "z", tmp_path / "work")
+    assert r.returncode == 0, r.stderr
+    assert assert_same_numbers(tmp_path / "m", tmp_path / "z") > 10_000
+    links_resolve(tmp_path / "z", "structured-json-small-llms/index.html")
+
+
+def test_staging_reads_the_plugin_options_the_mkdocs_adapter_declares():
+    from pipeline.site.config import ResultsPluginConfig
+
+    declared = {name: opt.default for name, opt in ResultsPluginConfig._schema}
+    assert declared == PLUGIN_DEFAULTS
+
+
+def test_post_urls_follow_the_blog_settings():
+    layout = BlogLayout(enabled=True, blog_dir=".", post_url_format="{slug}")
+    post = split_page("---\nslug: tiny\n---\n\n# T\n", "posts/x.md")
+    assert layout.url(post) == "tiny/"
+    assert layout.url(split_page("# Home\n", "index.md")) == ""
+    assert layout.url(split_page("# M\n", "models/a.md")) == "models/a/"
+    dated = BlogLayout(enabled=True, blog_dir="blog")
+    post = split_page("---\ndate: 2026-01-15\n---\n\n# Hello World\n", "blog/posts/x.md")
+    assert dated.url(post) == "blog/2026/01/15/hello-world/"
