@@ -4,25 +4,10 @@ from __future__ import annotations
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
-from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.site.front_matter import PostFrontMatter
 
-class PostFrontMatter(BaseModel):
-    """The front matter keys this plugin reads (the archive card and series navigation).
-    Other keys belong to MkDocs or the theme and are left to them."""
-
-    model_config = ConfigDict(strict=False)
-
-    number: int | None = Field(default=None, ge=0)
-    series: str | None = None
-    # Place in the series ("Part 1"), when it differs from the order of `number` (the seed's
-    # Part 1 is post 04 and Part 2 post 03).
-    part: int | None = Field(default=None, ge=1)
-    lead: str | None = None
-    headline: str | None = None
-    # Restrict the page's queries to these experiments: exact cache invalidation, and the
-    # page cannot show another experiment's rows by accident.
-    experiments: list[str] | None = None
+__all__ = ["PostFrontMatter", "ResultsPluginConfig"]  # the front matter lives in front_matter.py
 
 
 class ResultsPluginConfig(base.Config):

@@ -31,8 +31,9 @@ from pydantic import ValidationError
 from pipeline.config._yaml import KeyPath, parse_yaml, read_text
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.site.cache import QueryCache
-from pipeline.site.config import PostFrontMatter, ResultsPluginConfig
+from pipeline.site.config import ResultsPluginConfig
 from pipeline.site.errors import RenderError
+from pipeline.site.front_matter import unknown_keys, validate_front_matter
 from pipeline.site.pages import generated_pages
 from pipeline.site.render import render_inline_text, render_markdown
 from pipeline.site.series import SeriesEntry, series_nav
@@ -85,14 +86,20 @@ def _front_matter(text: str, src_uri: str) -> tuple[dict[str, Any], dict[KeyPath
     return meta, lines, text[m.end():].lstrip("\n")
 
 
-def _series_entries(sources: dict[str, str]) -> dict[str, SeriesEntry]:
-    """Validate our front matter keys on every page and index the posts that are in a series."""
+def _series_entries(sources: dict[str, str], docs: str = "",
+                    serve: bool = False) -> dict[str, SeriesEntry]:
+    """Validate the front matter of every page and index the posts that are in a series.
+
+    A key no one reads (a typo: `nubmer` leaves the card without its number) fails the build
+    naming the page as *docs*/src_uri (the docs dir relative to mkdocs.yml); under `serve`
+    it is a warning, so the server keeps running."""
     out: dict[str, SeriesEntry] = {}
+    unknown: list[str] = []
     for src_uri, text in sources.items():
         meta, lines, body = _front_matter(text, src_uri)
+        unknown += unknown_keys(meta, f"{docs}{src_uri}")
         try:
-            fm = PostFrontMatter.model_validate(
-                {k: meta[k] for k in PostFrontMatter.model_fields if k in meta})
+            fm = validate_front_matter(meta)
         except ValidationError as exc:
             problems = "; ".join(f"key '{'.'.join(map(str, e['loc']))}': {e['msg']}"
                                  + (f" (line {lines[e['loc'][:1]]})"
@@ -104,6 +111,10 @@ def _series_entries(sources: dict[str, str]) -> dict[str, SeriesEntry]:
                 (line[2:].strip() for line in body.splitlines() if line.startswith("# ")),
                 src_uri)
             out[src_uri] = SeriesEntry(fm.series, fm.number, title, src_uri, fm.part)
+    if unknown and not serve:
+        raise PluginError("\n".join(unknown))
+    for message in unknown:
+        log.warning(message)
     return out
 
 
@@ -179,7 +190,11 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
         with path:line here, not as a traceback in a plugin that reads it later."""
         if self.config.enabled:
             self._sources = _author_sources(files)
-            self._series = _series_entries(self._sources)
+            docs = Path(config.docs_dir)
+            root = Path(config.config_file_path).parent
+            prefix = (docs.relative_to(root).as_posix() + "/"
+                      if docs.is_relative_to(root) and docs != root else "")
+            self._series = _series_entries(self._sources, prefix, serve=self.is_serve)
 
     @event_priority(-100)  # after the blog plugin has read its posts
     def _add_generated_pages(self, files: Files, *, config: MkDocsConfig) -> Files | None:

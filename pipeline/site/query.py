@@ -15,6 +15,7 @@ import pandas as pd
 from pipeline.site import sql_functions
 from pipeline.site.cache import QueryCache, read_cached
 from pipeline.site.errors import RenderError
+from pipeline.site.lineage import Lineage, relation_columns
 
 # Tables holding rows of one experiment each, and how to select a page's experiments' rows.
 _PARTITIONED = {
@@ -49,6 +50,9 @@ class QueryScope:
         self._frames: dict[str, pd.DataFrame] = {}
         self._tables = {r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables").fetchall()}
+        self._lineage: Lineage | None = None
+        # run ids each query of the page can read (see pipeline.site.lineage), in order
+        self.reads: list[frozenset[str]] = []
 
     def define(self, name: str, sql: str, line: int) -> None:
         if not _NAME.match(name):
@@ -81,6 +85,8 @@ class QueryScope:
         self.sql[name] = body
         if key:
             self._keys[name] = key
+        self.lineage.named[name] = self.lineage.runs_of(body)
+        self.reads.append(self.lineage.named[name])
 
     def frame(self, name: str, line: int) -> pd.DataFrame:
         if name not in self._frames:
@@ -88,8 +94,24 @@ class QueryScope:
             raise RenderError(f"unknown query {name!r}; queries: {known}", line)
         return self._frames[name]
 
+    @property
+    def lineage(self) -> Lineage:
+        if self._lineage is None:
+            candidates = [dict(zip(("experiment_id", "experiment_version", "model_id",
+                                    "variant", "run_id"), map(str, r), strict=True))
+                          for r in self.con.execute(
+                              "SELECT experiment_id, experiment_version, model_id, variant, "
+                              "run_id FROM runs").fetchall()]
+            self._lineage = Lineage(self.con, candidates, relation_columns(self.con))
+        return self._lineage
+
+    def runs_read(self) -> frozenset[str]:
+        """Every run the page's queries so far can read."""
+        return frozenset().union(*self.reads)
+
     def run(self, sql: str, line: int) -> pd.DataFrame:
         """Run an anonymous query (a component's `sql:` option)."""
+        self.reads.append(self.lineage.runs_of(sql))
         try:
             key = (self.cache.key(self.con, sql, self._keys, self.partition)
                    if self.cache else None)

@@ -76,6 +76,9 @@ ROWS: dict[str, tuple[Callable[[Path], None], list[str]]] = {
         _post("number: 3", "number: three"),
         ["posts/tiny.md: front matter: key 'number': Input should be a valid integer",
          "(line 5)"]),
+    "front-matter-unknown-key": (
+        _post("number: 3", "nubmer: 3"),
+        ["unknown front-matter key 'nubmer' in posts/posts/tiny.md (did you mean 'number'?)"]),
     "post-binary": (
         lambda project: (project / "posts" / "posts" / "tiny2.md").write_bytes(
             b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),

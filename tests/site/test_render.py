@@ -136,7 +136,7 @@ def test_compare_is_paired_and_says_when_not_significant(con):
           "```compare\nquery: paired\ngroup: model_id\na: m1\nb: m2\n```\n")
     out = render_markdown(md, con).markdown
     # m1 passes p1, p2; m2 passes p3: 2 + 1 discordant pairs, exact p = 1
-    assert "Not significant at n = 3 (McNemar exact p = 1; only 3 discordant pairs)" in out
+    assert "not significant at n = 3 (McNemar exact p = 1; only 3 discordant pairs)" in out
     assert "-33.3 pp" in out
 
 
@@ -201,7 +201,7 @@ def test_scope_box_lists_the_runs_behind_the_page(con):
     out = render_markdown(md, con).markdown
     assert "Scope: 2 runs, 6 scored outputs (tiny_json)" in out
     assert out.count("<tr>\n<td>m") == 2 and "sha256 abc" in out and "test cpu" in out
-    with pytest.raises(RenderError, match="no experiment id is quoted"):
+    with pytest.raises(RenderError, match="queries above the box read no runs"):
         render_markdown("```scope\n```\n", con)
 
 

@@ -164,10 +164,29 @@ def parse_options(kind: str, body: str, line: int) -> Options:
     except ValidationError as exc:
         valid = ", ".join(comp.options.model_fields)
         problems = []
+        at: list[int] = []
+        key_lines = _option_lines(body, line)
         for err in exc.errors():
             key = ".".join(str(p) for p in err["loc"]) or kind
+            if err["loc"] and err["loc"][0] in key_lines:
+                at.append(key_lines[err["loc"][0]])  # type: ignore[index]
             if err["type"] == "extra_forbidden":
                 problems.append(f"unknown option {key!r} (valid options: {valid})")
             else:
                 problems.append(f"option {key!r}: {err['msg']}")
-        raise RenderError(f"{kind}: " + "; ".join(problems), line) from None
+        # the line of the (first) bad option inside the block; the fence for a problem that
+        # belongs to no single option (e.g. neither query: nor sql:)
+        raise RenderError(f"{kind}: " + "; ".join(problems), min(at, default=line)) from None
+
+
+def _option_lines(body: str, line: int) -> dict[str, int]:
+    """{option: its line in the document} for the top-level keys of a block's YAML body,
+    whose opening fence is on *line*."""
+    try:
+        node = yaml.compose(body)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(k.value): line + 1 + k.start_mark.line for k, _ in node.value
+            if isinstance(k, yaml.ScalarNode)}

@@ -55,15 +55,18 @@ def compare(o: CompareOptions, scope: QueryScope, line: int, state: RenderState)
     a_only = int((pa & ~pb).sum())
     b_only = int((pb & ~pa).sum())
     p = mcnemar_exact(a_only, b_only)
+    # Every difference is b − a, and says so: the verdict, the stats line and the score CI
+    # name the sides in that order.
     diff = (pb.mean() - pa.mean())
+    difference = f"{o.b} − {o.a} = {diff * 100:+.1f} pp"
     significant = p < o.alpha
     if significant:
-        better = o.b if diff > 0 else o.a
-        verdict = (f"{better} is better on these cases (McNemar exact p = {p:.3g} < "
-                   f"{o.alpha}, n = {n} pairs).")
+        better, worse = (o.b, o.a) if diff > 0 else (o.a, o.b)
+        verdict = (f"{difference}: {better} is better than {worse} on these cases (McNemar "
+                   f"exact p = {p:.3g} < {o.alpha}, n = {n} pairs).")
     else:
-        verdict = (f"Not significant at n = {n} (McNemar exact p = {p:.3g}; only "
-                   f"{a_only + b_only} discordant pairs).")
+        verdict = (f"{difference}: not significant at n = {n} (McNemar exact p = {p:.3g}; "
+                   f"only {a_only + b_only} discordant pairs).")
     score_ci = None
     if o.score:
         d = (sides[o.b].loc[common, o.score].astype(float)
@@ -74,7 +77,7 @@ def compare(o: CompareOptions, scope: QueryScope, line: int, state: RenderState)
     return render_template(
         "compare.html", a=o.a, b=o.b, n=n, rate_a=format_value(pa.mean(), "percent"),
         rate_b=format_value(pb.mean(), "percent"),
-        diff=f"{diff * 100:+.1f} pp", a_only=a_only, b_only=b_only, p=f"{p:.3g}",
+        difference=difference, a_only=a_only, b_only=b_only, p=f"{p:.3g}",
         verdict=verdict, significant=significant, score=score_ci, sql=sql,
         confidence=f"{(1 - o.alpha) * 100:g}%",
     )

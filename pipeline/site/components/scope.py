@@ -1,15 +1,14 @@
 """The scope box: what exactly produced the numbers on this page.
 
-By default it covers the experiments the page's queries name (their ids quoted in the SQL
-above the box); `experiments:` lists them explicitly instead. One row per run: model and
+By default it covers the runs the page's queries above the box can read (their filters on
+experiment, version, model and variant, worked out from the SQL by `pipeline.site.lineage`);
+`experiments:` lists experiments explicitly instead, all their runs. One row per run: model and
 weights hash, engine and version, sampling and seed, cases, dates, hardware, git state.
 Runs that do not yet hold every case of their experiment are flagged, and the box says so
 at the top: a page built from a partial run must not read as if it were complete.
 """
 
 from __future__ import annotations
-
-import re
 
 from pipeline.site.components.base import Options, RenderState, component, render_template
 from pipeline.site.errors import RenderError
@@ -29,6 +28,7 @@ SELECT r.experiment_id, r.experiment_version, m.name AS model, r.variant, r.engi
 FROM runs r JOIN models m USING (model_id)
 WHERE r.experiment_id IN (SELECT unnest(?::VARCHAR[]))
   AND (?::VARCHAR[] IS NULL OR r.model_id IN (SELECT unnest(?::VARCHAR[])))
+  AND (?::VARCHAR[] IS NULL OR r.run_id IN (SELECT unnest(?::VARCHAR[])))
 ORDER BY r.experiment_id, m.name, r.variant
 """
 
@@ -38,20 +38,22 @@ class ScopeOptions(Options):
     models: list[str] | None = None
 
 
-def referenced_experiments(scope: QueryScope) -> list[str]:
-    known = [r[0] for r in scope.con.execute(
-        "SELECT DISTINCT experiment_id FROM experiments ORDER BY 1").fetchall()]
-    text = "\n".join(scope.sql.values())
-    return [e for e in known if re.search(rf"'{re.escape(e)}'", text)]
-
-
 @component("scope", ScopeOptions)
 def scope_box(o: ScopeOptions, scope: QueryScope, line: int, state: RenderState) -> str:
-    experiments = o.experiments or list(scope.partition or ()) or referenced_experiments(scope)
+    read: list[str] | None = None
+    if o.experiments:
+        experiments = o.experiments  # the author's list: every run of these experiments
+    else:
+        # the runs the page's queries above the box can read (pipeline.site.lineage): a
+        # page about one variant or one model lists those runs, not the whole experiment
+        read = sorted(scope.runs_read())
+        experiments = sorted({r[0] for r in scope.con.execute(
+            "SELECT DISTINCT experiment_id FROM runs WHERE run_id IN (SELECT unnest(?))",
+            [read]).fetchall()}) if read else []
     if not experiments:
-        raise RenderError("scope: no experiment id is quoted in this page's queries above the "
-                          "box; list them with 'experiments: [id, ...]'", line)
-    runs = scope.con.execute(SCOPE_SQL, [experiments, o.models, o.models]).df()
+        raise RenderError("scope: this page's queries above the box read no runs; list the "
+                          "experiments with 'experiments: [id, ...]'", line)
+    runs = scope.con.execute(SCOPE_SQL, [experiments, o.models, o.models, read, read]).df()
     missing = sorted(set(experiments) - set(runs["experiment_id"]))
     if missing:
         raise RenderError(f"scope: no runs for experiment(s) {', '.join(missing)}", line)

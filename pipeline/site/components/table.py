@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
+import pandas as pd
 from pydantic import Field
 
 from pipeline.site.components.base import (
@@ -27,7 +29,9 @@ class TableOptions(DataOptions):
     format: dict[str, Format] = {}
     successes: str | None = None
     trials: str | None = None
-    ci_title: str = "95% CI"
+    ci_title: str | None = Field(
+        default=None, description="header of the CI column; default: the rate's column title "
+        "and '95% CI' (e.g. 'Pass rate, 95% CI'), or '95% CI of successes/trials'")
     caption: str | None = None
     sortable: bool = Field(default=True, description="click a header to sort in the browser")
     highlight: dict[str, Literal["max", "min"]] = Field(
@@ -49,6 +53,20 @@ def _cell_text(text: str) -> str:
     """A cell shows at most CELL_CHARS characters of a value; the CSV download has it all."""
     head, cut = clip(text, CELL_CHARS)
     return f"{head}… ({len(text):,} characters; all of them in the CSV)" if cut else head
+
+
+def _ci_title(df: pd.DataFrame, cols: list[str], titles: list[str], o: TableOptions) -> str:
+    """Say which rate the interval belongs to: the shown column whose values are
+    successes/trials, else the two columns it is computed from."""
+    assert o.successes is not None and o.trials is not None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = df[o.successes].astype(float) / df[o.trials].astype(float)
+    for col, title in zip(cols, titles, strict=True):
+        if col in (o.successes, o.trials) or df[col].dtype.kind not in "iuf":
+            continue
+        if np.allclose(df[col].astype(float), rate, equal_nan=True):
+            return f"{title}, 95% CI"
+    return f"95% CI of {o.successes}/{o.trials}"
 
 
 @component("table", TableOptions)
@@ -80,10 +98,11 @@ def table(o: TableOptions, scope: QueryScope, line: int, state: RenderState) -> 
             lo, hi = wilson_interval(int(rec[o.successes]), int(rec[o.trials]))
             cells.append((format_ci(lo, hi), _sort_key(lo), False))
         rows.append(cells)
-    header = titles + ([o.ci_title] if with_ci else [])
+    header = titles + ([o.ci_title or _ci_title(df, cols, titles, o)] if with_ci else [])
     numeric = [o.format.get(c, "auto") != "text" and df[c].dtype.kind in "iuf" for c in cols]
     numeric += [True] if with_ci else []
     return render_template("table.html", header=header, rows=rows, numeric=numeric,
-                           caption=o.caption, sortable=o.sortable, sql=sql, n_rows=len(df),
+                           ci_index=len(cols) if with_ci else None, caption=o.caption,
+                           sortable=o.sortable, sql=sql, n_rows=len(df),
                            csv_url=state.publish_csv(df[cols]),
                            cases=cases_links(scope, state, sql))
