@@ -77,7 +77,8 @@ def build(config_file: Path, site_dir: Path | None = None, stage_only: bool = Fa
     built = work / "site"
     if built.exists():
         shutil.rmtree(built)
-    r = subprocess.run([sys.executable, "-m", "zensical", "build", "--clean", "-f", str(zconfig)],
+    r = subprocess.run([sys.executable, "-m", "zensical", "build", "--clean", "--strict", "-f",
+                        str(zconfig)],
                        cwd=work, capture_output=True, text=True)
     if r.returncode != 0 or not built.is_dir():
         tail = (r.stderr or r.stdout).strip().splitlines()[-1:] or ["no output"]
