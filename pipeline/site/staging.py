@@ -35,6 +35,7 @@ from pipeline.config._yaml import KeyPath, parse_yaml, read_text
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.site.cache import QueryCache
 from pipeline.site.errors import RenderError
+from pipeline.site.front_matter import unknown_keys, validate_front_matter
 from pipeline.site.pages import generated_pages
 from pipeline.site.render import render_inline_text, render_markdown
 from pipeline.site.series import SeriesEntry, series_nav
@@ -199,20 +200,16 @@ def read_pages(docs_dir: Path) -> dict[str, Page]:
     return out
 
 
-def _front_matter_model() -> Any:
-    from pipeline.site.config import PostFrontMatter  # the one model both adapters validate
-
-    return PostFrontMatter
-
-
-def series_entries(pages: dict[str, Page]) -> dict[str, SeriesEntry]:
-    """Validate our front matter keys on every page and index the posts that are in a series."""
-    model = _front_matter_model()
+def series_entries(pages: dict[str, Page], docs: str = "") -> dict[str, SeriesEntry]:
+    """Validate the front matter of every page, as the MkDocs adapter does (one model of every
+    owner's keys: a key no one reads fails with a did-you-mean, naming the page as
+    *docs*/src_uri), and index the posts that are in a series."""
     out: dict[str, SeriesEntry] = {}
+    unknown: list[str] = []
     for src_uri, page in pages.items():
+        unknown += unknown_keys(page.meta, f"{docs}{src_uri}")
         try:
-            fm = model.model_validate(
-                {k: page.meta[k] for k in model.model_fields if k in page.meta})
+            fm = validate_front_matter(page.meta)
         except ValidationError as exc:
             problems = "; ".join(
                 f"key '{'.'.join(map(str, e['loc']))}': {e['msg']}"
@@ -221,6 +218,8 @@ def series_entries(pages: dict[str, Page]) -> dict[str, SeriesEntry]:
             raise StageError(f"{src_uri}: front matter: {problems}") from None
         if fm.series and fm.number is not None:
             out[src_uri] = SeriesEntry(fm.series, fm.number, page_title(page), src_uri, fm.part)
+    if unknown:
+        raise StageError("\n".join(unknown))
     return out
 
 
@@ -402,7 +401,9 @@ def stage(config_file: Path, out_dir: Path, links_from: str = "output") -> Stage
         return staged
 
     pages = read_pages(docs_dir)
-    series = series_entries(pages)
+    docs = (docs_dir.relative_to(root).as_posix() + "/"
+            if docs_dir.is_relative_to(root) and docs_dir != root else "")
+    series = series_entries(pages, docs)
     try:
         snapshot_dir, con = open_snapshot(db_path, wait_s=float(opts["lock_wait"]))
     except PipelineError as exc:

@@ -11,6 +11,7 @@ import pytest
 from helpers import ROOT
 from pipeline.site import reference
 from pipeline.site.components import components
+from pipeline.site.front_matter import PostFrontMatter
 from pipeline.site.sql_functions import register
 from pipeline.store.schema import DDL_V1, MIGRATIONS, SCHEMA_VERSION
 
@@ -30,14 +31,6 @@ def rows(text: str) -> set[str]:
     return {m.group(1) for m in re.finditer(r"^\| `([^`]+)` \|", text, re.M)}
 
 
-def front_matter_model():
-    try:
-        from pipeline.site.front_matter import PostFrontMatter
-    except ImportError:
-        from pipeline.site.config import PostFrontMatter
-    return PostFrontMatter
-
-
 def schema() -> duckdb.DuckDBPyConnection:
     """A database with exactly the store's current schema, as open_write creates it."""
     con = duckdb.connect()
@@ -49,7 +42,7 @@ def schema() -> duckdb.DuckDBPyConnection:
 
 def test_every_front_matter_key_is_documented():
     documented = rows(section("## Front matter"))
-    missing = [k for k in front_matter_model().model_fields if k not in documented]
+    missing = [k for k in PostFrontMatter.model_fields if k not in documented]
     assert not missing, f"front matter keys missing from writing-posts.md: {missing}"
 
 

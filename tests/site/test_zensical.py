@@ -161,3 +161,12 @@ def test_post_urls_follow_the_blog_settings():
     dated = BlogLayout(enabled=True, blog_dir="blog")
     post = split_page("---\ndate: 2026-01-15\n---\n\n# Hello World\n", "blog/posts/x.md")
     assert dated.url(post) == "blog/2026/01/15/hello-world/"
+
+
+def test_unknown_front_matter_key_fails_the_zensical_build_too(basic, tmp_path):
+    post = basic / "posts" / "posts" / "tiny.md"
+    post.write_text(post.read_text().replace("number: 3", "nubmer: 3"))
+    r = zensical(basic, tmp_path / "z", tmp_path / "work")
+    assert r.returncode == 1
+    assert "unknown front-matter key 'nubmer' in posts/posts/tiny.md (did you mean 'number'?)" \
+        in r.stderr
