@@ -138,3 +138,52 @@ def test_phone_width_and_offline(site, browser):
         page.goto(f"{base}/main/{rel}")
     assert outside == []
     ctx.close()
+
+
+LAYOUT = """() => {
+  const box = document.querySelector('details.llmx-scope');
+  const wrap = box.querySelector('.llmx-table');
+  const scroller = getComputedStyle(wrap).overflowX;
+  const title = document.querySelector('.llmx-chart .gtitle');
+  const bar = title.closest('.llmx-chart').querySelector('.modebar');
+  const r = e => e.getBoundingClientRect();
+  const ci = document.querySelector('.llmx-table td.llmx-ci');
+  const card = document.querySelector('.llmx-card__headline');
+  return {
+    boxOverflow: box.scrollWidth - box.clientWidth,
+    wrapWidth: r(wrap).width, boxWidth: r(box).width, scroller,
+    tableFits: wrap.scrollWidth <= wrap.clientWidth + 1,
+    title: title && [r(title).left, r(title).top, r(title).right, r(title).bottom],
+    bar: bar && [r(bar).left, r(bar).top, r(bar).right, r(bar).bottom],
+    // the text's own box (the cell is as tall as its row's tallest cell)
+    ciHeight: ci && (() => { const g = document.createRange(); g.selectNodeContents(ci);
+                             return g.getBoundingClientRect().height; })(),
+    ciLine: ci && parseFloat(getComputedStyle(ci).lineHeight),
+  };
+}"""
+
+
+@pytest.mark.parametrize("width", [375, 1300])
+def test_layout_fits_at_phone_and_desktop_width(site, browser, width):
+    """The scope box's table scrolls inside the box, the chart toolbar never covers a chart
+    title, a CI cell stays on one line, and a card headline is legible."""
+    _, base = site
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
+    page = ctx.new_page()
+    page.goto(f"{base}/main/structured-json-small-llms/")
+    page.wait_for_selector(".llmx-chart .gtitle")
+    # the toolbar is laid out (transparent) before it shows on hover: its box is real
+    page.wait_for_selector(".llmx-chart .modebar", state="attached")
+    got = page.evaluate(LAYOUT)
+    # nothing sticks out of the scope box; its table is a scroll container inside it
+    assert got["boxOverflow"] <= 1 and got["wrapWidth"] <= got["boxWidth"] + 1, got
+    assert got["tableFits"] or got["scroller"] in ("auto", "scroll"), got
+    t, b = got["title"], got["bar"]
+    overlap = not (t[2] <= b[0] or b[2] <= t[0] or t[3] <= b[1] or b[3] <= t[1])
+    assert not overlap, got
+    assert got["ciHeight"] < 1.5 * got["ciLine"], got
+    page.goto(f"{base}/main/")
+    size = page.evaluate("() => parseFloat(getComputedStyle("
+                         "document.querySelector('.llmx-card__headline')).fontSize)")
+    assert size >= 15, size
+    ctx.close()

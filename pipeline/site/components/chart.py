@@ -140,9 +140,13 @@ def figure(df: pd.DataFrame, o: ChartOptions, line: int) -> dict:
         raise RenderError("chart: error bars come from 'successes'/'trials' (Wilson) or from "
                           "'low'/'high', not both", line)
     rate = o.successes is not None
-    layout: dict = {"title": {"text": plotly_text(o.title)} if o.title else None,
+    # The title sits just above the plot area, below a band at the top of the figure that
+    # is left to Plotly's toolbar (modebar, top right): at any width it never covers the title.
+    layout: dict = {"title": {"text": plotly_text(o.title), "x": 0, "xanchor": "left",
+                              "xref": "paper", "y": 1, "yref": "paper", "yanchor": "bottom",
+                              "pad": {"b": 12}} if o.title else None,
                     "height": o.height,
-                    "margin": {"l": 60, "r": 20, "t": 60 if o.title else 30, "b": 60},
+                    "margin": {"l": 60, "r": 20, "t": 80 if o.title else 36, "b": 60},
                     "legend": {"title": {"text": plotly_text(o.color or "")}}}
     if o.type in ("heatmap", "confusion"):
         if o.y is None or o.z is None:
