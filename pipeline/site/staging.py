@@ -19,7 +19,7 @@ import json
 import posixpath
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib import resources
@@ -47,7 +47,7 @@ EXTRA_CSS = [f"{ASSET_DIR}/results.css"]
 EXTRA_JAVASCRIPT = [f"{ASSET_DIR}/tables.js"]
 
 # The options of the `pipeline` plugin entry in mkdocs.yml, with their defaults: the same
-# keys as the MkDocs adapter's ResultsPluginConfig (tests/site/test_zensical.py checks that).
+# keys as the MkDocs adapter's ResultsPluginConfig, which takes its defaults from here.
 PLUGIN_DEFAULTS: dict[str, Any] = {
     "enabled": True,
     "db": "results.duckdb",
@@ -200,10 +200,12 @@ def read_pages(docs_dir: Path) -> dict[str, Page]:
     return out
 
 
-def series_entries(pages: dict[str, Page], docs: str = "") -> dict[str, SeriesEntry]:
-    """Validate the front matter of every page, as the MkDocs adapter does (one model of every
-    owner's keys: a key no one reads fails with a did-you-mean, naming the page as
-    *docs*/src_uri), and index the posts that are in a series."""
+def series_entries(pages: dict[str, Page], docs: str = "",
+                   warn: Callable[[str], None] | None = None) -> dict[str, SeriesEntry]:
+    """Validate the front matter of every page (one model of every owner's keys: a key no
+    one reads fails with a did-you-mean, naming the page as *docs*/src_uri), and index the
+    posts that are in a series. With *warn* (a live server), unknown keys are passed to it
+    instead of failing, so the server keeps running."""
     out: dict[str, SeriesEntry] = {}
     unknown: list[str] = []
     for src_uri, page in pages.items():
@@ -218,8 +220,11 @@ def series_entries(pages: dict[str, Page], docs: str = "") -> dict[str, SeriesEn
             raise StageError(f"{src_uri}: front matter: {problems}") from None
         if fm.series and fm.number is not None:
             out[src_uri] = SeriesEntry(fm.series, fm.number, page_title(page), src_uri, fm.part)
-    if unknown:
+    if unknown and warn is None:
         raise StageError("\n".join(unknown))
+    for message in unknown:
+        assert warn is not None
+        warn(message)
     return out
 
 

@@ -146,7 +146,7 @@ def test_real_site_same_numbers_on_every_page(tmp_path):
 
 
 def test_staging_reads_the_plugin_options_the_mkdocs_adapter_declares():
-    from pipeline.site.config import ResultsPluginConfig
+    from pipeline.site.mkdocs.config import ResultsPluginConfig
 
     declared = {name: opt.default for name, opt in ResultsPluginConfig._schema}
     assert declared == PLUGIN_DEFAULTS

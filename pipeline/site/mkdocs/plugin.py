@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 import logging
 import shutil
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,23 +24,27 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
-from mkdocs.utils.meta import YAML_RE
-from pydantic import ValidationError
 
-from pipeline.config._yaml import KeyPath, parse_yaml, read_text
+from pipeline.config._yaml import read_text
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.site.cache import QueryCache
-from pipeline.site.config import ResultsPluginConfig
 from pipeline.site.errors import RenderError
-from pipeline.site.front_matter import unknown_keys, validate_front_matter
+from pipeline.site.mkdocs.config import ResultsPluginConfig
 from pipeline.site.pages import generated_pages
 from pipeline.site.render import render_inline_text, render_markdown
-from pipeline.site.series import SeriesEntry, series_nav
+from pipeline.site.series import series_nav
+from pipeline.site.staging import (
+    ASSET_DIR,
+    StageError,
+    copy_assets,
+    posts_by_experiment,
+    series_entries,
+    split_page,
+)
+from pipeline.site.staging import Page as SourcePage
 from pipeline.store import open_snapshot
 
 log = logging.getLogger("mkdocs.plugins.pipeline")
-
-ASSET_DIR = "assets/llmx"
 
 
 def _front_matter_lines(page: Page, markdown: str) -> int:
@@ -49,85 +52,24 @@ def _front_matter_lines(page: Page, markdown: str) -> int:
     return source[: len(source) - len(markdown)].count("\n") if source.endswith(markdown) else 0
 
 
-def _author_sources(files: Files) -> dict[str, str]:
-    """The text of every page an author wrote (blog posts included, generated pages not),
-    read once per build, strictly: a binary or non-UTF-8 page fails here with its path and
-    line instead of as a UnicodeDecodeError inside MkDocs or the blog plugin."""
-    out: dict[str, str] = {}
+def _author_pages(files: Files) -> dict[str, SourcePage]:
+    """Every page an author wrote (blog posts included, generated pages not), read once per
+    build, strictly, and split into front matter and body by the core: a binary or
+    non-UTF-8 page, invalid YAML, duplicate keys, aliases and tags fail here with path:line
+    instead of as a traceback inside MkDocs or the blog plugin (MkDocs itself would drop
+    invalid front matter silently, and the blog plugin keeps the last of two duplicate
+    keys)."""
+    out: dict[str, SourcePage] = {}
     for f in files.documentation_pages(inclusion=lambda _level: True):
         if f.generated_by or not f.abs_src_path:
             continue
+        path = Path(f.abs_src_path)
         try:
-            out[f.src_uri] = read_text(Path(f.abs_src_path), "Markdown page", label=f.src_uri)
-        except ConfigError as exc:
+            page = split_page(read_text(path, "Markdown page", label=f.src_uri), f.src_uri)
+        except (ConfigError, StageError) as exc:
             raise PluginError(str(exc)) from None
-    return out
-
-
-def _front_matter(text: str, src_uri: str) -> tuple[dict[str, Any], dict[KeyPath, int], str]:
-    """(meta, {key: line}, body) of a page, with the block MkDocs and the blog plugin find.
-
-    Parsed by the same strict loader as experiment files: invalid YAML, duplicate keys,
-    aliases and tags fail the build with path:line (MkDocs itself would drop invalid front
-    matter silently, and the blog plugin keeps the last of two duplicate keys).
-    """
-    m = YAML_RE.match(text)
-    if not m:
-        return {}, {}, text
-    try:
-        meta, lines = parse_yaml(m.group(1), src_uri, first_line=2, prefix="front matter: ")
-    except ConfigError as exc:
-        raise PluginError(str(exc)) from None
-    if meta is None:
-        meta = {}
-    if not isinstance(meta, dict):
-        raise PluginError(f"{src_uri}:2: front matter: expected a mapping of keys, found a "
-                          f"{type(meta).__name__}")
-    return meta, lines, text[m.end():].lstrip("\n")
-
-
-def _series_entries(sources: dict[str, str], docs: str = "",
-                    serve: bool = False) -> dict[str, SeriesEntry]:
-    """Validate the front matter of every page and index the posts that are in a series.
-
-    A key no one reads (a typo: `nubmer` leaves the card without its number) fails the build
-    naming the page as *docs*/src_uri (the docs dir relative to mkdocs.yml); under `serve`
-    it is a warning, so the server keeps running."""
-    out: dict[str, SeriesEntry] = {}
-    unknown: list[str] = []
-    for src_uri, text in sources.items():
-        meta, lines, body = _front_matter(text, src_uri)
-        unknown += unknown_keys(meta, f"{docs}{src_uri}")
-        try:
-            fm = validate_front_matter(meta)
-        except ValidationError as exc:
-            problems = "; ".join(f"key '{'.'.join(map(str, e['loc']))}': {e['msg']}"
-                                 + (f" (line {lines[e['loc'][:1]]})"
-                                    if e["loc"][:1] in lines else "")
-                                 for e in exc.errors())
-            raise PluginError(f"{src_uri}: front matter: {problems}") from None
-        if fm.series and fm.number is not None:
-            title = meta.get("title") or next(
-                (line[2:].strip() for line in body.splitlines() if line.startswith("# ")),
-                src_uri)
-            out[src_uri] = SeriesEntry(fm.series, fm.number, title, src_uri, fm.part)
-    if unknown and not serve:
-        raise PluginError("\n".join(unknown))
-    for message in unknown:
-        log.warning(message)
-    return out
-
-
-def _posts_by_experiment(sources: dict[str, str],
-                         experiments: list[str]) -> dict[str, list[tuple[str, str]]]:
-    """Which documentation pages quote which experiment id in their SQL: (title, path)."""
-    out: dict[str, list[tuple[str, str]]] = {}
-    for src_uri, text in sources.items():
-        title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")),
-                     src_uri)
-        for exp in experiments:
-            if f"'{exp}'" in text:
-                out.setdefault(exp, []).append((title, src_uri))
+        page.base_dir = path.parent
+        out[f.src_uri] = page
     return out
 
 
@@ -189,12 +131,16 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
         """Read every author page and check its front matter, first: a broken page fails
         with path:line here, not as a traceback in a plugin that reads it later."""
         if self.config.enabled:
-            self._sources = _author_sources(files)
+            self._sources = _author_pages(files)
             docs = Path(config.docs_dir)
             root = Path(config.config_file_path).parent
             prefix = (docs.relative_to(root).as_posix() + "/"
                       if docs.is_relative_to(root) and docs != root else "")
-            self._series = _series_entries(self._sources, prefix, serve=self.is_serve)
+            try:
+                self._series = series_entries(self._sources, prefix,
+                                              warn=log.warning if self.is_serve else None)
+            except StageError as exc:
+                raise PluginError(str(exc)) from None
 
     @event_priority(-100)  # after the blog plugin has read its posts
     def _add_generated_pages(self, files: Files, *, config: MkDocsConfig) -> Files | None:
@@ -207,7 +153,7 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
         con = self._connect()
         experiments = [r[0] for r in con.execute(
             "SELECT DISTINCT experiment_id FROM experiments").fetchall()]
-        pages = generated_pages(con, _posts_by_experiment(sources, experiments))
+        pages = generated_pages(con, posts_by_experiment(sources, experiments))
         for src_uri, markdown in pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 raise PluginError(f"pipeline: {src_uri} is generated from the results database; "
@@ -294,16 +240,8 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
         self._close_snapshot()
         log.info(f"pipeline: {self.cache.stats['run']} queries run, "
                  f"{self.cache.stats['cached']} read from the cache")
-        out = Path(config.site_dir) / ASSET_DIR
-        out.mkdir(parents=True, exist_ok=True)
-        plotly_js = resources.files("plotly").joinpath("package_data", "plotly.min.js")
-        with resources.as_file(plotly_js) as src:
-            shutil.copyfile(src, out / "plotly.min.js")
-        assets = resources.files("pipeline.site").joinpath("assets")
-        for name in ("charts.js", "tables.js", "results.css"):
-            with resources.as_file(assets.joinpath(name)) as src:
-                shutil.copyfile(src, out / name)
         site = Path(config.site_dir)
+        copy_assets(site)
         for rel, data in self._files.items():
             target = site / rel
             target.parent.mkdir(parents=True, exist_ok=True)
