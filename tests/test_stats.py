@@ -17,6 +17,18 @@ def test_wilson_matches_the_formula():
     assert all(math.isnan(x) for x in wilson_interval(0, 0))
 
 
+
+def test_wilson_is_statsmodels_wilson():
+    from statsmodels.stats.proportion import proportion_confint
+
+    for k, n in [(0, 1), (1, 1), (2, 3), (7, 40), (400, 1000), (99_999, 100_000), (0, 5)]:
+        for alpha in (0.05, 0.1):
+            ours = wilson_interval(k, n, alpha)
+            theirs = proportion_confint(k, n, alpha=alpha, method="wilson")
+            assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-15)
+            if alpha == 0.05:  # the published 95% intervals: the same floats
+                assert ours == tuple(map(float, theirs))
+
 def test_mcnemar_exact_is_the_binomial_test_on_discordant_pairs():
     assert mcnemar_exact(9, 1) == pytest.approx(binomtest(1, 10, 0.5).pvalue)
     assert mcnemar_exact(2, 1) == pytest.approx(1.0)
