@@ -24,7 +24,7 @@ from pathlib import Path
 from pipeline.config import load_experiment, load_model_registry
 from pipeline.config.models import ModelRegistry
 from pipeline.engines import SamplingParams, load_engine
-from pipeline.runner import build_request, run_experiment
+from pipeline.runner import RunOptions, build_request, run_experiment
 from pipeline.store import ResultRow, Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,10 +81,10 @@ def throughput(args) -> None:
     def runner() -> tuple[float, int]:
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
-            run_experiment(exp, registry, Path(tmp) / "r.duckdb", models=[spec.id],
-                           variants=[variant.name],
-                           engine=args.engine, limit=args.cases, progress=False,
-                           engine_loader=lambda name, m: _Keep(eng), log=lambda s: None)
+            run_experiment(exp, registry, Path(tmp) / "r.duckdb", RunOptions(
+                models=[spec.id], variants=[variant.name], engine=args.engine,
+                limit=args.cases, progress=False, engine_loader=lambda name, m: _Keep(eng),
+                log=lambda s: None))
             elapsed = time.perf_counter() - t0
             from pipeline.store import open_read
 

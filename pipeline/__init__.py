@@ -18,6 +18,7 @@ _EXPORTS = {
     "ModelRegistry": "pipeline.config",
     "load_experiment": "pipeline.config",
     "load_model_registry": "pipeline.config",
+    "RunOptions": "pipeline.config",
     "run_experiment": "pipeline.runner",
     "render_markdown": "pipeline.site",
 }

@@ -94,9 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from pipeline.config import load_experiment, load_model_registry
+    from pipeline.config.run_options import RunOptions
+    from pipeline.sharding import parse_shard
 
-    # Validate every input first, before importing the runner (pandas, engines: most of a
-    # second), so a bad file fails fast and before any database is opened.
+    # Validate every input first, files and options, before importing the runner (pandas,
+    # engines: most of a second), so a bad input fails fast and before any database is opened.
     exps = [load_experiment(p) for p in args.experiment]
     registry = load_model_registry(args.registry)
     for exp in exps:
@@ -105,16 +107,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
         for v in args.variants or []:
             exp.variant(v)
 
+    if len(exps) > 1 and (args.ray or args.shard):
+        raise ConfigError("--ray and --shard take one experiment at a time")
+    if args.ray and args.shard:
+        raise ConfigError("--ray decides the shards itself; drop --shard (use --shards N)")
+    options = RunOptions(
+        models=args.models, variants=args.variants, engine=args.engine, limit=args.limit,
+        shard=parse_shard(args.shard) if args.shard else None,
+        retry_errors=args.retry_errors, batch_size=args.batch_size,
+        progress=False if args.no_progress else None)
+
     from pipeline.runner import run_experiment, run_experiments
-    from pipeline.sharding import parse_shard
 
     if len(exps) > 1:
-        if args.ray or args.shard:
-            raise ConfigError("--ray and --shard take one experiment at a time")
-        summaries = run_experiments(
-            exps, registry, args.db, models=args.models, variants=args.variants,
-            engine=args.engine, limit=args.limit, retry_errors=args.retry_errors,
-            batch_size=args.batch_size, progress=False if args.no_progress else None)
+        summaries = run_experiments(exps, registry, args.db, options)
         written = sum(s.written for s in summaries)
         print(f"{len(summaries)} run(s), {written} new result row(s) in {args.db}")
         return 0
@@ -122,25 +128,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     args.experiment = args.experiment[0]
 
     if args.ray:
-        if args.shard:
-            raise ConfigError("--ray decides the shards itself; drop --shard (use --shards N)")
         from pipeline.ray_launcher import run_on_ray
 
-        report = run_on_ray(args.experiment, args.registry, args.db, address=args.ray,
-                            shards=args.shards, models=args.models, variants=args.variants,
-                            engine=args.engine, limit=args.limit,
-                            retry_errors=args.retry_errors, batch_size=args.batch_size)
+        report = run_on_ray(args.experiment, args.registry, args.db, options,
+                            address=args.ray, shards=args.shards)
         _print_merge(report, args.db)
         return 0
-    shard = parse_shard(args.shard) if args.shard else None
+    shard = options.shard
     db = args.db
     if shard and db == DEFAULT_DB:
         db = Path(f"results.shard-{shard.index}-of-{shard.count}.duckdb")
-    summaries = run_experiment(
-        exp, registry, db, models=args.models, variants=args.variants,
-        engine=args.engine, limit=args.limit, shard=shard, retry_errors=args.retry_errors,
-        batch_size=args.batch_size, progress=False if args.no_progress else None,
-    )
+    summaries = run_experiment(exp, registry, db, options)
     written = sum(s.written for s in summaries)
     print(f"{len(summaries)} run(s), {written} new result row(s) in {db}")
     return 0

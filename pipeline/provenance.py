@@ -113,6 +113,7 @@ def rerun(db: Path | str, prefix: str, out_db: Path | str, *, engine: str | None
     """
     from pipeline.config import load_experiment
     from pipeline.config.models import ModelRegistry, ModelSpec
+    from pipeline.config.run_options import RunOptions
     from pipeline.runner import _task_hash, run_experiment
 
     run = find_run(db, prefix)
@@ -147,10 +148,11 @@ def rerun(db: Path | str, prefix: str, out_db: Path | str, *, engine: str | None
     if limit:
         order = {c.id: i for i, c in enumerate(exp.cases)}
         case_ids = sorted(case_ids, key=lambda c: order.get(c, 0))[:limit]
+    options = RunOptions(models=[model.id], variants=[variant.name],
+                         engine=engine or run["engine"], case_ids=case_ids, progress=progress,
+                         log=log)
     [summary] = run_experiment(
-        exp, ModelRegistry([model], source=f"run {run['run_id']}"), out_db,
-        models=[model.id], variants=[variant.name], engine=engine or run["engine"],
-        case_ids=case_ids, progress=progress, log=log)
+        exp, ModelRegistry([model], source=f"run {run['run_id']}"), out_db, options)
     compared, identical = _compare(db, run["run_id"], out_db, summary.run_id)
     return RerunReport(run["run_id"], summary.run_id, summary.run_id == run["run_id"],
                        compared, identical)

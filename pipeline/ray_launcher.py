@@ -13,6 +13,7 @@ task, which skips every committed case, so a lost node costs only its unfinished
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -20,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import PipelineError, PrerequisiteError
+from pipeline.config.run_options import RunOptions
+from pipeline.errors import ConfigError, PipelineError, PrerequisiteError
+from pipeline.sharding import Shard
 from pipeline.store.merge import MergeReport, merge_databases
 
 # Never shipped to the cluster: environments, build output, result files.
@@ -30,18 +33,12 @@ EXCLUDES = [".venv*", ".git", "site", "*.duckdb", "*.duckdb.wal", "*.shards", "_
 
 @dataclass(frozen=True)
 class ShardJob:
-    """What one Ray task runs: the normal runner's arguments plus its shard."""
+    """What one Ray task runs: the normal runner's files and options, its shard set in them
+    (`options.shard`), progress off."""
 
     experiment: str
     registry: str
-    shard_index: int
-    shard_count: int
-    models: Sequence[str] | None
-    variants: Sequence[str] | None
-    engine: str
-    limit: int | None
-    retry_errors: bool
-    batch_size: int | None
+    options: RunOptions
 
 
 def run_shard(job: ShardJob, previous: bytes | None) -> tuple[bytes, str | None]:
@@ -51,19 +48,18 @@ def run_shard(job: ShardJob, previous: bytes | None) -> tuple[bytes, str | None]
     a failure still travel back and are kept."""
     from pipeline.config import load_experiment, load_model_registry
     from pipeline.runner import run_experiment
-    from pipeline.sharding import Shard
 
+    shard = job.options.shard
+    assert shard is not None, "a shard job runs one shard"
     with tempfile.TemporaryDirectory(prefix="llmx-shard-") as tmp:
-        db = Path(tmp) / f"shard-{job.shard_index}-of-{job.shard_count}.duckdb"
+        db = Path(tmp) / f"shard-{shard.index}-of-{shard.count}.duckdb"
         if previous:
             db.write_bytes(previous)
         error = None
         try:
             run_experiment(
                 load_experiment(job.experiment), load_model_registry(Path(job.registry)), db,
-                models=job.models, variants=job.variants, engine=job.engine, limit=job.limit,
-                shard=Shard(job.shard_index, job.shard_count), retry_errors=job.retry_errors,
-                batch_size=job.batch_size, progress=False)
+                job.options)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
         return (db.read_bytes() if db.exists() else b""), error
@@ -85,12 +81,14 @@ def _task_resources(engine: str, models: Sequence[Any]) -> tuple[float, float]:
     return 1.0, float(gpus)
 
 
-def run_on_ray(experiment: Path, registry: Path, db: Path, *, address: str | None,
-               shards: int | None = None, models: Sequence[str] | None = None,
-               variants: Sequence[str] | None = None, engine: str = "auto",
-               limit: int | None = None, retry_errors: bool = False,
-               batch_size: int | None = None,
+def run_on_ray(experiment: Path, registry: Path, db: Path, options: RunOptions, *,
+               address: str | None, shards: int | None = None,
                log: Callable[[str], None] = print) -> MergeReport:
+    """Run *experiment* with *options* as `shards` Ray tasks, one shard each, and merge them
+    into *db*. `options.shard` must be None (the launcher decides the shards; each task gets
+    its own) and `options.log` runs inside the tasks; *log* gets the launcher's own lines."""
+    if options.shard is not None:
+        raise ConfigError("--ray decides the shards itself; drop --shard (use --shards N)")
     try:
         import ray
     except ImportError:
@@ -100,7 +98,7 @@ def run_on_ray(experiment: Path, registry: Path, db: Path, *, address: str | Non
 
     exp = load_experiment(experiment)
     reg = load_model_registry(registry)
-    specs = [reg.get(m) for m in (models or exp.spec.models)]
+    specs = [reg.get(m) for m in (options.models or exp.spec.models)]
     local = address in (None, "", "local")
     ray.init(address=None if local else address, log_to_driver=False,
              runtime_env={"working_dir": str(Path.cwd()), "excludes": EXCLUDES,
@@ -109,6 +107,7 @@ def run_on_ray(experiment: Path, registry: Path, db: Path, *, address: str | Non
     try:
         gpu_nodes = [n for n in ray.nodes() if n.get("Alive") and n["Resources"].get("GPU")]
         alive = [n for n in ray.nodes() if n.get("Alive")]
+        engine = options.engine
         if engine == "auto":
             engine = "vllm" if gpu_nodes else "llama_cpp"
         num_cpus, num_gpus = _task_resources(engine, specs)
@@ -124,8 +123,8 @@ def run_on_ray(experiment: Path, registry: Path, db: Path, *, address: str | Non
         files = {i: folder / f"shard-{i}-of-{shards}.duckdb" for i in range(1, shards + 1)}
         pending = {}
         for i, path in files.items():
-            job = ShardJob(_relative(experiment), _relative(registry), i, shards, models,
-                           variants, engine, limit, retry_errors, batch_size)
+            job = ShardJob(_relative(experiment), _relative(registry), dataclasses.replace(
+                options, engine=engine, shard=Shard(i, shards), progress=False))
             previous = path.read_bytes() if path.exists() else None
             pending[task.remote(job, previous)] = i
         failures: list[str] = []

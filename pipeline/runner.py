@@ -11,15 +11,15 @@ import dataclasses
 import hashlib
 import socket
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pipeline.config.experiment import Case, Experiment, Variant
 from pipeline.config.models import GGUFChunks, ModelRegistry, ModelSpec
+from pipeline.config.run_options import RunOptions
 from pipeline.engines import (
     Engine,
     EngineInfo,
@@ -40,7 +40,6 @@ from pipeline.tasks.state import ExecutionResult, TaskState, Turn
 from pipeline.tasks.steps import StepContext, _assistant_turn, run_task
 
 T = TypeVar("T")
-EngineLoader = Callable[[str, ModelSpec], Engine]
 
 
 @dataclass(frozen=True)
@@ -168,12 +167,9 @@ def _provenance(exp: Experiment, model: ModelSpec, info: EngineInfo,
     }
 
 
-def select_cases(exp: Experiment, *, limit: int | None = None,
-                 case_ids: Collection[str] | None = None,
-                 shard: Shard | None = None) -> list[Case]:
+def select_cases(exp: Experiment, options: RunOptions) -> list[Case]:
     """The cases a run covers: the first `limit`, then only `case_ids`, then one shard."""
-    if limit is not None and limit < 1:
-        raise ConfigError("--limit must be at least 1")
+    limit, case_ids, shard = options.limit, options.case_ids, options.shard
     cases = exp.cases[:limit] if limit else list(exp.cases)
     if case_ids is not None:
         known = {c.id for c in exp.cases}
@@ -199,36 +195,19 @@ def _preflight(models: Sequence[ModelSpec], engine: str) -> None:
             locate_chunks(src, model.where())
 
 
-def run_experiment(
-    exp: Experiment,
-    registry: ModelRegistry,
-    db_path: Path | str,
-    *,
-    models: Sequence[str] | None = None,
-    variants: Sequence[str] | None = None,
-    engine: str = "auto",
-    limit: int | None = None,
-    case_ids: Collection[str] | None = None,
-    shard: Shard | None = None,
-    retry_errors: bool = False,
-    batch_size: int | None = None,
-    progress: bool | None = None,
-    engine_loader: EngineLoader = load_engine,
-    log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
-) -> list[RunSummary]:
-    """Run (or resume) every model × variant of *exp*; returns one summary per run.
-
-    `batch_size` None uses the engine's preferred size. `progress` None shows bars only on a
-    terminal (quiet in CI logs: one line per run instead); False never.
-    """
-    model_specs = [registry.get(m) for m in (models or exp.spec.models)]
-    if engine_loader is load_engine:
+def run_experiment(exp: Experiment, registry: ModelRegistry, db_path: Path | str,
+                   options: RunOptions) -> list[RunSummary]:
+    """Run (or resume) every model × variant of *exp* that *options* select; returns one
+    summary per run. *options* is trusted as validated (see `RunOptions`)."""
+    engine, shard = options.engine, options.shard
+    engine_loader = options.engine_loader or load_engine
+    model_specs = [registry.get(m) for m in (options.models or exp.spec.models)]
+    if options.engine_loader is None:
         _preflight(model_specs, default_engine() if engine == "auto" else engine)
-    chosen = [exp.variant(v) for v in variants] if variants else list(exp.spec.variants)
+    chosen = ([exp.variant(v) for v in options.variants] if options.variants
+              else list(exp.spec.variants))
     scorer = scorers.get(exp.spec.scorer)
-    if batch_size is not None and batch_size < 1:
-        raise ConfigError("--batch-size must be at least 1")
-    cases = select_cases(exp, limit=limit, case_ids=case_ids, shard=shard)
+    cases = select_cases(exp, options)
     for model in model_specs:  # a missing, mismatched or leaky adapter fails before a load
         check_adapter(model, exp.cases, engine if engine != "auto" else default_engine())
     sampling = {v.name: exp.spec.sampling_for(v) for v in chosen}
@@ -237,7 +216,7 @@ def run_experiment(
     store.sync_experiment(exp)
     commit, dirty = _git_state(exp.path.parent)
     summaries: list[RunSummary] = []
-    progress_ = Progress(total=len(model_specs) * per_model, enabled=progress)
+    progress_ = Progress(total=len(model_specs) * per_model, enabled=options.progress)
     try:
         for model in model_specs:
             eng = _Memo(engine_loader(engine, model)) if len(chosen) > 1 else \
@@ -266,7 +245,7 @@ def run_experiment(
                                      provenance=_provenance(exp, model, info, shard))
                     summaries.append(_run_one(
                         exp, model, variant, cases, params, spec, ctx, store, eng, scorer,
-                        batch_size or eng.preferred_batch_size, retry_errors, progress_, log))
+                        options, progress_))
             finally:
                 eng.close()
     finally:
@@ -340,18 +319,18 @@ class _KeptOpen:
 
 
 def run_experiments(exps: Sequence[Experiment], registry: ModelRegistry, db_path: Path | str,
-                    *, models: Sequence[str] | None = None, engine: str = "auto",
-                    engine_loader: EngineLoader = load_engine,
-                    **options: Any) -> list[RunSummary]:
+                    options: RunOptions) -> list[RunSummary]:
     """Run several experiments, loading each model once for all of them (a vLLM load costs
     about a minute on a CPU box; eight suites would spend it eight times per model).
-    Models run in order, each over every experiment that lists it (or `models`)."""
+    Models run in order, each over every experiment that lists it (or `options.models`)."""
+    models, engine = options.models, options.engine
+    engine_loader = options.engine_loader or load_engine
     order: list[str] = list(models or [])
     if not order:
         for exp in exps:
             order += [m for m in exp.spec.models if m not in order]
     specs = [registry.get(m) for m in order]
-    if engine_loader is load_engine:
+    if options.engine_loader is None:
         _preflight(specs, default_engine() if engine == "auto" else engine)
     summaries: list[RunSummary] = []
     for spec in specs:
@@ -366,8 +345,8 @@ def run_experiments(exps: Sequence[Experiment], registry: ModelRegistry, db_path
         try:
             for exp in exps:
                 if models or spec.id in exp.spec.models:
-                    summaries += run_experiment(exp, registry, db_path, models=[spec.id],
-                                                engine=engine, engine_loader=lend, **options)
+                    summaries += run_experiment(exp, registry, db_path, dataclasses.replace(
+                        options, models=[spec.id], engine_loader=lend))
         finally:
             if kept is not None:
                 kept.engine.close()
@@ -376,8 +355,10 @@ def run_experiments(exps: Sequence[Experiment], registry: ModelRegistry, db_path
 
 def _run_one(exp: Experiment, model: ModelSpec, variant: Variant, cases: Sequence[Case],
              params: SamplingParams, spec: RunSpec, ctx: RunContext, store: Store,
-             eng: Engine, scorer: Scorer, batch_size: int, retry_errors: bool,
-             progress: Progress, log: Callable[[str], None]) -> RunSummary:
+             eng: Engine, scorer: Scorer, options: RunOptions,
+             progress: Progress) -> RunSummary:
+    retry_errors, log = options.retry_errors, options.log
+    batch_size = options.batch_size or eng.preferred_batch_size
     run_id = store.start_run(spec, ctx)
     done = store.completed(run_id, retry_errors=retry_errors)
     # A case is done only when all its samples are; partial cases are redone whole.

@@ -44,3 +44,13 @@ def test_unknown_scorer_suggests(tmp_path):
 def test_missing_file(tmp_path):
     r = cli("run", str(tmp_path / "nope.yaml"))
     assert r.returncode == 2 and "cannot read file" in r.stderr
+
+
+def test_bad_run_options_fail_before_the_runner(tmp_path):
+    """`--limit`/`--batch-size` are validated once, into `RunOptions`, before any database."""
+    for flag, value, message in (("--limit", "0", "--limit must be at least 1, got 0"),
+                                 ("--batch-size", "-2", "--batch-size must be at least 1, got -2")):
+        r = cli("run", str(TINY), flag, value, "--db", str(tmp_path / "r.duckdb"))
+        assert r.returncode == 2 and f"error: {message}" in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr
+        assert not (tmp_path / "r.duckdb").exists()

@@ -7,7 +7,7 @@ from helpers import TINY, model
 from pipeline.config import load_experiment
 from pipeline.config.models import ModelRegistry
 from pipeline.engines import EngineInfo, Generation
-from pipeline.runner import run_experiment
+from pipeline.runner import RunOptions, run_experiment
 
 
 class Scripted:
@@ -37,9 +37,9 @@ class Scripted:
 
 def run(db, engine, **kw):
     exp = load_experiment(TINY)
-    return run_experiment(exp, ModelRegistry([model("smollm2-135m")]), db,
-                          variants=["plain"], engine_loader=lambda name, spec: engine,
-                          progress=False, log=lambda s: None, **kw)
+    return run_experiment(exp, ModelRegistry([model("smollm2-135m")]), db, RunOptions(
+        variants=["plain"], engine_loader=lambda name, spec: engine, progress=False,
+        log=lambda s: None, **kw))
 
 
 def rows(db):
@@ -108,8 +108,8 @@ def test_variants_with_the_same_prompt_generate_it_once(tmp_path):
     exp = load_experiment(folder / TINY.name)
     engine = Scripted({"p2"})
     summaries = run_experiment(exp, ModelRegistry([model("smollm2-135m")]), tmp_path / "r.db",
-                               engine_loader=lambda name, s: engine, progress=False,
-                               log=lambda s: None)
+                               RunOptions(engine_loader=lambda name, s: engine, progress=False,
+                                          log=lambda s: None))
     assert [s.written for s in summaries] == [3, 3]
     sent = [rid for batch in engine.batches for rid in batch]
     assert sorted(sent) == ["p1", "p2", "p2", "p3"]  # p2 failed, so it was sent again
@@ -141,8 +141,8 @@ def test_a_variant_samples_with_its_own_settings(tmp_path):
     assert exp.spec.variants[1].user == plain["user"]
     engine = Scripted(set())
     summaries = run_experiment(exp, ModelRegistry([model("smollm2-135m")]), tmp_path / "r.db",
-                               engine_loader=lambda name, s: engine, progress=False,
-                               log=lambda s: None)
+                               RunOptions(engine_loader=lambda name, s: engine, progress=False,
+                                          log=lambda s: None))
     assert [s.written for s in summaries] == [3, 9]
     assert len([rid for batch in engine.batches for rid in batch]) == 6  # not memoised
     con = duckdb.connect(str(tmp_path / "r.db"), read_only=True)

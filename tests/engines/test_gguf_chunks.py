@@ -286,7 +286,7 @@ def test_a_missing_chunk_stops_the_run_before_any_model_loads(tmp_path):
     instead of running SmolLM2 for an hour and stopping at the second model."""
     from pipeline.config import load_experiment
     from pipeline.config.models import ModelRegistry
-    from pipeline.runner import run_experiment
+    from pipeline.runner import RunOptions, run_experiment
 
     real = load_model_registry(REGISTRY).get("smollm2-135m")
     missing = GGUFChunk(package="fakepart_not_installed1", file="data/part01.bin",
@@ -297,6 +297,6 @@ def test_a_missing_chunk_stops_the_run_before_any_model_loads(tmp_path):
     exp = load_experiment(ROOT / "tests/fixtures/tiny/experiment.yaml")
     db = tmp_path / "r.duckdb"
     with pytest.raises((ConfigError, PrerequisiteError), match="fakepart_not_installed1"):
-        run_experiment(exp, ModelRegistry([real, fake]), db, models=["smollm2-135m", "fake"],
-                       engine="llama_cpp", progress=False)
+        run_experiment(exp, ModelRegistry([real, fake]), db, RunOptions(
+            models=["smollm2-135m", "fake"], engine="llama_cpp", progress=False))
     assert not db.exists()

@@ -14,7 +14,7 @@ from helpers import ROOT, model
 from pipeline.config import load_experiment
 from pipeline.config.models import ModelRegistry
 from pipeline.engines import EngineInfo, Generation
-from pipeline.runner import run_experiment
+from pipeline.runner import RunOptions, run_experiment
 
 YAML = ROOT / "experiments" / "rag_compliance.yaml"
 
@@ -59,10 +59,10 @@ def ran(tmp_path_factory):
     exp = load_experiment(YAML)
     db = tmp_path_factory.mktemp("rc") / "r.duckdb"
     engine = Judge()
-    summaries = run_experiment(
-        exp, ModelRegistry([model("smollm2-135m")]), db, limit=12, models=["smollm2-135m"],
+    summaries = run_experiment(exp, ModelRegistry([model("smollm2-135m")]), db, RunOptions(
+        limit=12, models=["smollm2-135m"],
         variants=["baseline", "enforcement_v1", "enforcement_v2", "llama_guard"],
-        engine_loader=lambda name, spec: engine, progress=False, log=lambda s: None)
+        engine_loader=lambda name, spec: engine, progress=False, log=lambda s: None))
     return exp, db, engine, summaries
 
 

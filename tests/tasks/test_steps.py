@@ -8,6 +8,7 @@ The transcripts checked are the ones the runner stored in its DuckDB file, read 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -24,7 +25,7 @@ from pipeline.config.experiment import Experiment
 from pipeline.config.models import ModelRegistry, ModelSpec
 from pipeline.engines import EngineInfo, Generation, GenerationRequest
 from pipeline.errors import ConfigError
-from pipeline.runner import build_request, run_experiment, run_experiments
+from pipeline.runner import RunOptions, build_request, run_experiment, run_experiments
 from pipeline.sandbox import SandboxUnavailable
 from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
 from pipeline.store import RunSpec
@@ -91,9 +92,9 @@ def write_exp(d: Path, yaml: str, cases: list[dict[str, Any]],
 
 
 def run(exp: Experiment, db: Path, eng: Fake, models: list[ModelSpec], **kw: Any):
-    return run_experiment(exp, ModelRegistry(models), db, models=[m.id for m in models],
-                          engine_loader=lambda name, spec: eng, progress=False,
-                          log=lambda s: None, **kw)
+    return run_experiment(exp, ModelRegistry(models), db, RunOptions(
+        models=[m.id for m in models], engine_loader=lambda name, spec: eng, progress=False,
+        log=lambda s: None, **kw))
 
 
 def stored(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple]:
@@ -480,9 +481,9 @@ def test_stored_runs_of_one_prompt_experiments_keep_their_ids(tmp_path, experime
         engine=stored_run["engine"], engine_version=stored_run["engine_version"],
         model_sha256=stored_run["model_sha256"], model_revision=stored_run["model_revision"],
         adapter_sha256=stored_run["adapter_sha256"], model_path="x", hardware="test")
-    [s] = run_experiment(exp, ModelRegistry([spec]), db, models=[spec.id],
-                         variants=[stored_run["variant"]], case_ids=[case_id],
-                         engine_loader=lambda name, m: eng, progress=False, log=lambda s: None)
+    [s] = run_experiment(exp, ModelRegistry([spec]), db, RunOptions(
+        models=[spec.id], variants=[stored_run["variant"]], case_ids=[case_id],
+        engine_loader=lambda name, m: eng, progress=False, log=lambda s: None))
     assert s.run_id == stored_run["run_id"]
     assert (s.written, s.skipped) == (0, 1) and eng.calls == []
     # one-prompt runs store no transcript (the file holds the suites' transcripts too)
@@ -510,7 +511,8 @@ def test_run_experiments_loads_each_model_once_for_all_experiments(tmp_path):
 
     db = tmp_path / "r.duckdb"
     summaries = run_experiments([a, b], ModelRegistry([model("m1"), model("m2")]), db,
-                                engine_loader=loader, progress=False, log=lambda s: None)
+                                RunOptions(engine_loader=loader, progress=False,
+                                           log=lambda s: None))
     assert loads == ["m1", "m2"]
     assert {m: e.closed for m, e in loaded.items()} == {"m1": 1, "m2": 1}
     assert sorted((s.model_id, s.variant) for s in summaries) == [
@@ -527,7 +529,8 @@ def test_run_experiments_loads_each_model_once_for_all_experiments(tmp_path):
     loads.clear()
     loaded.clear()
     run_experiments([a, b], ModelRegistry([model("m1"), model("m2")]), tmp_path / "s.duckdb",
-                    models=["m1"], engine_loader=loader, progress=False, log=lambda s: None)
+                    RunOptions(models=["m1"], engine_loader=loader, progress=False,
+                               log=lambda s: None))
     assert loads == ["m1"] and loaded["m1"].closed == 1
     assert stored(tmp_path / "s.duckdb", "SELECT DISTINCT experiment_id FROM runs "
                                          "ORDER BY 1") == [("conv_test",), ("tiny_json",)]
@@ -546,7 +549,7 @@ def test_run_experiments_closes_the_model_when_an_experiment_fails(tmp_path):
 
     with pytest.raises(RuntimeError, match="engine crashed"):
         run_experiments([a, a], ModelRegistry([model("m-chat")]), tmp_path / "r.duckdb",
-                        engine_loader=loader, progress=False, log=lambda s: None)
+                        RunOptions(engine_loader=loader, progress=False, log=lambda s: None))
     assert len(made) == 1 and made[0].closed == 1
 
 
@@ -561,8 +564,9 @@ def test_rerun_of_a_task_run_recognises_its_template_and_keeps_the_id(tmp_path, 
     [s] = run(exp, db, Fake(), [model("m-chat")])
     real = pipeline.runner.run_experiment
 
-    def with_fake(*args: Any, **kw: Any):
-        return real(*args, **{**kw, "engine_loader": lambda name, spec: Fake()})
+    def with_fake(exp, registry, db_path, options: RunOptions):
+        return real(exp, registry, db_path,
+                    dataclasses.replace(options, engine_loader=lambda name, spec: Fake()))
 
     monkeypatch.setattr(pipeline.runner, "run_experiment", with_fake)
     report = rerun(db, s.run_id, tmp_path / "again.duckdb", progress=False, log=lambda s: None)
