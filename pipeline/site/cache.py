@@ -21,6 +21,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipeline.site.page_cache import code_version
+
 
 def _walk_tables(node: object, out: set[str]) -> None:
     if isinstance(node, dict):
@@ -135,24 +137,6 @@ class RenderedComponent:
 
     def __init__(self, html: str, files: dict[str, bytes], charts: int) -> None:
         self.html, self.files, self.charts = html, files, charts
-
-
-_CODE_VERSION: str | None = None
-
-
-def code_version() -> str:
-    """Hash of the site package's code and templates: rendered output cached by an older
-    version of them is never reused."""
-    global _CODE_VERSION
-    if _CODE_VERSION is None:
-        root = Path(__file__).parent
-        h = hashlib.sha256()
-        for f in sorted(root.rglob("*")):
-            if f.suffix in (".py", ".html", ".js") and f.is_file():
-                h.update(f.relative_to(root).as_posix().encode())
-                h.update(f.read_bytes())
-        _CODE_VERSION = h.hexdigest()[:16]
-    return _CODE_VERSION
 
 
 def component_key(kind: str, options_json: str, data_key: str, root_url: str) -> str:

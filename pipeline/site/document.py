@@ -22,7 +22,7 @@ posts can show the syntax itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 _FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
@@ -103,3 +103,28 @@ def find_blocks(lines: list[str], kinds: Collection[str]) -> tuple[list[Block], 
 def mask_code_spans(line: str) -> str:
     """The line with inline code spans blanked out, same length (for finding inline values)."""
     return _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+
+
+def splice(lines: list[str], replace: dict[int, tuple[int, str]], fenced: set[int],
+           inline: Callable[[str, int], str]) -> str:
+    """The document with each block (first line -> (last line, text)) replaced by its text,
+    and every unfenced line holding `{{` passed through *inline* (line, 1-based number)."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if i in replace:
+            end, text = replace[i]
+            out.append(text)
+            i = end + 1
+            continue
+        line = lines[i]
+        if i not in fenced and "{{" in line:
+            line = inline(line, i + 1)
+        out.append(line)
+        i += 1
+    return "\n".join(out)
+
+
+def inline_bodies(line: str) -> list[str]:
+    """The bodies of the inline values on an unfenced line, in order."""
+    return [m.group("body") for m in INLINE.finditer(mask_code_spans(line))]

@@ -53,6 +53,10 @@ class QueryScope:
         self._lineage: Lineage | None = None
         # run ids each query of the page can read (see pipeline.site.lineage), in order
         self.reads: list[frozenset[str]] = []
+        # (query name or None, SQL, cache key) of the data read, in order, and whether an
+        # output read data no key describes: the page cache keys the page on these
+        self.keys_read: list[tuple[str | None, str, str]] = []
+        self.unkeyed = False
 
     def define(self, name: str, sql: str, line: int) -> None:
         if not _NAME.match(name):
@@ -85,6 +89,7 @@ class QueryScope:
         self.sql[name] = body
         if key:
             self._keys[name] = key
+            self.keys_read.append((name, body, key))
         self.lineage.named[name] = self.lineage.runs_of(body)
         self.reads.append(self.lineage.named[name])
 
@@ -160,9 +165,11 @@ class QueryScope:
             return self._keys.get(query)
         if sql is not None:
             try:
-                return self.cache.key(self.con, sql, self._keys, self.partition)
+                key = self.cache.key(self.con, sql, self._keys, self.partition)
             except duckdb.Error:
                 return None
+            self.keys_read.append((None, sql, key))
+            return key
         return None
 
     @property

@@ -26,7 +26,7 @@ from pipeline.site.cache import (
 from pipeline.site.components import RenderState, components, parse_options
 from pipeline.site.components.base import Options
 from pipeline.site.components.value import render_value
-from pipeline.site.document import INLINE, UNKNOWN, Block, find_blocks, mask_code_spans
+from pipeline.site.document import INLINE, UNKNOWN, Block, find_blocks, mask_code_spans, splice
 from pipeline.site.errors import RenderError
 from pipeline.site.query import QueryScope
 
@@ -38,6 +38,15 @@ class Rendered:
     queries: dict[str, str] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     executed: int = 0
+    # What the page cache (pipeline.site.page_cache) keeps to replay this render after a
+    # prose edit: each block's text in order, each inline value's in order, the cache keys
+    # of the data the page read ((query name or None, SQL, key) in order), and whether some
+    # output read data no key describes (then any change to the database re-renders it).
+    block_texts: list[str] = field(default_factory=list)
+    inline_texts: list[str] = field(default_factory=list)
+    keys: list[tuple[str | None, str, str]] = field(default_factory=list)
+    unkeyed: bool = False
+    kinds: list[str] = field(default_factory=list)
 
 
 def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
@@ -61,6 +70,7 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
         raise
     state = RenderState(root_url=root_url)
     replace: dict[int, tuple[int, str]] = {}
+    inline_texts: list[str] = []
     try:
         try:
             for b in blocks:
@@ -74,25 +84,17 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
                     opts = parse_options(b.kind, b.body, b.line)
                     html = _render_component(b.kind, opts, scope, b.line, state)
                     replace[b.start] = (b.end, "\n" + html.strip() + "\n")
-            out: list[str] = []
-            i = 0
-            while i < len(lines):
-                if i in replace:
-                    end, text = replace[i]
-                    out.append(text)
-                    i = end + 1
-                    continue
-                line = lines[i]
-                if i not in fenced and "{{" in line:
-                    line = _render_inline(line, scope, i + 1)
-                out.append(line)
-                i += 1
+            out = splice(lines, replace, fenced,
+                         lambda line, n: _render_inline(line, scope, n, collect=inline_texts))
         except RenderError as exc:
             if exc.line is not None:
                 exc.line += line_offset
             raise
-        return Rendered("\n".join(out), charts=state.charts, queries=dict(scope.sql),
-                        files=state.files, executed=scope.executed)
+        return Rendered(out, charts=state.charts, queries=dict(scope.sql),
+                        files=state.files, executed=scope.executed,
+                        block_texts=[replace[b.start][1] for b in blocks],
+                        inline_texts=inline_texts, keys=list(scope.keys_read),
+                        unkeyed=scope.unkeyed, kinds=sorted(components.names()))
     finally:
         scope.close()
 
@@ -118,6 +120,8 @@ def _render_component(kind: str, opts: Options, scope: QueryScope, line: int,
     """Render one component, from the cache when its options and data are unchanged (so a
     prose edit does not even recompute figures or intervals)."""
     data_key = scope.data_key(getattr(opts, "query", None), getattr(opts, "sql", None))
+    if data_key is None:
+        scope.unkeyed = True
     if scope.cache is None or data_key is None:
         return components.get(kind)(opts, scope, line, state)
     key = component_key(kind, opts.model_dump_json(), data_key, state.root_url)
@@ -139,6 +143,8 @@ def _cached_value(body: str, scope: QueryScope, lineno: int) -> str:
     words = body.split()
     qname = words[1].split(".", 1)[0] if len(words) > 1 else ""
     data_key = scope.data_key(qname, None)
+    if data_key is None:
+        scope.unkeyed = True
     if scope.cache is None or data_key is None:
         return render_value(body, scope, lineno)
     key = component_key("value", body, data_key, "")
@@ -151,13 +157,16 @@ def _cached_value(body: str, scope: QueryScope, lineno: int) -> str:
 
 
 def _render_inline(line: str, scope: QueryScope, lineno: int,
-                   literal: Callable[[str], str] = str) -> str:
+                   literal: Callable[[str], str] = str,
+                   collect: list[str] | None = None) -> str:
     masked = mask_code_spans(line)
     pieces: list[str] = []
     last = 0
     for m in INLINE.finditer(masked):
         pieces.append(literal(line[last:m.start()]))
         pieces.append(_cached_value(line[m.start("body"):m.end("body")], scope, lineno))
+        if collect is not None:
+            collect.append(pieces[-1])
         last = m.end()
     pieces.append(literal(line[last:]))
     return "".join(pieces)

@@ -17,53 +17,40 @@ from __future__ import annotations
 import html
 import json
 import posixpath
-import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import yaml
 from markdown.extensions.toc import slugify
-from pydantic import ValidationError
 
-from pipeline.config._yaml import KeyPath, parse_yaml, read_text
-from pipeline.errors import ConfigError, PipelineError
+from pipeline.errors import PipelineError
 from pipeline.site.cache import QueryCache
 from pipeline.site.errors import RenderError
-from pipeline.site.front_matter import unknown_keys, validate_front_matter
 from pipeline.site.pages import generated_pages
 from pipeline.site.render import render_inline_text, render_markdown
 from pipeline.site.series import SeriesEntry, series_nav
+from pipeline.site.source import (  # noqa: F401  (the light core, re-exported)
+    ASSET_DIR,
+    PLUGIN_DEFAULTS,
+    YAML_RE,
+    Page,
+    StageError,
+    copy_assets,
+    page_title,
+    posts_by_experiment,
+    read_pages,
+    series_entries,
+    split_page,
+)
 from pipeline.store import open_snapshot
 
-ASSET_DIR = "assets/llmx"
-ASSETS = ("charts.js", "tables.js", "results.css")
 EXTRA_CSS = [f"{ASSET_DIR}/results.css"]
 EXTRA_JAVASCRIPT = [f"{ASSET_DIR}/tables.js"]
-
-# The options of the `pipeline` plugin entry in mkdocs.yml, with their defaults: the same
-# keys as the MkDocs adapter's ResultsPluginConfig, which takes its defaults from here.
-PLUGIN_DEFAULTS: dict[str, Any] = {
-    "enabled": True,
-    "db": "results.duckdb",
-    "lock_wait": 60,
-    "cache": True,
-    "cache_dir": ".cache/llmx/queries",
-    "generated_pages": True,
-}
-
-# MkDocs' own front matter pattern (mkdocs.utils.meta.YAML_RE): the same block on both sides.
-YAML_RE = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.UNICODE | re.DOTALL)
-
-
-class StageError(PipelineError):
-    """A page, the config or the database cannot be staged; the message names the file."""
-
 
 # --- the config file (mkdocs.yml), read without MkDocs ------------------------------------
 
@@ -138,107 +125,6 @@ def plugin_options(cfg: dict[str, Any], config_file: Path) -> dict[str, Any]:
         raise StageError(f"{config_file}: plugins.pipeline: unknown option(s) "
                          f"{', '.join(unknown)} (valid: {', '.join(PLUGIN_DEFAULTS)})")
     return {**PLUGIN_DEFAULTS, **found}
-
-
-# --- pages -----------------------------------------------------------------------------
-
-
-@dataclass
-class Page:
-    src_uri: str  # relative to the docs dir, with forward slashes
-    text: str  # the whole file, front matter included
-    meta: dict[str, Any]
-    lines: dict[KeyPath, int]
-    front: str  # the front matter's YAML, verbatim ("" when there is none)
-    body: str  # what MkDocs hands to on_page_markdown
-    offset: int  # lines before the body (added to line numbers in errors)
-    base_dir: Path | None = None
-    generated: bool = False
-
-
-def split_page(text: str, src_uri: str) -> Page:
-    """Front matter and body, found and parsed as the MkDocs adapter does (strictly: invalid
-    YAML, duplicate keys, aliases and tags fail with path:line)."""
-    m = YAML_RE.match(text)
-    if not m:
-        return Page(src_uri, text, {}, {}, "", text, 0)
-    try:
-        meta, lines = parse_yaml(m.group(1), src_uri, first_line=2, prefix="front matter: ")
-    except ConfigError as exc:
-        raise StageError(str(exc)) from None
-    if meta is None:
-        meta = {}
-    if not isinstance(meta, dict):
-        raise StageError(f"{src_uri}:2: front matter: expected a mapping of keys, found a "
-                         f"{type(meta).__name__}")
-    body = text[m.end():].lstrip("\n")
-    offset = text[: len(text) - len(body)].count("\n")
-    return Page(src_uri, text, meta, lines, m.group(1), body, offset)
-
-
-def page_title(page: Page) -> str:
-    return str(page.meta.get("title") or next(
-        (line[2:].strip() for line in page.body.splitlines() if line.startswith("# ")),
-        page.src_uri))
-
-
-def read_pages(docs_dir: Path) -> dict[str, Page]:
-    """Every Markdown page an author wrote, read strictly (binary or non-UTF-8 fails with
-    its path), in path order."""
-    out: dict[str, Page] = {}
-    for path in sorted(docs_dir.rglob("*.md")):
-        rel = path.relative_to(docs_dir).as_posix()
-        if any(part.startswith(".") for part in Path(rel).parts):
-            continue  # MkDocs leaves dot-folders out too
-        try:
-            text = read_text(path, "Markdown page", label=rel)
-        except ConfigError as exc:
-            raise StageError(str(exc)) from None
-        page = split_page(text, rel)
-        page.base_dir = path.parent
-        out[rel] = page
-    return out
-
-
-def series_entries(pages: dict[str, Page], docs: str = "",
-                   warn: Callable[[str], None] | None = None) -> dict[str, SeriesEntry]:
-    """Validate the front matter of every page (one model of every owner's keys: a key no
-    one reads fails with a did-you-mean, naming the page as *docs*/src_uri), and index the
-    posts that are in a series. With *warn* (a live server), unknown keys are passed to it
-    instead of failing, so the server keeps running."""
-    out: dict[str, SeriesEntry] = {}
-    unknown: list[str] = []
-    for src_uri, page in pages.items():
-        unknown += unknown_keys(page.meta, f"{docs}{src_uri}")
-        try:
-            fm = validate_front_matter(page.meta)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"key '{'.'.join(map(str, e['loc']))}': {e['msg']}"
-                + (f" (line {page.lines[e['loc'][:1]]})" if e["loc"][:1] in page.lines else "")
-                for e in exc.errors())
-            raise StageError(f"{src_uri}: front matter: {problems}") from None
-        if fm.series and fm.number is not None:
-            out[src_uri] = SeriesEntry(fm.series, fm.number, page_title(page), src_uri, fm.part)
-    if unknown and warn is None:
-        raise StageError("\n".join(unknown))
-    for message in unknown:
-        assert warn is not None
-        warn(message)
-    return out
-
-
-def posts_by_experiment(pages: dict[str, Page],
-                        experiments: list[str]) -> dict[str, list[tuple[str, str]]]:
-    """Which pages quote which experiment id in their SQL: (title, path)."""
-    out: dict[str, list[tuple[str, str]]] = {}
-    for src_uri, page in pages.items():
-        title = next((line[2:].strip() for line in page.text.splitlines()
-                      if line.startswith("# ")), src_uri)
-        for exp in experiments:
-            if f"'{exp}'" in page.text:
-                out.setdefault(exp, []).append((title, src_uri))
-    return out
 
 
 # --- URLs: where each page will live, so relative links to the site root work -----------
@@ -363,19 +249,6 @@ def _render_page(page: Page, con: duckdb.DuckDBPyConnection, cache: QueryCache |
                 raise StageError(exc.describe(page.src_uri)
                                  + "\n  (while rendering the headline)") from None
     return _with_front_matter(page, extra, markdown)
-
-
-def copy_assets(site_root: Path) -> None:
-    """plotly.js and our scripts and styles, under assets/llmx/ of *site_root*."""
-    out = site_root / ASSET_DIR
-    out.mkdir(parents=True, exist_ok=True)
-    plotly_js = resources.files("plotly").joinpath("package_data", "plotly.min.js")
-    with resources.as_file(plotly_js) as src:
-        shutil.copyfile(src, out / "plotly.min.js")
-    assets = resources.files("pipeline.site").joinpath("assets")
-    for name in ASSETS:
-        with resources.as_file(assets.joinpath(name)) as src:
-            shutil.copyfile(src, out / name)
 
 
 def stage(config_file: Path, out_dir: Path, links_from: str = "output") -> Staged:

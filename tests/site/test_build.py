@@ -224,3 +224,87 @@ def test_series_navigation_and_front_matter_validation(project):
     r = build(project)
     assert r.returncode != 0
     assert "posts/tiny2.md: front matter: key 'number': Input should be a valid integer" in r.stderr
+
+
+def _pages_line(stderr: str) -> tuple[int, int, int]:
+    """(queries run, pages rendered, pages from the page cache) from the build's log."""
+    m = re.search(r"pipeline: (\d+) queries run, \d+ read from the cache; (\d+) pages "
+                  r"rendered, (\d+) from the page cache", stderr)
+    assert m, stderr
+    return int(m[1]), int(m[2]), int(m[3])
+
+
+def test_rebuild_renders_only_pages_whose_source_or_data_changed(project):
+    """What `mkdocs serve` does on every change (it reloads the config and builds again):
+    a prose edit renders nothing and opens no database; a change to one experiment's rows
+    renders the page that reads them and reuses the other."""
+    cfg = project / "mkdocs.yml"
+    cfg.write_text(cfg.read_text().replace("lock_wait: 2", "lock_wait: 2\n      "
+                                           "generated_pages: false"))
+    con = duckdb.connect(str(project / "results.duckdb"))  # a second experiment, its own post
+    con.execute("INSERT INTO experiments SELECT 'other', version, title, description, "
+                "category, scorer, definition, first_seen FROM experiments")
+    con.execute("INSERT INTO cases SELECT 'other', experiment_version, case_id, position, "
+                "input, expected, tags, case_hash FROM cases")
+    con.execute("INSERT INTO runs SELECT * REPLACE ('o-' || run_id AS run_id, "
+                "'other' AS experiment_id) FROM runs")
+    con.execute("INSERT INTO results SELECT * REPLACE ('o-' || run_id AS run_id) FROM results")
+    con.close()
+    posts = project / "posts" / "posts"
+    (posts / "other.md").write_text(
+        "---\ndate: 2026-01-20\nslug: other\nexperiments: [other]\n---\n\n# Other\n\n"
+        "```sql n\nSELECT avg(passed::INT) AS rate FROM outcomes\n```\n\n"
+        "Rate {{ value n.rate format=percent }}.\n")
+    tiny = posts / "tiny.md"
+    if "experiments:" not in tiny.read_text():
+        tiny.write_text(tiny.read_text().replace("slug: tiny\n",
+                                                 "slug: tiny\nexperiments: [tiny_json]\n"))
+
+    def rebuild() -> tuple[int, int, int]:
+        r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=project,
+                           capture_output=True, text=True, timeout=300,
+                           env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"})
+        assert r.returncode == 0, r.stderr
+        return _pages_line(r.stderr)
+
+    _, rendered, _ = rebuild()
+    assert rendered >= 2
+    tiny_html = (project / "site" / "tiny" / "index.html").read_text()
+    assert rebuild() == (0, 0, rendered)  # nothing changed: every page from the cache
+
+    tiny.write_text(tiny.read_text().replace("# Tiny post", "# Tiny post\n\nNew prose here."))
+    assert rebuild() == (0, 0, rendered)  # a prose edit: spliced, no query, no render
+    html = (project / "site" / "tiny" / "index.html").read_text()
+    assert "New prose here." in html
+    assert html.count("llmx-value") == tiny_html.count("llmx-value")
+
+    con = duckdb.connect(str(project / "results.duckdb"))  # the other experiment changes
+    con.execute("UPDATE results SET passed = true WHERE run_id LIKE 'o-%'")
+    con.close()
+    queries, rendered_now, cached = rebuild()
+    # the page reading 'other', and the home page, whose stats box reads the whole
+    # database (no key describes it); the tiny post is reused
+    assert (rendered_now, cached) == (2, rendered - 2) and queries >= 1
+    assert "100.0%" in (project / "site" / "other" / "index.html").read_text()
+    assert (project / "site" / "tiny" / "index.html").read_text().count("New prose here.") == 1
+
+
+def test_plotly_js_is_the_vendored_partial_bundle_of_the_python_packages_version():
+    """The site serves plotly.js's cartesian partial bundle (bar, scatter, heatmap: every
+    trace type chart.py draws), of the version the `plotly` package builds its figures for,
+    with its licence."""
+    from pipeline.site.components import chart
+    from pipeline.site.source import PLOTLY_JS_FILE, PLOTLY_JS_VERSION
+
+    assets = ROOT / "pipeline" / "site" / "assets"
+    head = (assets / PLOTLY_JS_FILE).read_text()[:300]
+    assert f"plotly.js (cartesian - minified) v{PLOTLY_JS_VERSION}" in head
+    import plotly
+
+    bundled = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()[:80]
+    assert f"v{PLOTLY_JS_VERSION}" in bundled
+    assert "MIT" in (assets / "plotly-cartesian.LICENSE").read_text()
+    used = set(re.findall(r'"type"\] = "(\w+)"|"type": "(bar|scatter|heatmap)"',
+                          Path(chart.__file__).read_text()))
+    traces = {t for pair in used for t in pair if t}
+    assert traces <= {"bar", "scatter", "heatmap"}, traces

@@ -72,7 +72,7 @@ def test_referenced_names_and_fallback():
 
 
 def test_rendered_components_are_reused_only_for_the_same_code(tmp_path, monkeypatch):
-    import pipeline.site.cache as cache_mod
+    import pipeline.site.page_cache as cache_mod
 
     db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, False, False]})
     doc = DOC + "\n```table\nquery: rates\n```\n"

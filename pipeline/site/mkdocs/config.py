@@ -7,10 +7,9 @@ from __future__ import annotations
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
-from pipeline.site.front_matter import PostFrontMatter
-from pipeline.site.staging import PLUGIN_DEFAULTS as D
+from pipeline.site.source import PLUGIN_DEFAULTS as D
 
-__all__ = ["PostFrontMatter", "ResultsPluginConfig"]  # the front matter lives in front_matter.py
+__all__ = ["ResultsPluginConfig"]  # a post's front matter: pipeline.site.front_matter
 
 
 class ResultsPluginConfig(base.Config):

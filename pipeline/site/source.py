@@ -1,0 +1,189 @@
+"""The generator-independent core's light half: the plugin's options, a page's front matter
+and body, the series index, which pages quote which experiment, and the assets. Both adapters
+(`pipeline.site.mkdocs`, `pipeline.site.staging` for Zensical) use these; nothing here
+imports MkDocs, DuckDB or pandas, and pydantic and the strict YAML loader are imported only
+when a page's front matter must be parsed, so a build whose pages all come from the page
+cache pays for none of them.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline.errors import ConfigError, PipelineError
+from pipeline.site.series import SeriesEntry
+
+if TYPE_CHECKING:
+    from pipeline.config._yaml import KeyPath
+
+ASSET_DIR = "assets/llmx"
+ASSETS = ("charts.js", "tables.js", "results.css")
+# plotly.js as published on the npm registry, vendored in pipeline/site/assets/ with its
+# licence: the "cartesian" partial bundle (bar, scatter, heatmap, ... the trace types
+# chart.py draws; 1.5 MB, ~0.5 MB gzipped, instead of the full bundle's 4.8 MB). Its version
+# is the plotly.js that the `plotly` Python package was built against (tests/site/test_build.py
+# checks both). Served as assets/llmx/plotly.min.js, its licence next to it.
+PLOTLY_JS_PACKAGE = "plotly.js-cartesian-dist-min"
+PLOTLY_JS_VERSION = "4.1.1"
+PLOTLY_JS_FILE = "plotly-cartesian.min.js"
+
+# The options of the `pipeline` plugin entry in mkdocs.yml, with their defaults: the same
+# keys as the MkDocs adapter's ResultsPluginConfig, which takes its defaults from here.
+PLUGIN_DEFAULTS: dict[str, Any] = {
+    "enabled": True,
+    "db": "results.duckdb",
+    "lock_wait": 60,
+    "cache": True,
+    "cache_dir": ".cache/llmx/queries",
+    "generated_pages": True,
+}
+
+# MkDocs' own front matter pattern (mkdocs.utils.meta.YAML_RE): the same block on both sides.
+YAML_RE = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.UNICODE | re.DOTALL)
+
+
+class StageError(PipelineError):
+    """A page, the config or the database cannot be staged; the message names the file."""
+
+
+def read_page_text(path: Path, label: str) -> str:
+    """A page's text, strictly (binary or non-UTF-8 fails with *label* and the line), and
+    without loading the config package for the common case of a clean UTF-8 file."""
+    data = path.read_bytes() if path.is_file() else None
+    if data is not None and b"\0" not in data:
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+    from pipeline.config._yaml import read_text
+
+    return read_text(path, "Markdown page", label=label)  # raises with the exact message
+
+
+@dataclass
+class Page:
+    src_uri: str  # relative to the docs dir, with forward slashes
+    text: str  # the whole file, front matter included
+    meta: dict[str, Any]
+    lines: dict[KeyPath, int]
+    front: str  # the front matter's YAML, verbatim ("" when there is none)
+    body: str  # what MkDocs hands to on_page_markdown
+    offset: int  # lines before the body (added to line numbers in errors)
+    base_dir: Path | None = None
+    generated: bool = False
+
+
+def split_page(text: str, src_uri: str) -> Page:
+    """Front matter and body, found and parsed as the MkDocs adapter does (strictly: invalid
+    YAML, duplicate keys, aliases and tags fail with path:line)."""
+    m = YAML_RE.match(text)
+    if not m:
+        return Page(src_uri, text, {}, {}, "", text, 0)
+    from pipeline.config._yaml import parse_yaml
+
+    try:
+        meta, lines = parse_yaml(m.group(1), src_uri, first_line=2, prefix="front matter: ")
+    except ConfigError as exc:
+        raise StageError(str(exc)) from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise StageError(f"{src_uri}:2: front matter: expected a mapping of keys, found a "
+                         f"{type(meta).__name__}")
+    body = text[m.end():].lstrip("\n")
+    offset = text[: len(text) - len(body)].count("\n")
+    return Page(src_uri, text, meta, lines, m.group(1), body, offset)
+
+
+def front_and_body(text: str) -> tuple[str, str]:
+    """(front matter YAML verbatim or "", body): found as split_page finds them, unparsed."""
+    m = YAML_RE.match(text)
+    return (m.group(1), text[m.end():].lstrip("\n")) if m else ("", text)
+
+
+def page_title(page: Page) -> str:
+    return str(page.meta.get("title") or next(
+        (line[2:].strip() for line in page.body.splitlines() if line.startswith("# ")),
+        page.src_uri))
+
+
+def read_pages(docs_dir: Path) -> dict[str, Page]:
+    """Every Markdown page an author wrote, read strictly (binary or non-UTF-8 fails with
+    its path), in path order."""
+    out: dict[str, Page] = {}
+    for path in sorted(docs_dir.rglob("*.md")):
+        rel = path.relative_to(docs_dir).as_posix()
+        if any(part.startswith(".") for part in Path(rel).parts):
+            continue  # MkDocs leaves dot-folders out too
+        try:
+            text = read_page_text(path, rel)
+        except ConfigError as exc:
+            raise StageError(str(exc)) from None
+        page = split_page(text, rel)
+        page.base_dir = path.parent
+        out[rel] = page
+    return out
+
+
+def series_entries(pages: dict[str, Page], docs: str = "",
+                   warn: Callable[[str], None] | None = None) -> dict[str, SeriesEntry]:
+    """Validate the front matter of every page (one model of every owner's keys: a key no
+    one reads fails with a did-you-mean, naming the page as *docs*/src_uri), and index the
+    posts that are in a series. With *warn* (a live server), unknown keys are passed to it
+    instead of failing, so the server keeps running."""
+    from pydantic import ValidationError
+
+    from pipeline.site.front_matter import unknown_keys, validate_front_matter
+
+    out: dict[str, SeriesEntry] = {}
+    unknown: list[str] = []
+    for src_uri, page in pages.items():
+        unknown += unknown_keys(page.meta, f"{docs}{src_uri}")
+        try:
+            fm = validate_front_matter(page.meta)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"key '{'.'.join(map(str, e['loc']))}': {e['msg']}"
+                + (f" (line {page.lines[e['loc'][:1]]})" if e["loc"][:1] in page.lines else "")
+                for e in exc.errors())
+            raise StageError(f"{src_uri}: front matter: {problems}") from None
+        if fm.series and fm.number is not None:
+            out[src_uri] = SeriesEntry(fm.series, fm.number, page_title(page), src_uri, fm.part)
+    if unknown and warn is None:
+        raise StageError("\n".join(unknown))
+    for message in unknown:
+        assert warn is not None
+        warn(message)
+    return out
+
+
+def posts_by_experiment(pages: dict[str, Page],
+                        experiments: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """Which pages quote which experiment id in their SQL: (title, path)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for src_uri, page in pages.items():
+        title = next((line[2:].strip() for line in page.text.splitlines()
+                      if line.startswith("# ")), src_uri)
+        for exp in experiments:
+            if f"'{exp}'" in page.text:
+                out.setdefault(exp, []).append((title, src_uri))
+    return out
+
+
+def copy_assets(site_root: Path) -> None:
+    """plotly.js (the partial bundle, with its licence) and our scripts and styles, under
+    assets/llmx/ of *site_root*: once per site, never per page."""
+    out = site_root / ASSET_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    assets = resources.files("pipeline.site").joinpath("assets")
+    for name, target in [(PLOTLY_JS_FILE, "plotly.min.js"),
+                         ("plotly-cartesian.LICENSE", "plotly.min.js.LICENSE.txt"),
+                         *((a, a) for a in ASSETS)]:
+        with resources.as_file(assets.joinpath(name)) as src:
+            shutil.copyfile(src, out / target)
