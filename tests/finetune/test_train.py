@@ -111,3 +111,51 @@ def test_vllm_answers_through_the_adapter(trained: tuple[TrainReport, TrainRepor
         assert g.error is None and g.completion_tokens > 0, g
     finally:
         eng.close()
+
+
+POST = ROOT / "posts" / "posts" / "lora-fine-tune-small-model.md"
+
+
+def test_limit_5_run_of_the_adapter_reaches_the_post(trained: tuple[TrainReport, TrainReport],
+                                                     tmp_path: Path) -> None:
+    """The CLI runs base and adapter on the first 5 cases (greedy) on vLLM, and post 02's
+    queries, rendered from that database, show those runs: 5 outputs a model, the partial-data
+    note, and the loss curve of exactly the adapter that ran."""
+    pytest.importorskip("vllm")
+    import subprocess
+    import sys
+
+    import duckdb
+    import yaml
+
+    from pipeline.site.render import render_markdown
+
+    a, _ = trained
+    registry = yaml.safe_load((ROOT / "experiments" / "models.cpu-vllm.yaml").read_text())
+    for entry in registry["models"]:
+        if entry["id"] == "smollm2-135m-pycode-lora":
+            entry["adapter"]["vllm"] = str(a.output)
+    reg = tmp_path / "models.yaml"
+    reg.write_text(yaml.safe_dump(registry))
+    db = tmp_path / "r.duckdb"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", "experiments/lora_pycode.yaml", "--engine",
+         "vllm", "--registry", str(reg), "--models", "smollm2-135m,smollm2-135m-pycode-lora",
+         "--variants", "greedy", "--limit", "5", "--db", str(db), "--no-progress"],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "VLLM_NO_USAGE_STATS": "1"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        runs = con.execute("SELECT model_id, adapter_sha256, count(*) FROM runs JOIN results "
+                           "USING (run_id) GROUP BY ALL ORDER BY 1").fetchall()
+        assert runs == [("smollm2-135m", None, 5),
+                        ("smollm2-135m-pycode-lora", a.adapter_sha256, 5)]
+        text = POST.read_text(encoding="utf-8")
+        body = text.split("---", 2)[2]
+        out = render_markdown(body, con, experiments=["lora_pycode"]).markdown
+    finally:
+        con.close()
+    assert "Partial data" in out and "(5 of 134 cases)" in out
+    manifest = json.loads((a.output / "training.json").read_text())
+    assert f"{manifest['wall_time_s'] / 60:.1f} minutes" in out
