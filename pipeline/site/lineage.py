@@ -231,14 +231,3 @@ def _subqueries(node: Any) -> Iterable[dict[str, Any]]:
             stack.extend(x.values())
         elif isinstance(x, list):
             stack.extend(x)
-
-
-def relation_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
-    """{relation: its columns} for the database's own tables and views (not the page's
-    named queries, which are temporary)."""
-    cols: dict[str, set[str]] = {}
-    for table, column in con.execute(
-            "SELECT table_name, column_name FROM information_schema.columns "
-            "WHERE table_catalog = current_database() AND table_schema = 'main'").fetchall():
-        cols.setdefault(table, set()).add(column)
-    return cols

@@ -25,6 +25,13 @@ from markupsafe import Markup
 
 from pipeline.site.escaping import escape_text, finalize_text, scrub
 from pipeline.site.reference import REFERENCE_PATH, database_reference
+from pipeline.site.store_queries import (
+    case_count,
+    experiment_summaries,
+    experiments_by_model,
+    model_names,
+    samples_per_case,
+)
 from pipeline.site.urls import experiment_dir, model_path, slug
 
 CASES_PER_PAGE = 25
@@ -82,15 +89,9 @@ def generated_pages(con: duckdb.DuckDBPyConnection,
     """All generated pages: {path: markdown}. *posts_by_experiment* maps an experiment id to
     the (title, path) of the posts whose queries name it, for back-links."""
     pages: dict[str, str] = {}
-    models = con.execute("SELECT model_id, name FROM models ORDER BY model_id").fetchall()
-    experiments = con.execute(
-        "SELECT experiment_id, max(version), arg_max(title, version), "
-        "arg_max(description, version), list(version ORDER BY version) FILTER "
-        "(WHERE version < (SELECT max(version) FROM experiments x WHERE x.experiment_id = "
-        "experiments.experiment_id)) FROM experiments GROUP BY 1 ORDER BY 1").fetchall()
-    runs_by_model = dict(con.execute(
-        "SELECT model_id, list(DISTINCT experiment_id ORDER BY experiment_id) FROM runs "
-        "GROUP BY 1").fetchall())
+    models = model_names(con)
+    experiments = experiment_summaries(con)
+    runs_by_model = experiments_by_model(con)
 
     pages["models/index.md"] = _render("models_index.md", models=models)
     for model_id, name in models:
@@ -111,16 +112,13 @@ def generated_pages(con: duckdb.DuckDBPyConnection,
         # in the database and in posts) under v<N>/, so every number keeps its cases.
         for v in [int(version), *(int(v) for v in older or [])]:
             sub = "" if v == version else f"v{v}/"
-            n = con.execute("SELECT count(*) FROM cases WHERE experiment_id = ? AND "
-                            "experiment_version = ?", [exp_id, v]).fetchall()[0][0]
+            n = case_count(con, exp_id, v)
             # a page holds about OUTPUTS_PER_PAGE outputs: an experiment whose cases each
             # have many outputs (models x variants x samples) gets fewer cases per page, so
             # a page's size is bounded by the values it shows, not by the lineup's size
-            [(outputs,)] = con.execute(
-                "SELECT coalesce(sum(n_samples), 0) FROM runs WHERE experiment_id = ? AND "
-                "experiment_version = ?", [exp_id, v]).fetchall()
+            outputs = samples_per_case(con, exp_id, v)
             per_page = max(MIN_CASES_PER_PAGE,
-                           min(CASES_PER_PAGE, OUTPUTS_PER_PAGE // max(int(outputs), 1)))
+                           min(CASES_PER_PAGE, OUTPUTS_PER_PAGE // max(outputs, 1)))
             n_pages = max(1, -(-n // per_page))
             for page in range(1, n_pages + 1):
                 heading = (f"{title or exp_id}: cases" + (f" of version {v}" if sub else "")

@@ -15,16 +15,16 @@ import pandas as pd
 from pipeline.site import sql_functions
 from pipeline.site.cache import QueryCache, read_cached
 from pipeline.site.errors import RenderError
-from pipeline.site.lineage import Lineage, relation_columns
+from pipeline.site.lineage import Lineage
+from pipeline.site.store_queries import (
+    drop_experiment_shadows,
+    experiment_ids,
+    relation_columns,
+    relation_names,
+    run_keys,
+    shadow_experiments,
+)
 
-# Tables holding rows of one experiment each, and how to select a page's experiments' rows.
-_PARTITIONED = {
-    "experiments": "experiment_id IN (SELECT unnest({ids}))",
-    "runs": "experiment_id IN (SELECT unnest({ids}))",
-    "cases": "experiment_id IN (SELECT unnest({ids}))",
-    "results": "run_id IN ({runs})",
-    "scores": "run_id IN ({runs})",
-}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _POSITION = re.compile(r"LINE (\d+):")
 
@@ -48,8 +48,7 @@ class QueryScope:
         self.sql: dict[str, str] = {}
         self._keys: dict[str, str] = {}
         self._frames: dict[str, pd.DataFrame] = {}
-        self._tables = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables").fetchall()}
+        self._tables = relation_names(con)
         self._lineage: Lineage | None = None
         # run ids each query of the page can read (see pipeline.site.lineage), in order
         self.reads: list[frozenset[str]] = []
@@ -102,11 +101,7 @@ class QueryScope:
     @property
     def lineage(self) -> Lineage:
         if self._lineage is None:
-            candidates = [dict(zip(("experiment_id", "experiment_version", "model_id",
-                                    "variant", "run_id"), map(str, r), strict=True))
-                          for r in self.con.execute(
-                              "SELECT experiment_id, experiment_version, model_id, variant, "
-                              "run_id FROM runs").fetchall()]
+            candidates = [key._asdict() for key in run_keys(self.con)]
             self._lineage = Lineage(self.con, candidates, relation_columns(self.con))
         return self._lineage
 
@@ -142,19 +137,12 @@ class QueryScope:
         dependency exact: a change to another experiment's rows re-runs none of them.
         (Views such as `outcomes` resolve their tables to the shadows too.)
         """
-        known = {r[0] for r in self.con.execute(
-            "SELECT DISTINCT experiment_id FROM experiments").fetchall()}
+        known = experiment_ids(self.con)
         unknown = [e for e in experiments if e not in known]
         if unknown:
             raise RenderError(f"front matter experiments: unknown id(s) {', '.join(unknown)}; "
-                              f"known: {', '.join(sorted(known))}", 1)
-        db = self.con.execute("SELECT current_database()").fetchall()[0][0]
-        ids = "[" + ", ".join("'" + e.replace("'", "''") + "'" for e in experiments) + "]"
-        runs = f'SELECT run_id FROM "{db}".main.runs WHERE experiment_id IN (SELECT unnest({ids}))'
-        for table, where in _PARTITIONED.items():
-            cond = where.format(ids=ids, runs=runs)
-            self.con.execute(f'CREATE OR REPLACE TEMP VIEW "{table}" AS '
-                             f'SELECT * FROM "{db}".main."{table}" WHERE {cond}')
+                              f"known: {', '.join(known)}", 1)
+        shadow_experiments(self.con, experiments)
         self.partition = tuple(experiments)
 
     def data_key(self, query: str | None, sql: str | None) -> str | None:
@@ -176,8 +164,7 @@ class QueryScope:
     def experiment_ids(self) -> list[str]:
         """Experiment ids in the database (for links from charts/tables to cases pages)."""
         if not hasattr(self, "_experiment_ids"):
-            self._experiment_ids = [r[0] for r in self.con.execute(
-                "SELECT DISTINCT experiment_id FROM experiments ORDER BY 1").fetchall()]
+            self._experiment_ids = experiment_ids(self.con)
         return self._experiment_ids
 
     def experiments_in(self, sql: str) -> list[str]:
@@ -201,8 +188,7 @@ class QueryScope:
         for name in self.sql:
             self._drop(name)
         if self.partition is not None:
-            for table in _PARTITIONED:
-                self.con.execute(f'DROP VIEW IF EXISTS temp."{table}"')
+            drop_experiment_shadows(self.con)
 
 
 def _message(exc: duckdb.Error) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
+from pipeline.site.store_queries import primary_keys, schema_columns, view_names
 from pipeline.store.schema import RESULT_KEY, SCHEMA_VERSION, SCORE_KEY
 
 REFERENCE_PATH = "reference/database.md"
@@ -163,32 +164,6 @@ JOINS: list[tuple[str, str, list[tuple[str, str]], str]] = [
 ORDER = ["outcomes", "experiments", "models", "runs", "cases", "results", "scores", "meta"]
 
 
-def schema_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str, bool]]]:
-    """{table or view: [(column, type, nullable)]} of the database's main schema."""
-    rows = con.execute(
-        "SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
-        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal "
-        "ORDER BY table_name, column_index").fetchall()
-    out: dict[str, list[tuple[str, str, bool]]] = {}
-    for table, column, dtype, nullable in rows:
-        out.setdefault(table, []).append((column, dtype, bool(nullable)))
-    return out
-
-
-def _keys(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]:
-    keys = {t: tuple(cols) for t, cols in con.execute(
-        "SELECT table_name, constraint_column_names FROM duckdb_constraints() "
-        "WHERE database_name = current_database() AND schema_name = 'main' "
-        "AND constraint_type = 'PRIMARY KEY'").fetchall()}
-    return {**UNINDEXED_KEYS, **keys}
-
-
-def _views(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute(
-        "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND NOT internal").fetchall()}
-
-
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -196,7 +171,7 @@ def _cell(text: str) -> str:
 def database_reference(con: duckdb.DuckDBPyConnection) -> str:
     """The reference page, as Markdown, from *con*'s schema."""
     tables = schema_columns(con)
-    keys, views = _keys(con), _views(con)
+    keys, views = {**UNINDEXED_KEYS, **primary_keys(con)}, view_names(con)
     names = [t for t in ORDER if t in tables] + sorted(set(tables) - set(ORDER))
     out = ["---", "title: Database reference", "---", "", "# Database reference", "",
            f"Generated from the schema of the results database when this site was built "

@@ -47,6 +47,7 @@ from pipeline.site.source import (  # noqa: F401  (the light core, re-exported)
     series_entries,
     split_page,
 )
+from pipeline.site.store_queries import experiment_ids
 from pipeline.store import open_snapshot
 
 EXTRA_CSS = [f"{ASSET_DIR}/results.css"]
@@ -290,8 +291,7 @@ def stage(config_file: Path, out_dir: Path, links_from: str = "output") -> Stage
     files: dict[str, bytes] = {}
     try:
         if opts["generated_pages"]:
-            experiments = [r[0] for r in con.execute(
-                "SELECT DISTINCT experiment_id FROM experiments").fetchall()]
+            experiments = experiment_ids(con)
             for src_uri, markdown in generated_pages(
                     con, posts_by_experiment(pages, experiments)).items():
                 if src_uri in pages:

@@ -10,24 +10,7 @@ from pydantic import Field
 from pipeline.site.components.base import Options, RenderState, component, render_template
 from pipeline.site.errors import RenderError
 from pipeline.site.query import QueryScope
-
-CASES_SQL = """
-SELECT c.case_id, c.position, c.input::VARCHAR AS input, c.expected::VARCHAR AS expected,
-       c.tags
-FROM cases c
-WHERE c.experiment_id = ? AND c.experiment_version = ?
-ORDER BY c.position LIMIT ? OFFSET ?
-"""
-
-OUTPUTS_SQL = """
-SELECT r.case_id, ru.model_id, ru.variant, r.sample_idx, r.raw_output, r.passed,
-       r.failure_mode, r.error, r.completion_tokens, r.finish_reason,
-       r.transcript::VARCHAR AS transcript
-FROM results r JOIN runs ru USING (run_id)
-WHERE ru.experiment_id = ? AND ru.experiment_version = ?
-  AND r.case_id IN (SELECT unnest(?::VARCHAR[]))
-ORDER BY ru.model_id, ru.variant, r.sample_idx
-"""
+from pipeline.site.store_queries import case_count, case_outputs, case_page, latest_version
 
 
 class CasesOptions(Options):
@@ -82,21 +65,15 @@ def _turns(transcript: str | None, state: RenderState) -> list[dict[str, object]
 
 @component("cases", CasesOptions)
 def cases(o: CasesOptions, scope: QueryScope, line: int, state: RenderState) -> str:
-    version = o.version or scope.con.execute(
-        "SELECT max(version) FROM experiments WHERE experiment_id = ?",
-        [o.experiment]).fetchall()[0][0]
+    version = o.version or latest_version(scope.con, o.experiment)
     if version is None:
         raise RenderError(f"cases: no experiment {o.experiment!r} in the database", line)
-    total = int(scope.con.execute(
-        "SELECT count(*) FROM cases WHERE experiment_id = ? AND experiment_version = ?",
-        [o.experiment, int(version)]).fetchall()[0][0])
+    total = case_count(scope.con, o.experiment, version)
     pages = max(1, -(-total // o.per_page))
     if o.page > pages:
         raise RenderError(f"cases: page {o.page} of {pages}", line)
-    rows = scope.con.execute(CASES_SQL, [o.experiment, int(version), o.per_page,
-                                         (o.page - 1) * o.per_page]).df()
-    outputs = scope.con.execute(OUTPUTS_SQL, [o.experiment, int(version),
-                                              rows["case_id"].tolist()]).df()
+    rows = case_page(scope.con, o.experiment, version, o.page, o.per_page)
+    outputs = case_outputs(scope.con, o.experiment, version, rows["case_id"].tolist())
     by_case: dict[str, list[dict]] = {}
     for rec in outputs.to_dict("records"):
         rec["shown"] = state.shown(rec["error"] if rec["error"] else rec["raw_output"])
@@ -108,4 +85,4 @@ def cases(o: CasesOptions, scope: QueryScope, line: int, state: RenderState) -> 
               "expected": state.shown(_pretty(r["expected"])),
               "outputs": by_case.get(r["case_id"], [])} for r in rows.to_dict("records")]
     return render_template("cases.html", items=items, page=o.page, pages=pages, total=total,
-                           experiment=o.experiment, version=int(version))
+                           experiment=o.experiment, version=version)

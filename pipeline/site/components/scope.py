@@ -13,24 +13,7 @@ from __future__ import annotations
 from pipeline.site.components.base import Options, RenderState, component, render_template
 from pipeline.site.errors import RenderError
 from pipeline.site.query import QueryScope
-
-SCOPE_SQL = """
-SELECT r.experiment_id, r.experiment_version, m.name AS model, r.variant, r.engine,
-       r.engine_version, r.model_file, left(r.model_sha256, 12) AS sha256,
-       r.model_revision, r.temperature, r.top_p, r.max_tokens, r.seed, r.n_samples,
-       r.constrained, r.hardware, left(r.git_commit, 8) AS git_commit, r.git_dirty,
-       strftime(r.started_at, '%Y-%m-%d %H:%M') AS started,
-       strftime(r.finished_at, '%Y-%m-%d %H:%M') AS finished, r.status,
-       (SELECT count(DISTINCT case_id) FROM results x WHERE x.run_id = r.run_id) AS cases,
-       (SELECT count(*) FROM results x WHERE x.run_id = r.run_id) AS outputs,
-       (SELECT count(*) FROM cases c WHERE c.experiment_id = r.experiment_id
-          AND c.experiment_version = r.experiment_version) AS total_cases
-FROM runs r JOIN models m USING (model_id)
-WHERE r.experiment_id IN (SELECT unnest(?::VARCHAR[]))
-  AND (?::VARCHAR[] IS NULL OR r.model_id IN (SELECT unnest(?::VARCHAR[])))
-  AND (?::VARCHAR[] IS NULL OR r.run_id IN (SELECT unnest(?::VARCHAR[])))
-ORDER BY r.experiment_id, m.name, r.variant
-"""
+from pipeline.site.store_queries import experiments_of_runs, run_provenance
 
 
 class ScopeOptions(Options):
@@ -47,13 +30,11 @@ def scope_box(o: ScopeOptions, scope: QueryScope, line: int, state: RenderState)
         # the runs the page's queries above the box can read (pipeline.site.lineage): a
         # page about one variant or one model lists those runs, not the whole experiment
         read = sorted(scope.runs_read())
-        experiments = sorted({r[0] for r in scope.con.execute(
-            "SELECT DISTINCT experiment_id FROM runs WHERE run_id IN (SELECT unnest(?))",
-            [read]).fetchall()}) if read else []
+        experiments = experiments_of_runs(scope.con, read) if read else []
     if not experiments:
         raise RenderError("scope: this page's queries above the box read no runs; list the "
                           "experiments with 'experiments: [id, ...]'", line)
-    runs = scope.con.execute(SCOPE_SQL, [experiments, o.models, o.models, read, read]).df()
+    runs = run_provenance(scope.con, experiments, o.models, read)
     missing = sorted(set(experiments) - set(runs["experiment_id"]))
     if missing:
         raise RenderError(f"scope: no runs for experiment(s) {', '.join(missing)}", line)

@@ -217,8 +217,9 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
             return None
         experiments = self.pages.get("experiments", None)
         if experiments is None:
-            experiments = [r[0] for r in self._connect().execute(
-                "SELECT DISTINCT experiment_id FROM experiments").fetchall()]
+            from pipeline.site.store_queries import experiment_ids
+
+            experiments = experiment_ids(self._connect())
             self.pages.put("experiments", None, experiments)
         quoted = posts_by_experiment(self._sources, experiments)
         pages = self.pages.get("generated", quoted)

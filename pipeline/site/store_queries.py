@@ -1,0 +1,331 @@
+"""Every statement the site runs against the results store's own tables and views.
+
+The one module of `pipeline.site` that knows the store's schema (`pipeline.store.schema`):
+which tables exist, their columns and keys, and how they join. Components, generated pages,
+the query scope and the database reference call these functions; a schema change is made
+here (and in the templates of `templates/pages/`, which are Markdown posts in our syntax and
+query the store like any author's post). Posts' own SQL is not here: it is the author's.
+
+Every function takes an open connection (read-only is enough) and runs its statement on it
+as is: on a page whose queries are restricted to some experiments (`shadow_experiments`),
+`experiments`, `runs`, `cases`, `results` and `scores` are that restriction's views. Results
+are plain Python values, named tuples or pandas DataFrames, as each docstring says; an empty
+database gives empty results, never an error. Kept import-light: DuckDB and pandas are only
+named in annotations, so importing this module imports neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+__all__ = [
+    "EXPERIMENT_PARTITIONED",
+    "ExperimentSummary",
+    "ModelName",
+    "RunKey",
+    "SiteStats",
+    "case_count",
+    "case_outputs",
+    "case_page",
+    "drop_experiment_shadows",
+    "experiment_ids",
+    "experiment_summaries",
+    "experiments_by_model",
+    "experiments_of_runs",
+    "latest_version",
+    "model_names",
+    "primary_keys",
+    "relation_columns",
+    "relation_names",
+    "run_keys",
+    "run_provenance",
+    "samples_per_case",
+    "schema_columns",
+    "shadow_experiments",
+    "site_stats",
+    "view_names",
+]
+
+# -- the catalog: which relations the database has, with which columns and keys ------------
+
+
+def relation_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Names of every table and view the connection sees (any schema or catalog, temporary
+    ones included): a page's query may not take one of these names."""
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+def relation_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """{relation: its columns} for the database's own tables and views (not the page's
+    named queries, which are temporary)."""
+    cols: dict[str, set[str]] = {}
+    for table, column in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_catalog = current_database() AND table_schema = 'main'").fetchall():
+        cols.setdefault(table, set()).add(column)
+    return cols
+
+
+def schema_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str, bool]]]:
+    """{table or view: [(column, type, nullable)]} of the database's main schema, tables in
+    name order and each one's columns in their declared order."""
+    rows = con.execute(
+        "SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal "
+        "ORDER BY table_name, column_index").fetchall()
+    out: dict[str, list[tuple[str, str, bool]]] = {}
+    for table, column, dtype, nullable in rows:
+        out.setdefault(table, []).append((column, dtype, bool(nullable)))
+    return out
+
+
+def primary_keys(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]:
+    """{table: its PRIMARY KEY columns} of the main schema; tables without one are absent."""
+    return {t: tuple(cols) for t, cols in con.execute(
+        "SELECT table_name, constraint_column_names FROM duckdb_constraints() "
+        "WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND constraint_type = 'PRIMARY KEY'").fetchall()}
+
+
+def view_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The views (not tables) of the main schema, such as `outcomes`."""
+    return {r[0] for r in con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND NOT internal").fetchall()}
+
+
+# -- restricting a page to some experiments ----------------------------------------------
+
+# Tables holding rows of one experiment each, and how to select some experiments' rows
+# ({ids}: a list literal of experiment ids; {runs}: a SELECT of those experiments' run ids).
+EXPERIMENT_PARTITIONED = {
+    "experiments": "experiment_id IN (SELECT unnest({ids}))",
+    "runs": "experiment_id IN (SELECT unnest({ids}))",
+    "cases": "experiment_id IN (SELECT unnest({ids}))",
+    "results": "run_id IN ({runs})",
+    "scores": "run_id IN ({runs})",
+}
+
+
+def shadow_experiments(con: duckdb.DuckDBPyConnection, experiments: Sequence[str]) -> None:
+    """Shadow each table of EXPERIMENT_PARTITIONED with a temporary view of the same name
+    holding only these experiments' rows. Later statements on *con* that name the table
+    (views such as `outcomes` included) read the view, until `drop_experiment_shadows`."""
+    db = con.execute("SELECT current_database()").fetchall()[0][0]
+    ids = "[" + ", ".join("'" + e.replace("'", "''") + "'" for e in experiments) + "]"
+    runs = f'SELECT run_id FROM "{db}".main.runs WHERE experiment_id IN (SELECT unnest({ids}))'
+    for table, where in EXPERIMENT_PARTITIONED.items():
+        cond = where.format(ids=ids, runs=runs)
+        con.execute(f'CREATE OR REPLACE TEMP VIEW "{table}" AS '
+                    f'SELECT * FROM "{db}".main."{table}" WHERE {cond}')
+
+
+def drop_experiment_shadows(con: duckdb.DuckDBPyConnection) -> None:
+    """Remove the views `shadow_experiments` made (a no-op for those that do not exist)."""
+    for table in EXPERIMENT_PARTITIONED:
+        con.execute(f'DROP VIEW IF EXISTS temp."{table}"')
+
+
+# -- experiments, models, runs -----------------------------------------------------------
+
+
+def experiment_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every experiment id in the database, once each, sorted."""
+    return [r[0] for r in con.execute(
+        "SELECT DISTINCT experiment_id FROM experiments ORDER BY 1").fetchall()]
+
+
+def latest_version(con: duckdb.DuckDBPyConnection, experiment: str) -> int | None:
+    """The highest version of *experiment* in the database, or None if it has none."""
+    version = con.execute("SELECT max(version) FROM experiments WHERE experiment_id = ?",
+                          [experiment]).fetchall()[0][0]
+    return None if version is None else int(version)
+
+
+class ExperimentSummary(NamedTuple):
+    experiment_id: str
+    version: int  # the latest
+    title: str  # the latest version's (may be empty, never None in a valid store)
+    description: str | None  # the latest version's
+    older_versions: list[int] | None  # ascending; None when there is only the latest
+
+
+def experiment_summaries(con: duckdb.DuckDBPyConnection) -> list[ExperimentSummary]:
+    """One row per experiment id, in id order: its latest version with that version's title
+    and description, and its earlier versions."""
+    return [ExperimentSummary(*r) for r in con.execute(
+        "SELECT experiment_id, max(version), arg_max(title, version), "
+        "arg_max(description, version), list(version ORDER BY version) FILTER "
+        "(WHERE version < (SELECT max(version) FROM experiments x WHERE x.experiment_id = "
+        "experiments.experiment_id)) FROM experiments GROUP BY 1 ORDER BY 1").fetchall()]
+
+
+class ModelName(NamedTuple):
+    model_id: str
+    name: str
+
+
+def model_names(con: duckdb.DuckDBPyConnection) -> list[ModelName]:
+    """Every registered model (run or not) with its display name, in id order."""
+    return [ModelName(*r) for r in con.execute(
+        "SELECT model_id, name FROM models ORDER BY model_id").fetchall()]
+
+
+def experiments_by_model(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """{model id: the experiment ids it has runs of, sorted}; models without runs are
+    absent."""
+    return dict(con.execute(
+        "SELECT model_id, list(DISTINCT experiment_id ORDER BY experiment_id) FROM runs "
+        "GROUP BY 1").fetchall())
+
+
+class RunKey(NamedTuple):
+    """What identifies a run's rows, every field as text (the version too)."""
+    experiment_id: str
+    experiment_version: str
+    model_id: str
+    variant: str
+    run_id: str
+
+
+def run_keys(con: duckdb.DuckDBPyConnection) -> list[RunKey]:
+    """Every run's key fields, as text, in no particular order."""
+    return [RunKey(*map(str, r)) for r in con.execute(
+        "SELECT experiment_id, experiment_version, model_id, variant, "
+        "run_id FROM runs").fetchall()]
+
+
+def experiments_of_runs(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> list[str]:
+    """The experiment ids these runs belong to, once each, sorted (unknown ids are
+    ignored)."""
+    return sorted({r[0] for r in con.execute(
+        "SELECT DISTINCT experiment_id FROM runs WHERE run_id IN (SELECT unnest(?))",
+        [list(run_ids)]).fetchall()})
+
+
+RUN_PROVENANCE_SQL = """
+SELECT r.experiment_id, r.experiment_version, m.name AS model, r.variant, r.engine,
+       r.engine_version, r.model_file, left(r.model_sha256, 12) AS sha256,
+       r.model_revision, r.temperature, r.top_p, r.max_tokens, r.seed, r.n_samples,
+       r.constrained, r.hardware, left(r.git_commit, 8) AS git_commit, r.git_dirty,
+       strftime(r.started_at, '%Y-%m-%d %H:%M') AS started,
+       strftime(r.finished_at, '%Y-%m-%d %H:%M') AS finished, r.status,
+       (SELECT count(DISTINCT case_id) FROM results x WHERE x.run_id = r.run_id) AS cases,
+       (SELECT count(*) FROM results x WHERE x.run_id = r.run_id) AS outputs,
+       (SELECT count(*) FROM cases c WHERE c.experiment_id = r.experiment_id
+          AND c.experiment_version = r.experiment_version) AS total_cases
+FROM runs r JOIN models m USING (model_id)
+WHERE r.experiment_id IN (SELECT unnest(?::VARCHAR[]))
+  AND (?::VARCHAR[] IS NULL OR r.model_id IN (SELECT unnest(?::VARCHAR[])))
+  AND (?::VARCHAR[] IS NULL OR r.run_id IN (SELECT unnest(?::VARCHAR[])))
+ORDER BY r.experiment_id, m.name, r.variant
+"""
+
+
+def run_provenance(con: duckdb.DuckDBPyConnection, experiments: Sequence[str],
+                   models: Sequence[str] | None = None,
+                   run_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per run of *experiments* (only of *models* and only *run_ids*, when given),
+    ordered by experiment, model name and variant: its model name, engine, weights
+    (`sha256`: 12 hex digits), sampling, seed, hardware, git state (`git_commit`: 8 digits),
+    `started`/`finished` as 'YYYY-MM-DD HH:MM' text, `status`, and `cases` (distinct cases
+    with an output), `outputs` (rows in results) and `total_cases` (cases of its experiment
+    version)."""
+    models = list(models) if models is not None else None
+    run_ids = list(run_ids) if run_ids is not None else None
+    return con.execute(RUN_PROVENANCE_SQL,
+                       [list(experiments), models, models, run_ids, run_ids]).df()
+
+
+# -- cases and their outputs -------------------------------------------------------------
+
+
+def case_count(con: duckdb.DuckDBPyConnection, experiment: str, version: int) -> int:
+    """How many cases the version of the experiment has (0 for an unknown one)."""
+    return int(con.execute(
+        "SELECT count(*) FROM cases WHERE experiment_id = ? AND experiment_version = ?",
+        [experiment, version]).fetchall()[0][0])
+
+
+def samples_per_case(con: duckdb.DuckDBPyConnection, experiment: str, version: int) -> int:
+    """Outputs each case of the experiment version gets: the sum of its runs' n_samples
+    (every model and variant; 0 without runs)."""
+    [(outputs,)] = con.execute(
+        "SELECT coalesce(sum(n_samples), 0) FROM runs WHERE experiment_id = ? AND "
+        "experiment_version = ?", [experiment, version]).fetchall()
+    return int(outputs)
+
+
+CASE_PAGE_SQL = """
+SELECT c.case_id, c.position, c.input::VARCHAR AS input, c.expected::VARCHAR AS expected,
+       c.tags
+FROM cases c
+WHERE c.experiment_id = ? AND c.experiment_version = ?
+ORDER BY c.position LIMIT ? OFFSET ?
+"""
+
+
+def case_page(con: duckdb.DuckDBPyConnection, experiment: str, version: int, page: int,
+              per_page: int) -> pd.DataFrame:
+    """Page *page* (from 1) of the experiment version's cases, *per_page* of them in
+    position order: case_id, position (from 0), input and expected (JSON text), tags (a
+    list, or None)."""
+    return con.execute(CASE_PAGE_SQL,
+                       [experiment, version, per_page, (page - 1) * per_page]).df()
+
+
+CASE_OUTPUTS_SQL = """
+SELECT r.case_id, ru.model_id, ru.variant, r.sample_idx, r.raw_output, r.passed,
+       r.failure_mode, r.error, r.completion_tokens, r.finish_reason,
+       r.transcript::VARCHAR AS transcript
+FROM results r JOIN runs ru USING (run_id)
+WHERE ru.experiment_id = ? AND ru.experiment_version = ?
+  AND r.case_id IN (SELECT unnest(?::VARCHAR[]))
+ORDER BY ru.model_id, ru.variant, r.sample_idx
+"""
+
+
+def case_outputs(con: duckdb.DuckDBPyConnection, experiment: str, version: int,
+                 case_ids: Sequence[str]) -> pd.DataFrame:
+    """Every stored output of these cases of the experiment version, by model, variant and
+    sample: case_id, model_id, variant, sample_idx, raw_output, passed, failure_mode, error,
+    completion_tokens, finish_reason and transcript (JSON text, or None)."""
+    return con.execute(CASE_OUTPUTS_SQL, [experiment, version, list(case_ids)]).df()
+
+
+# -- the site's headline numbers ---------------------------------------------------------
+
+# Only runs with at least one stored output count: a registry entry or a run that was started
+# and produced nothing is not a model "tested".
+SITE_STATS_SQL = """
+WITH tested AS (SELECT * FROM runs r WHERE EXISTS (
+    SELECT 1 FROM results x WHERE x.run_id = r.run_id))
+SELECT
+  (SELECT count(DISTINCT experiment_id) FROM tested) AS experiments,
+  (SELECT count(DISTINCT model_id) FROM tested) AS models,
+  (SELECT count(*) FROM cases c WHERE EXISTS (
+      SELECT 1 FROM tested r WHERE r.experiment_id = c.experiment_id
+      AND r.experiment_version = c.experiment_version)) AS cases,
+  (SELECT count(*) FROM results) AS outputs
+"""
+
+
+class SiteStats(NamedTuple):
+    experiments: int  # with at least one stored output
+    models: int  # tested: with at least one stored output
+    cases: int  # of the experiment versions some tested run belongs to
+    outputs: int  # rows in results
+
+
+def site_stats(run: Callable[[str], pd.DataFrame]) -> SiteStats:
+    """The site's headline counts. *run* executes the statement and returns its frame: a
+    page's `QueryScope.run` (so the query is cached and counts as read by the page), or
+    `lambda sql: con.execute(sql).df()`."""
+    row = run(SITE_STATS_SQL).iloc[0]
+    return SiteStats(*(int(row[k]) for k in SiteStats._fields))
