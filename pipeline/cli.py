@@ -87,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "compare with the config's expected adapter hash / final loss")
     train.add_argument("--no-progress", action="store_true")
 
+    compact = sub.add_parser("compact", help="rewrite a results database without its free "
+                             "blocks (same rows; a smaller file to commit)")
+    compact.add_argument("--db", type=Path, default=DEFAULT_DB)
+
     migrate = sub.add_parser("migrate", help="upgrade a results database to this schema")
     migrate.add_argument("--db", type=Path, default=DEFAULT_DB)
     return p
@@ -201,6 +205,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compact(args: argparse.Namespace) -> int:
+    from pipeline.store.compact import compact
+
+    report = compact(args.db)
+    print(f"{args.db}: {report.before_bytes / 1e6:.1f} MB -> {report.after_bytes / 1e6:.1f} MB "
+          f"({sum(report.rows.values())} rows in {len(report.rows)} tables, unchanged)")
+    return 0
+
+
 def _cmd_migrate(args: argparse.Namespace) -> int:
     from pipeline.store import SCHEMA_VERSION, open_write
 
@@ -212,7 +225,8 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": _cmd_run, "show": _cmd_show, "rerun": _cmd_rerun, "merge": _cmd_merge,
-            "migrate": _cmd_migrate, "train": _cmd_train}
+            "migrate": _cmd_migrate, "train": _cmd_train,
+            "compact": _cmd_compact}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
