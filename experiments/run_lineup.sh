@@ -21,3 +21,5 @@ for experiment in position_bias structured_json; do
       --registry experiments/models.cpu-vllm.yaml --batch-size 40 --no-progress
   done
 done
+# free blocks out before the file is committed (same rows, a smaller file)
+"$PY" -m pipeline compact

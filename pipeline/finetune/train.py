@@ -186,11 +186,11 @@ def train(cfg: TrainingConfig, *, output: Path | None = None, progress: bool = T
             optim.zero_grad(set_to_none=True)
             tokens += int(mask.sum())
             curve.append({"step": len(curve) + 1, "epoch": epoch + 1,
-                          "loss": round(float(loss), 6), "lr": sched.get_last_lr()[0],
+                          "loss": round(loss.item(), 6), "lr": sched.get_last_lr()[0],
                           "tokens": tokens,
                           "elapsed_s": round(time.perf_counter() - t0, 3)})
             bar.update(1)
-            bar.set_postfix(loss=f"{float(loss):.3f}")
+            bar.set_postfix(loss=f"{loss.item():.3f}")
     bar.close()
     wall = time.perf_counter() - t0
 
