@@ -116,6 +116,8 @@ def rerun(db: Path | str, prefix: str, out_db: Path | str, *, engine: str | None
     from pipeline.config.run_options import RunOptions
     from pipeline.runner import _task_hash, run_experiment
 
+    if limit is not None and limit < 1:
+        raise ConfigError(f"--limit must be at least 1, got {limit}")
     run = find_run(db, prefix)
     if not run.get("experiment_path") or not run.get("model_spec"):
         raise StoreError(f"run {run['run_id']} was recorded before provenance version 2 "
