@@ -15,3 +15,5 @@ fi
 "$PY" -m pipeline run experiments/lora_pycode.yaml --engine vllm \
   --registry experiments/models.cpu-vllm.yaml --models smollm2-135m,smollm2-135m-pycode-lora \
   --no-progress
+# free blocks out before the file is committed (same rows, a smaller file)
+"$PY" -m pipeline compact
