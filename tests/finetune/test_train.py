@@ -86,41 +86,15 @@ def test_check_compares_hash_then_loss(trained: tuple[TrainReport, TrainReport],
         check(far, a)
 
 
-def test_vllm_answers_through_the_adapter(trained: tuple[TrainReport, TrainReport]) -> None:
-    """The real vLLM engine with LoRARequest: generation works, the run's identity carries
-    the adapter's hash and its provenance the training manifest."""
-    pytest.importorskip("vllm")
-    from pipeline.config import load_model_registry
-    from pipeline.engines import GenerationRequest, SamplingParams
-    from pipeline.engines.vllm import VLLMEngine
-
-    a, _ = trained
-    registry = load_model_registry(ROOT / "experiments" / "models.cpu-vllm.yaml")
-    spec = registry.get("smollm2-135m-pycode-lora")
-    spec = spec.model_copy(update={"adapter": spec.adapter.model_copy(
-        update={"vllm": str(a.output)})})
-    eng = VLLMEngine(spec)
-    try:
-        info = eng.info()
-        assert info.adapter_sha256 == a.adapter_sha256
-        assert info.extra["adapter_training"]["adapter_sha256"] == a.adapter_sha256
-        ask = [{"role": "user", "content": "Write a Python function add(a, b) that returns "
-                "a + b, in one python block."}]
-        [[g]] = eng.generate([GenerationRequest("r", messages=ask)],
-                             SamplingParams(max_tokens=40))
-        assert g.error is None and g.completion_tokens > 0, g
-    finally:
-        eng.close()
-
-
 POST = ROOT / "posts" / "posts" / "lora-fine-tune-small-model.md"
 
 
 def test_limit_5_run_of_the_adapter_reaches_the_post(trained: tuple[TrainReport, TrainReport],
                                                      tmp_path: Path) -> None:
-    """The CLI runs base and adapter on the first 5 cases (greedy) on vLLM, and post 02's
-    queries, rendered from that database, show those runs: 5 outputs a model, the partial-data
-    note, and the loss curve of exactly the adapter that ran."""
+    """The CLI runs the adapter on the first 5 cases (greedy) on vLLM with LoRARequest: the
+    run's identity carries the adapter's hash and its provenance the training manifest, and
+    post 02's queries, rendered from that database, show the run: the partial-data note and
+    the training of exactly the adapter that ran."""
     pytest.importorskip("vllm")
     import subprocess
     import sys
@@ -140,17 +114,20 @@ def test_limit_5_run_of_the_adapter_reaches_the_post(trained: tuple[TrainReport,
     db = tmp_path / "r.duckdb"
     proc = subprocess.run(
         [sys.executable, "-m", "pipeline", "run", "experiments/lora_pycode.yaml", "--engine",
-         "vllm", "--registry", str(reg), "--models", "smollm2-135m,smollm2-135m-pycode-lora",
+         "vllm", "--registry", str(reg), "--models", "smollm2-135m-pycode-lora",
          "--variants", "greedy", "--limit", "5", "--db", str(db), "--no-progress"],
         cwd=ROOT, capture_output=True, text=True, timeout=900,
         env={**os.environ, "VLLM_NO_USAGE_STATS": "1"})
     assert proc.returncode == 0, proc.stderr[-3000:]
     con = duckdb.connect(str(db), read_only=True)
     try:
-        runs = con.execute("SELECT model_id, adapter_sha256, count(*) FROM runs JOIN results "
-                           "USING (run_id) GROUP BY ALL ORDER BY 1").fetchall()
-        assert runs == [("smollm2-135m", None, 5),
-                        ("smollm2-135m-pycode-lora", a.adapter_sha256, 5)]
+        runs = con.execute("SELECT model_id, adapter_sha256, engine_extra->'adapter_training'"
+                           "->>'adapter_sha256', count(*) FROM runs JOIN results USING (run_id) "
+                           "GROUP BY ALL").fetchall()
+        assert runs == [("smollm2-135m-pycode-lora", a.adapter_sha256, a.adapter_sha256, 5)]
+        errors = con.execute("SELECT count(*) FROM results WHERE error IS NOT NULL "
+                             "OR completion_tokens = 0").fetchone()[0]
+        assert errors == 0
         text = POST.read_text(encoding="utf-8")
         # up to the checked claims, which state what the full run shows (5 cases need not)
         body = text.split("---", 2)[2].split("## What the data says")[0]
