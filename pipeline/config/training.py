@@ -41,6 +41,8 @@ class Expected(_Strict):
     `loss_tolerance`."""
 
     adapter_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    weights_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$",
+                                       description="adapter_model.safetensors alone")
     final_loss: float
     loss_tolerance: float = Field(default=0.05, gt=0.0)
 

@@ -199,6 +199,7 @@ def train(cfg: TrainingConfig, *, output: Path | None = None, progress: bool = T
                                     else None))
     try:
         model.save_pretrained(staging)
+        _normalise_config(staging / "adapter_config.json")
         sha = adapter_files_sha256(staging)
         manifest = {
             "adapter": cfg.adapter, "base_model": cfg.base,
@@ -214,6 +215,7 @@ def train(cfg: TrainingConfig, *, output: Path | None = None, progress: bool = T
             "wall_time_s": round(wall, 1), "tokens_per_s": round(tokens / wall, 1),
             "final_loss": curve[-1]["loss"], "loss_curve": curve,
             "adapter_sha256": sha,
+            "weights_sha256": _file_sha256(staging / "adapter_model.safetensors"),
             "adapter_bytes": sum(f.stat().st_size for f in adapter_files(staging)),
             "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
                          "peft": peft.__version__},
@@ -230,13 +232,46 @@ def train(cfg: TrainingConfig, *, output: Path | None = None, progress: bool = T
                        tokens)
 
 
+def _normalise_config(path: Path) -> None:
+    """PEFT keeps `target_modules` in a set and writes it in the set's order, which changes
+    with Python's string-hash seed: the same training gave two adapter hashes. Sorted, in
+    PEFT's own layout (indent 2, sorted keys), the file's bytes depend on the config only."""
+    cfg = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(cfg.get("target_modules"), list):
+        cfg["target_modules"] = sorted(cfg["target_modules"])
+    path.write_text(json.dumps(cfg, indent=2, sort_keys=True), encoding="utf-8")
+
+
+def _canonical_config(folder: Path) -> dict[str, Any]:
+    cfg = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
+    if isinstance(cfg.get("target_modules"), list):
+        cfg["target_modules"] = sorted(cfg["target_modules"])
+    return cfg
+
+
+def _file_sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def check(cfg: TrainingConfig, report: TrainReport) -> str:
-    """Did this training reproduce the committed adapter? A sentence, or ConfigError."""
+    """Did this training reproduce the committed adapter? A sentence, or ConfigError.
+
+    In order: the same adapter hash; the same weights (`expected.weights_sha256`) with a
+    config equal up to the order of `target_modules` (adapters written before the trainer
+    sorted it); the final loss within the tolerance."""
     exp = cfg.expected
     if exp is None:
         raise ConfigError("the config has no 'expected:' block to check against")
     if report.adapter_sha256 == exp.adapter_sha256:
         return f"reproduced: identical adapter (sha256 {report.adapter_sha256[:16]})"
+    weights = _file_sha256(report.output / "adapter_model.safetensors")
+    if exp.weights_sha256 is not None and weights == exp.weights_sha256 and (
+            not (cfg.output / "adapter_config.json").is_file()
+            or _canonical_config(cfg.output) == _canonical_config(report.output)):
+        return (f"reproduced: identical weights (sha256 {weights[:16]}); adapter_config.json "
+                "differs only in the order of target_modules")
     diff = abs(report.final_loss - exp.final_loss)
     if diff <= exp.loss_tolerance:
         return (f"reproduced within tolerance: final loss {report.final_loss:.4f} vs "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ except ImportError:
     pytest.skip("torch/peft not installed (the vLLM venv has them: make vllm)",
                 allow_module_level=True)
 
-from pipeline.finetune.train import TrainReport, check, train  # noqa: E402
+from pipeline.finetune.train import TrainReport, check  # noqa: E402
 
 CONFIG = ROOT / "experiments" / "lora_pycode" / "train.yaml"
 BASE = Path.home() / ".cache/llmx/hf/smollm2-135m"
@@ -42,13 +43,35 @@ def _tiny(tmp: Path):
                                   "output": tmp / "adapter"})
 
 
+_TRAIN_TINY = (
+    "import sys; from pathlib import Path; "
+    "from pipeline.config.training import load_training_config; "
+    "from pipeline.finetune.train import train; "
+    "cfg = load_training_config(Path(sys.argv[1])).model_copy("
+    "update={'limit': 16, 'epochs': 1, 'warmup_steps': 1}); "
+    "train(cfg, output=Path(sys.argv[2]), progress=False)")
+
+
+def _train_in_process(out: Path, hash_seed: str) -> TrainReport:
+    """Train the tiny config in a fresh interpreter with the given PYTHONHASHSEED (the seed
+    that once made PEFT write target_modules in another order)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", _TRAIN_TINY, str(CONFIG), str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONHASHSEED": hash_seed})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    m = json.loads((out / "training.json").read_text())
+    return TrainReport(out, m["adapter_sha256"], m["final_loss"], m["steps"],
+                       m["wall_time_s"], m["examples"], m["tokens"])
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[TrainReport, TrainReport]:
     tmp = tmp_path_factory.mktemp("train")
-    cfg = _tiny(tmp)
-    first = train(cfg, output=tmp / "a", progress=False)
-    second = train(cfg, output=tmp / "b", progress=False)
-    return first, second
+    _tiny(tmp)  # the base model is there
+    return _train_in_process(tmp / "a", "1"), _train_in_process(tmp / "b", "2")
 
 
 def test_training_is_deterministic(trained: tuple[TrainReport, TrainReport]) -> None:
@@ -134,6 +157,7 @@ def test_limit_5_run_of_the_adapter_reaches_the_post(trained: tuple[TrainReport,
         out = render_markdown(body, con, experiments=["lora_pycode"]).markdown
     finally:
         con.close()
-    assert "Partial data" in out and "(5 of 134 cases)" in out
+    assert "Partial data" in out and "5 of 134 cases" in out
     manifest = json.loads((a.output / "training.json").read_text())
-    assert f"{manifest['wall_time_s'] / 60:.1f} minutes" in out
+    text = re.sub(r"<[^>]+>", "", out)  # inline values are wrapped in a span
+    assert f"{manifest['wall_time_s'] / 60:.1f} minutes" in text
