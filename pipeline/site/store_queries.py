@@ -195,7 +195,10 @@ class RunKey(NamedTuple):
 
 
 def run_keys(con: duckdb.DuckDBPyConnection) -> list[RunKey]:
-    """Every run's key fields, as text, in no particular order."""
+    """Every run's key fields, as text, in no particular order; none on a connection
+    without a `runs` table (a page's queries over other tables)."""
+    if "runs" not in relation_names(con):
+        return []
     return [RunKey(*map(str, r)) for r in con.execute(
         "SELECT experiment_id, experiment_version, model_id, variant, "
         "run_id FROM runs").fetchall()]
