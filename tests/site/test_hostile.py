@@ -116,9 +116,12 @@ def built(tmp_path_factory):
     db = project / "results.duckdb"
     make_hostile_copy(ROOT / "results.duckdb", db)
     con = duckdb.connect(str(db), read_only=True)
-    models = [r[0] for r in con.execute(
-        "SELECT DISTINCT model_id FROM runs ORDER BY 1").fetchall()]
     experiment = con.execute("SELECT min(experiment_id) FROM runs").fetchall()[0][0]
+    # two models of that experiment, so that `compare` has cases in common (an adapter model
+    # ran only its own experiment)
+    models = [r[0] for r in con.execute(
+        "SELECT DISTINCT model_id FROM runs WHERE experiment_id = ? ORDER BY 1",
+        [experiment]).fetchall()]
     con.close()
     post = (SITE / "hostile.md.in").read_text()
     for key, value in {"TITLE_PAYLOAD": hostile("title"), "A_MODEL": models[0],
