@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
                      "experiment's list)")
     run.add_argument("--variants", type=_csv, help="comma-separated prompt variants")
     run.add_argument("--limit", type=int, help="run only the first N cases")
+    run.add_argument("--sample", type=int, help="run a seeded random sample of N cases")
+    run.add_argument("--sample-seed", type=int, default=0, help="seed of --sample (default 0)")
+    run.add_argument("--repeat", type=int, default=0,
+                     help="K >= 1: store the K-th repeat of the runs (the noise floor: which "
+                     "outputs and verdicts the engine alone changes); 0 (default) measures")
     run.add_argument("--db", type=Path, default=DEFAULT_DB, help="results DuckDB file")
     run.add_argument("--registry", type=Path, default=Path("experiments/models.yaml"),
                      help="model registry YAML")
@@ -117,6 +122,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise ConfigError("--ray decides the shards itself; drop --shard (use --shards N)")
     options = RunOptions(
         models=args.models, variants=args.variants, engine=args.engine, limit=args.limit,
+        sample=args.sample, sample_seed=args.sample_seed, repeat=args.repeat,
         shard=parse_shard(args.shard) if args.shard else None,
         retry_errors=args.retry_errors, batch_size=args.batch_size,
         progress=False if args.no_progress else None)

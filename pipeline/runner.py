@@ -168,7 +168,9 @@ def _provenance(exp: Experiment, model: ModelSpec, info: EngineInfo,
 
 
 def select_cases(exp: Experiment, options: RunOptions) -> list[Case]:
-    """The cases a run covers: the first `limit`, then only `case_ids`, then one shard."""
+    """The cases a run covers: the first `limit`, then only `case_ids`, then one shard, then
+    a seeded sample (cases ranked by a hash of seed and case id: stable across machines and
+    case-file order)."""
     limit, case_ids, shard = options.limit, options.case_ids, options.shard
     cases = exp.cases[:limit] if limit else list(exp.cases)
     if case_ids is not None:
@@ -180,6 +182,11 @@ def select_cases(exp: Experiment, options: RunOptions) -> list[Case]:
         cases = [c for c in cases if c.id in set(case_ids)]
     if shard is not None:
         cases = [c for c in cases if shard.contains(c.id)]
+    if options.sample is not None:
+        def rank(c: Case) -> str:
+            return hashlib.sha256(f"{options.sample_seed}:{c.id}".encode()).hexdigest()
+        keep = {c.id for c in sorted(cases, key=rank)[:options.sample]}
+        cases = [c for c in cases if c.id in keep]
     return cases
 
 
@@ -237,7 +244,7 @@ def run_experiment(exp: Experiment, registry: ModelRegistry, db_path: Path | str
                         top_p=s.top_p, max_tokens=s.max_tokens, seed=s.seed, n_samples=s.n,
                         constrained=variant.constrained,
                         prompt_template_hash=_task_hash(exp, variant),
-                        adapter_sha256=info.adapter_sha256,
+                        adapter_sha256=info.adapter_sha256, repeat=options.repeat,
                     )
                     ctx = RunContext(model_file=info.model_path, git_commit=commit,
                                      git_dirty=dirty, host=socket.gethostname(),

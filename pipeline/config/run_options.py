@@ -44,6 +44,13 @@ class RunOptions:
     - `case_ids`: None, or a tuple of case ids (possibly empty: then no case runs); only these
       cases run (after `limit`). Unknown ids are refused by the runner.
     - `shard`: None, or a valid `Shard` (only the cases that hash into it run).
+    - `sample`: None, or an int >= 1: a seeded random sample of that many of the selected
+      cases (the same `sample_seed` picks the same cases on every machine, whatever their
+      order in the file).
+    - `sample_seed`: the int seed of that sample (default 0).
+    - `repeat`: 0 (a measurement) or an int >= 1: the k-th repeat of the same runs, stored
+      as runs of their own (`runs.repeat`, joining the run id) that `outcomes` leaves out and
+      the `repeats` view pairs with the measurement: the noise floor of the engine.
     - `retry_errors`: a bool; True generates again the samples stored as engine errors.
     - `batch_size`: None (the engine's preferred size) or an int >= 1: cases per committed
       batch.
@@ -54,8 +61,8 @@ class RunOptions:
       `(engine name, ModelSpec) -> Engine` (tests, benchmarks: no such check).
 
     The object is frozen; derive a variant with `dataclasses.replace` (which validates
-    again). None of these fields joins a run's id except through what they select (engine,
-    cases); the same options give the same run ids.
+    again). Only `repeat` joins a run's id (when non-zero); the others act through what they
+    select (engine, cases): the same options give the same run ids.
     """
 
     models: Sequence[str] | None = None
@@ -64,6 +71,9 @@ class RunOptions:
     limit: int | None = None
     case_ids: Sequence[str] | None = None
     shard: Shard | None = None
+    sample: int | None = None
+    sample_seed: int = 0
+    repeat: int = 0
     retry_errors: bool = False
     batch_size: int | None = None
     progress: bool | None = None
@@ -80,6 +90,10 @@ class RunOptions:
             raise ConfigError(f"engine must be a non-empty name, got {self.engine!r}")
         _at_least_one("--limit", self.limit)
         _at_least_one("--batch-size", self.batch_size)
+        _at_least_one("--sample", self.sample)
+        for flag, value in (("--sample-seed", self.sample_seed), ("--repeat", self.repeat)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"{flag} must be a whole number >= 0, got {value!r}")
         if self.shard is not None and not isinstance(self.shard, Shard):
             raise ConfigError(f"shard must be a Shard (e.g. parse_shard('1/3')), "
                               f"got {self.shard!r}")

@@ -261,7 +261,7 @@ def samples_per_case(con: duckdb.DuckDBPyConnection, experiment: str, version: i
     (every model and variant; 0 without runs)."""
     [(outputs,)] = con.execute(
         "SELECT coalesce(sum(n_samples), 0) FROM runs WHERE experiment_id = ? AND "
-        "experiment_version = ?", [experiment, version]).fetchall()
+        "experiment_version = ? AND repeat = 0", [experiment, version]).fetchall()
     return int(outputs)
 
 
@@ -288,7 +288,7 @@ SELECT r.case_id, ru.model_id, ru.variant, r.sample_idx, r.raw_output, r.passed,
        r.failure_mode, r.error, r.completion_tokens, r.finish_reason,
        r.transcript::VARCHAR AS transcript
 FROM results r JOIN runs ru USING (run_id)
-WHERE ru.experiment_id = ? AND ru.experiment_version = ?
+WHERE ru.experiment_id = ? AND ru.experiment_version = ? AND ru.repeat = 0
   AND r.case_id IN (SELECT unnest(?::VARCHAR[]))
 ORDER BY ru.model_id, ru.variant, r.sample_idx
 """
@@ -296,8 +296,8 @@ ORDER BY ru.model_id, ru.variant, r.sample_idx
 
 def case_outputs(con: duckdb.DuckDBPyConnection, experiment: str, version: int,
                  case_ids: Sequence[str]) -> pd.DataFrame:
-    """Every stored output of these cases of the experiment version, by model, variant and
-    sample: case_id, model_id, variant, sample_idx, raw_output, passed, failure_mode, error,
+    """Every stored output of these cases of the experiment version (measurements: repeat
+    runs of the noise floor are left out), by model, variant and sample: case_id, model_id, variant, sample_idx, raw_output, passed, failure_mode, error,
     completion_tokens, finish_reason and transcript (JSON text, or None)."""
     return con.execute(CASE_OUTPUTS_SQL, [experiment, version, list(case_ids)]).df()
 

@@ -133,11 +133,11 @@ def _check_consistent(con, aliases: list[str], paths: list[Path],  # noqa: ANN00
     runs = " UNION ALL ".join(
         f"SELECT {i} AS src, run_id, {ident} FROM {a}.runs" for i, a in enumerate(aliases))
     groups = con.execute(f"""
-        SELECT experiment_id, experiment_version, model_id, variant,
+        SELECT experiment_id, experiment_version, model_id, variant, repeat,
                list(DISTINCT run_id ORDER BY run_id)
         FROM ({runs}) GROUP BY ALL HAVING count(DISTINCT run_id) > 1""").fetchall()
     if groups:
-        exp, ver, model, variant, run_ids = groups[0]
+        exp, ver, model, variant, _repeat, run_ids = groups[0]
         rows = con.execute(f"SELECT src, run_id, {ident} FROM ({runs}) WHERE run_id IN "
                            f"(SELECT unnest(?::VARCHAR[]))", [run_ids]).fetchall()
         cols = ["src", "run_id", *IDENTITY_COLUMNS]

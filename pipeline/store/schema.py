@@ -7,7 +7,7 @@ opening it fails with a clear error instead of silently migrating someone's resu
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Written so that DuckDB readers from 1.3 on (the CLI, other tools) can open the file; 1.3's
 # storage compresses strings (outputs, transcripts): the committed file is half the size of
@@ -178,5 +178,64 @@ SCORE_KEY = ("run_id", "case_id", "sample_idx", "metric")
 # whose `prompt` and `raw_output` already say everything.
 MIGRATION_V4 = "ALTER TABLE results ADD COLUMN transcript JSON;"
 
+# Version 5 (issue 19): the noise floor and measured train/test overlap.
+# - `runs.repeat`: 0 for a measurement; k >= 1 for the k-th repeat of the same run (same
+#   engine, weights, sampling, template) on a seeded sample of its cases, run to measure what
+#   the engine alone changes. It joins the run id only when non-zero, so every existing run
+#   keeps its id. `outcomes` holds measurements only (a repeat never double-counts a case);
+#   `repeats` pairs each repeated sample with the measurement it repeats.
+# - `overlap`: one row per (test case, measure) of how close a test case is to a training set
+#   (pipeline/finetune/overlap.py), written by `python -m pipeline overlap`, read by posts.
+_VIEWS_V5 = """
+CREATE OR REPLACE VIEW outcomes AS
+SELECT ru.experiment_id, ru.experiment_version, ru.model_id, ru.variant, ru.engine,
+       r.run_id, r.case_id, r.sample_idx, r.passed, r.failure_mode,
+       r.prompt_tokens, r.completion_tokens, r.latency_ms
+FROM results r JOIN runs ru USING (run_id)
+WHERE ru.repeat = 0;
+
+-- Each repeated sample next to the measurement it repeats (the run with the same identity
+-- and repeat 0): did the output change, did the verdict flip.
+CREATE OR REPLACE VIEW repeats AS
+SELECT rp.experiment_id, rp.experiment_version, rp.model_id, rp.variant, rp.engine,
+       rp.repeat, o.run_id AS original_run_id, rp.run_id AS repeat_run_id,
+       b.case_id, b.sample_idx,
+       a.raw_output = b.raw_output AS same_output,
+       a.passed AS passed_original, b.passed AS passed_repeat,
+       a.passed <> b.passed AS flipped
+FROM runs rp
+JOIN runs o ON o.repeat = 0 AND o.experiment_id = rp.experiment_id
+           AND o.experiment_version = rp.experiment_version AND o.model_id = rp.model_id
+           AND o.variant = rp.variant AND o.engine = rp.engine
+           AND o.engine_version = rp.engine_version
+           AND o.model_sha256 IS NOT DISTINCT FROM rp.model_sha256
+           AND o.model_revision IS NOT DISTINCT FROM rp.model_revision
+           AND o.temperature = rp.temperature AND o.top_p = rp.top_p
+           AND o.max_tokens = rp.max_tokens AND o.seed = rp.seed
+           AND o.n_samples = rp.n_samples AND o.constrained = rp.constrained
+           AND o.prompt_template_hash = rp.prompt_template_hash
+           AND o.adapter_sha256 IS NOT DISTINCT FROM rp.adapter_sha256
+JOIN results b ON b.run_id = rp.run_id
+JOIN results a ON a.run_id = o.run_id AND a.case_id = b.case_id AND a.sample_idx = b.sample_idx
+WHERE rp.repeat > 0;
+"""
+MIGRATION_V5 = """
+ALTER TABLE runs ADD COLUMN repeat INTEGER DEFAULT 0;
+CREATE TABLE overlap (
+    experiment_id       VARCHAR NOT NULL,  -- the evaluated experiment (its test cases)
+    experiment_version  INTEGER NOT NULL,
+    case_id             VARCHAR NOT NULL,
+    training_set        VARCHAR NOT NULL,  -- the training file, as the trainer config names it
+    training_sha256     VARCHAR NOT NULL,  -- its content hash: a new set is a new measurement
+    measure             VARCHAR NOT NULL,  -- what was compared (see pipeline/finetune/overlap.py)
+    matched             BOOLEAN NOT NULL,
+    example_ids         VARCHAR[] NOT NULL,  -- the training examples that matched
+    detail              JSON,
+    measured_at         TIMESTAMP NOT NULL,
+    PRIMARY KEY (experiment_id, experiment_version, case_id, training_sha256, measure)
+);
+""" + _VIEWS_V5
+
 # version -> SQL that upgrades a database from version-1 to version.
-MIGRATIONS: dict[int, str] = {2: MIGRATION_V2, 3: MIGRATION_V3, 4: MIGRATION_V4}
+MIGRATIONS: dict[int, str] = {2: MIGRATION_V2, 3: MIGRATION_V3, 4: MIGRATION_V4,
+                              5: MIGRATION_V5}

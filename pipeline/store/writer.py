@@ -45,18 +45,21 @@ class RunSpec:
     constrained: bool
     prompt_template_hash: str
     adapter_sha256: str | None = None
+    # 0: a measurement. k >= 1: the k-th repeat of the same run (the noise floor).
+    repeat: int = 0
 
     @property
     def run_id(self) -> str:
         """Stable across versions: optional fields join the hash only when set, so runs
         recorded before a field existed keep their ids (and resume)."""
         fields = {k: v for k, v in asdict(self).items()
-                  if not (k in _OPTIONAL_IDENTITY and v is None)}
+                  if not (k in _OPTIONAL_IDENTITY and v == _OPTIONAL_IDENTITY[k])}
         blob = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-_OPTIONAL_IDENTITY = {"adapter_sha256"}
+# field -> the value at which it stays out of the hash (the value runs had before it existed)
+_OPTIONAL_IDENTITY: dict[str, object] = {"adapter_sha256": None, "repeat": 0}
 IDENTITY_COLUMNS = [f for f in RunSpec.__dataclass_fields__]
 
 
