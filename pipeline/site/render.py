@@ -24,6 +24,7 @@ from pipeline.site.cache import (
     store_component,
 )
 from pipeline.site.components import RenderState, components, parse_options
+from pipeline.site.components import claim as claims
 from pipeline.site.components.base import Options
 from pipeline.site.components.value import render_value
 from pipeline.site.document import INLINE, UNKNOWN, Block, find_blocks, mask_code_spans, splice
@@ -47,6 +48,13 @@ class Rendered:
     keys: list[tuple[str | None, str, str]] = field(default_factory=list)
     unkeyed: bool = False
     kinds: list[str] = field(default_factory=list)
+    claims: list[claims.ClaimRecord] = field(default_factory=list)
+
+
+# Where the scope box states how the page's comparisons were adjusted (known only once every
+# claim of the page has been read): scope.html holds this marker, render_markdown fills it.
+FAMILY_MARKER = "<!-- llmx:family -->"
+ADJUSTMENT = "holm"
 
 
 def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
@@ -71,6 +79,7 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
     state = RenderState(root_url=root_url)
     replace: dict[int, tuple[int, str]] = {}
     inline_texts: list[str] = []
+    pending: list[tuple[Block, claims.PendingClaim]] = []
     try:
         try:
             for b in blocks:
@@ -80,10 +89,20 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
                     assert b.name is not None
                     scope.define(b.name, _sql_of(b, base_dir), b.line)
                     replace[b.start] = (b.end, "")
+                elif b.kind == "claim":  # decided once the page's family of tests is known
+                    opts = parse_options(b.kind, b.body, b.line)
+                    pending.append((b, claims.prepare(opts, scope, b.line)))  # type: ignore[arg-type]
                 else:
                     opts = parse_options(b.kind, b.body, b.line)
                     html = _render_component(b.kind, opts, scope, b.line, state)
                     replace[b.start] = (b.end, "\n" + html.strip() + "\n")
+            done = claims.finalize([p for _, p in pending], ADJUSTMENT, state)
+            for (b, _), (html, _) in zip(pending, done, strict=True):
+                replace[b.start] = (b.end, "\n" + html.strip() + "\n")
+            family = _family_note(state.claim_records, root_url)
+            for start, (end, text) in list(replace.items()):
+                if FAMILY_MARKER in text:
+                    replace[start] = (end, text.replace(FAMILY_MARKER, family))
             out = splice(lines, replace, fenced,
                          lambda line, n: _render_inline(line, scope, n, collect=inline_texts))
         except RenderError as exc:
@@ -94,7 +113,51 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
                         files=state.files, executed=scope.executed,
                         block_texts=[replace[b.start][1] for b in blocks],
                         inline_texts=inline_texts, keys=list(scope.keys_read),
-                        unkeyed=scope.unkeyed, kinds=sorted(components.names()))
+                        unkeyed=scope.unkeyed, kinds=sorted(components.names()),
+                        claims=list(state.claim_records))
+    finally:
+        scope.close()
+
+
+def _family_note(records: list[claims.ClaimRecord], root_url: str) -> str:
+    """The scope box's sentence on how this page's comparisons were tested together."""
+    tested = [r for r in records if r.kind == "comparison"]
+    checks = len(records) - len(tested)
+    if not records:
+        return ""
+    rows = tested[0].family if tested else 0
+    parts = []
+    if tested:
+        parts.append(f"{len(tested)} comparison claim{'s' if len(tested) != 1 else ''} "
+                     f"resting on {rows} paired test{'s' if rows != 1 else ''}, whose p-values "
+                     f"are adjusted together ({tested[0].adjustment}); a comparison holds "
+                     f"only if its adjusted p is below {claims.ALPHA:g}")
+    if checks:
+        parts.append(f"{checks} other checked claim{'s' if checks != 1 else ''}")
+    return ('<p class="llmx-family"><strong>Claims on this page:</strong> '
+            + "; ".join(parts) + ". Each is re-checked against the data at every build and "
+            f'listed in the <a href="{root_url}claims/">claims ledger</a>.</p>')
+
+
+def page_claims(markdown: str, con: duckdb.DuckDBPyConnection,
+                cache: QueryCache | None = None, base_dir: Path | None = None,
+                experiments: list[str] | None = None) -> list[claims.ClaimRecord]:
+    """Every claim of a page, checked and adjusted as `render_markdown` does, without
+    rendering the rest: what the claims ledger lists. Raises RenderError like the page."""
+    lines = markdown.split("\n")
+    blocks, _ = find_blocks(lines, components.names())
+    scope = QueryScope(con, cache, experiments)
+    try:
+        pending = []
+        for b in blocks:
+            if b.kind == "sql" and b.name:
+                scope.define(b.name, _sql_of(b, base_dir), b.line)
+            elif b.kind == "claim":
+                opts = parse_options(b.kind, b.body, b.line)
+                pending.append(claims.prepare(opts, scope, b.line))  # type: ignore[arg-type]
+        state = RenderState()
+        claims.finalize(pending, ADJUSTMENT, state)
+        return list(state.claim_records)
     finally:
         scope.close()
 

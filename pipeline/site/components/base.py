@@ -83,6 +83,9 @@ class RenderState:
     root_url: str = ""
     charts: int = 0
     files: dict[str, bytes] = field(default_factory=dict)
+    # the page's claims, in document order (numbered for their anchors), for the ledger
+    claims: int = 0
+    claim_records: list[Any] = field(default_factory=list)
 
     def publish_csv(self, df: pd.DataFrame) -> str:
         """Add *df* as a CSV download; returns its URL from the page. Same rows, same file."""
