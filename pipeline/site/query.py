@@ -12,7 +12,7 @@ import re
 import duckdb
 import pandas as pd
 
-from pipeline.site import sql_functions
+from pipeline.site import sql_functions, stat_guard
 from pipeline.site.cache import QueryCache, read_cached
 from pipeline.site.errors import RenderError
 from pipeline.site.lineage import Lineage
@@ -69,6 +69,7 @@ class QueryScope:
         body = sql.strip().rstrip(";")
         if not body:
             raise RenderError(f"query {name!r} is empty", line)
+        stat_guard.check(sql, line, f"query {name!r}")  # a statistic by hand fails the page
         try:
             key = (self.cache.key(self.con, body, self._keys, self.partition)
                    if self.cache else None)
@@ -109,8 +110,11 @@ class QueryScope:
         """Every run the page's queries so far can read."""
         return frozenset().union(*self.reads)
 
-    def run(self, sql: str, line: int) -> pd.DataFrame:
-        """Run an anonymous query (a component's `sql:` option)."""
+    def run(self, sql: str, line: int, author: bool = True) -> pd.DataFrame:
+        """Run an anonymous query (a component's `sql:` option; *author* False: the site's own
+        SQL, which the statistics guard does not read)."""
+        if author:
+            stat_guard.check(sql, line, "the sql: option")
         self.reads.append(self.lineage.runs_of(sql))
         try:
             key = (self.cache.key(self.con, sql, self._keys, self.partition)

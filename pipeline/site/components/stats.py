@@ -18,7 +18,7 @@ def _plural(n: int, one: str, many: str) -> str:
 
 @component("stats", StatsOptions)
 def stats(o: StatsOptions, scope: QueryScope, line: int, state: RenderState) -> str:
-    s = site_stats(lambda sql: scope.run(sql, line))._asdict()
+    s = site_stats(lambda sql: scope.run(sql, line, author=False))._asdict()
     items = [
         (round_down_plus(s["experiments"]), _plural(s["experiments"], "experiment",
                                                      "experiments"), "experiments"),
