@@ -27,7 +27,16 @@ from pipeline.site.components import RenderState, components, parse_options
 from pipeline.site.components import claim as claims
 from pipeline.site.components.base import Options
 from pipeline.site.components.value import render_value
-from pipeline.site.document import INLINE, UNKNOWN, Block, find_blocks, mask_code_spans, splice
+from pipeline.site.document import (
+    INLINE,
+    UNKNOWN,
+    Block,
+    find_blocks,
+    inline_bodies,
+    mask_code_spans,
+    splice,
+)
+from pipeline.site import tradeoffs
 from pipeline.site.errors import RenderError
 from pipeline.site.query import QueryScope
 
@@ -103,6 +112,7 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
             for start, (end, text) in list(replace.items()):
                 if FAMILY_MARKER in text:
                     replace[start] = (end, text.replace(FAMILY_MARKER, family))
+            _check_paragraphs(lines, fenced, replace, scope)
             out = splice(lines, replace, fenced,
                          lambda line, n: _render_inline(line, scope, n, collect=inline_texts))
         except RenderError as exc:
@@ -117,6 +127,41 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
                         claims=list(state.claim_records))
     finally:
         scope.close()
+
+
+def _value_labels(body: str, scope: QueryScope, line: int) -> list[str]:
+    """What an inline value shows, for the trade-off rule: its column and, when it prints
+    text that SQL assembled (a headline), the SQL that assembled it."""
+    words = body.split()
+    if len(words) < 2 or "." not in words[1]:
+        return []
+    qname, col = words[1].split(".", 1)
+    if qname not in scope.sql:
+        return [col]
+    df = scope.frame(qname, line)
+    if col in df.columns and df[col].dtype == object:
+        return [col, scope.sql[qname]]
+    return [col]
+
+
+def _check_paragraphs(lines: list[str], fenced: set[int],
+                      replace: dict[int, tuple[int, str]], scope: QueryScope) -> None:
+    """The trade-off rule (pipeline.site.tradeoffs) over the inline values of each paragraph:
+    a sentence that prints a guard's recall prints its precision and false-positive rate."""
+    para: list[tuple[int, str]] = []
+    skip_to = -1
+    for i, line in enumerate([*lines, ""]):
+        if i <= skip_to:
+            continue
+        if i in replace:
+            skip_to = replace[i][0]
+        if i in replace or i in fenced or not line.strip():
+            labels = [lab for n, body in para for lab in _value_labels(body, scope, n)]
+            if labels:
+                tradeoffs.require_both_sides(labels, "this paragraph", para[0][0])
+            para = []
+            continue
+        para += [(i + 1, body) for body in inline_bodies(line)]
 
 
 def _family_note(records: list[claims.ClaimRecord], root_url: str) -> str:
@@ -247,6 +292,8 @@ def render_inline_text(text: str, markdown_source: str, con: duckdb.DuckDBPyConn
         for b in blocks:
             if b.kind == "sql" and b.name:
                 scope.define(b.name, _sql_of(b, base_dir), b.line)
+        labels = [lab for body in inline_bodies(text) for lab in _value_labels(body, scope, 0)]
+        tradeoffs.require_both_sides(labels, "this headline", None)
         return _render_inline(text, scope, 0, literal=html.escape)
     finally:
         scope.close()

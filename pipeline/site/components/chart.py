@@ -26,6 +26,8 @@ from pipeline.site.components.base import (
     render_template,
     require_columns,
 )
+from pipeline.site import tradeoffs
+from pipeline.site.components.table import shown_labels
 from pipeline.site.errors import RenderError
 from pipeline.site.escaping import plotly_text
 from pipeline.site.query import QueryScope
@@ -229,6 +231,9 @@ def chart(o: ChartOptions, scope: QueryScope, line: int, state: RenderState) -> 
     df, sql = o.load(scope, line)
     if df.empty:
         raise RenderError("chart: the query returned no rows", line, sql)
+    tradeoffs.require_both_sides(
+        shown_labels(df, [o.x, o.y, o.z, o.color, o.facet, o.text],
+                     [o.title or "", o.x_title or "", o.y_title or ""]), "chart", line)
     fig = figure(df, o, line)
     state.charts += 1
     figure_json = script_safe(json.dumps(fig, allow_nan=False))

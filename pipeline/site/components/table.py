@@ -16,6 +16,7 @@ from pipeline.site.components.base import (
     render_template,
     require_columns,
 )
+from pipeline.site import tradeoffs
 from pipeline.site.errors import RenderError
 from pipeline.site.escaping import clip
 from pipeline.site.formatting import FORMATS, Format, format_ci, format_value
@@ -36,6 +37,16 @@ class TableOptions(DataOptions):
     sortable: bool = Field(default=True, description="click a header to sort in the browser")
     highlight: dict[str, Literal["max", "min"]] = Field(
         default={}, description="mark the best value per column: {column: max|min}")
+
+
+def shown_labels(df: pd.DataFrame, cols: list[str | None], titles: list[str]) -> list[str]:
+    """What a table or chart puts before a reader's eyes, for the trade-off rule: column
+    names and titles, and the distinct values of its text columns (long-form metrics)."""
+    out = [str(c) for c in cols if c] + [t for t in titles if t]
+    for c in cols:
+        if c and c in df.columns and df[c].dtype == object:
+            out += [str(v) for v in df[c].dropna().unique()[:200] if isinstance(v, str)]
+    return out
 
 
 def _sort_key(v: object) -> str:
@@ -78,6 +89,8 @@ def table(o: TableOptions, scope: QueryScope, line: int, state: RenderState) -> 
         cols = list(o.columns) if o.columns else [str(c) for c in df.columns]
         titles = cols
     require_columns(df, {f"columns[{c}]": c for c in cols}, line)
+    tradeoffs.require_both_sides(shown_labels(df, cols, [*titles, o.caption or "",
+                                                         o.ci_title or ""]), "table", line)
     require_columns(df, {f"format[{c}]": c for c in o.format}, line)
     require_columns(df, {"successes": o.successes, "trials": o.trials}, line)
     require_columns(df, {f"highlight[{c}]": c for c in o.highlight}, line)
