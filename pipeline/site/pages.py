@@ -24,9 +24,11 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.site.escaping import escape_text, finalize_text, scrub
+from pipeline.site.outcomes import UNKNOWN, Outcomes, outcome_sql, outcomes_of
 from pipeline.site.reference import REFERENCE_PATH, database_reference
 from pipeline.site.store_queries import (
     case_count,
+    experiment_scorers,
     experiment_summaries,
     experiments_by_model,
     model_names,
@@ -80,24 +82,72 @@ _env.filters.update(
 )
 
 
-def _render(template: str, **ctx: Any) -> str:
+def render_page(template: str, **ctx: Any) -> str:
+    """Render a generated page's template (autoescaped, Markdown-neutralised)."""
     return _env.get_template(template).render(**ctx)
 
 
+_render = render_page
+
+
+def _title(label: str) -> str:
+    return label[:1].upper() + label[1:]
+
+
+def _outcome_columns(outcomes: Outcomes) -> list[dict[str, Any]]:
+    """The experiment's outcomes as the experiment page's rate columns, primary first: the
+    column name, the header (the label), the field and the SQL of the outcome per row."""
+    cols = []
+    for i, o in enumerate(outcomes.shown, start=1):
+        join, expr = outcome_sql(o.field, f"s{i}")
+        cols.append({"column": f"outcome_{i}", "title": _title(o.label), "label": o.label,
+                     "field": o.field, "join": Markup(join), "sql": Markup(expr)})
+    return cols
+
+
+def _results_table(outcomes: Outcomes) -> dict[str, Any]:
+    """The experiment page's results table: its outcome columns, headers and formats."""
+    cols = _outcome_columns(outcomes)
+    held = [o.label for o in outcomes.shown[1:] if o.field == outcomes.passed]
+    return {"outcomes": cols, "passed_label": held[0] if held else "",
+            "columns": {"model_id": "Model", "variant": "Variant", "n": "n",
+                        **{c["column"]: c["title"] for c in cols}},
+            "formats": {c["column"]: "percent" for c in cols}}
+
+
+def _primary_outcomes(by_version: dict[tuple[str, int], Outcomes],
+                      experiments: list[str]) -> list[dict[str, Markup]]:
+    """The model page's rows of (experiment, version, label, field) for the primary outcome
+    of every version of *experiments*, as SQL literals."""
+    return [{"experiment": Markup(sql_literal(exp)), "version": Markup(str(int(version))),
+             "label": Markup(sql_literal(outs.primary.label)),
+             "field": Markup(sql_literal(outs.primary.field))}
+            for (exp, version), outs in sorted(by_version.items()) if exp in experiments]
+
+
 def generated_pages(con: duckdb.DuckDBPyConnection,
-                    posts_by_experiment: dict[str, list[tuple[str, str]]]) -> dict[str, str]:
+                    posts_by_experiment: dict[str, list[tuple[str, str]]],
+                    claims: list[dict[str, Any]] | None = None) -> dict[str, str]:
     """All generated pages: {path: markdown}. *posts_by_experiment* maps an experiment id to
-    the (title, path) of the posts whose queries name it, for back-links."""
+    the (title, path) of the posts whose queries name it, for back-links. *claims* (from
+    `pipeline.site.ledger.post_claims`) makes the claims ledger; None leaves it out."""
     pages: dict[str, str] = {}
+    if claims is not None:
+        from pipeline.site.ledger import LEDGER_PATH, ledger_markdown
+
+        pages[LEDGER_PATH] = ledger_markdown(claims)
     models = model_names(con)
     experiments = experiment_summaries(con)
     runs_by_model = experiments_by_model(con)
+    # each experiment version's outcomes, as its scorer declares them (pipeline.site.outcomes)
+    outcomes = {key: outcomes_of(name) for key, name in experiment_scorers(con).items()}
 
     pages["models/index.md"] = _render("models_index.md", models=models)
     for model_id, name in models:
+        ran = runs_by_model.get(model_id, [])
         pages[model_path(model_id)] = _render(
-            "model.md", model_id=model_id, name=name or model_id,
-            experiments=runs_by_model.get(model_id, []))
+            "model.md", model_id=model_id, name=name or model_id, experiments=ran,
+            primary=_primary_outcomes(outcomes, ran))
 
     pages["experiments/index.md"] = _render(
         "experiments_index.md",
@@ -107,7 +157,8 @@ def generated_pages(con: duckdb.DuckDBPyConnection,
         pages[f"{folder}/index.md"] = _render(
             "experiment.md", experiment_id=exp_id, version=int(version),
             title=title or exp_id, description=description or "",
-            posts=posts_by_experiment.get(exp_id, []), older=[int(v) for v in older or []])
+            posts=posts_by_experiment.get(exp_id, []), older=[int(v) for v in older or []],
+            **_results_table(outcomes.get((exp_id, int(version)), UNKNOWN)))
         # The latest version's cases at cases.md; each earlier version's (whose results stay
         # in the database and in posts) under v<N>/, so every number keeps its cases.
         for v in [int(version), *(int(v) for v in older or [])]:
@@ -123,10 +174,12 @@ def generated_pages(con: duckdb.DuckDBPyConnection,
             for page in range(1, n_pages + 1):
                 heading = (f"{title or exp_id}: cases" + (f" of version {v}" if sub else "")
                            + (f" (page {page})" if page > 1 else ""))
+                outs = outcomes.get((exp_id, v), UNKNOWN)
                 pages[f"{folder}/{sub}{_cases_name(page)}"] = _render(
                     "cases.md", experiment_id=exp_id, version=v, page=page,
                     per_page=per_page, nav=_cases_nav(page, n_pages, "../" if sub else ""),
-                    heading=heading)
+                    heading=heading, passed=outs.passed,
+                    outcomes=[{"field": o.field, "label": o.label} for o in outs.shown])
     pages[REFERENCE_PATH] = database_reference(con)
     return pages
 

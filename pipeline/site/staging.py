@@ -31,6 +31,7 @@ from markdown.extensions.toc import slugify
 from pipeline.errors import PipelineError
 from pipeline.site.cache import QueryCache
 from pipeline.site.errors import RenderError
+from pipeline.site.ledger import post_claims
 from pipeline.site.pages import generated_pages
 from pipeline.site.render import render_inline_text, render_markdown
 from pipeline.site.series import SeriesEntry, series_nav
@@ -292,8 +293,9 @@ def stage(config_file: Path, out_dir: Path, links_from: str = "output") -> Stage
     try:
         if opts["generated_pages"]:
             experiments = experiment_ids(con)
+            claims = post_claims(pages, con, cache)
             for src_uri, markdown in generated_pages(
-                    con, posts_by_experiment(pages, experiments)).items():
+                    con, posts_by_experiment(pages, experiments), claims).items():
                 if src_uri in pages:
                     raise StageError(f"pipeline: {src_uri} is generated from the results "
                                      "database; remove the file of that name from the docs "

@@ -230,9 +230,12 @@ def _decide(c: PendingClaim, method: str, family: int) -> None:
 
 
 def _row_view(r: ClaimRow) -> dict[str, Any]:
-    if r.numbers:
-        return {"label": r.label, "numbers": r.numbers}
-    return {"label": r.label, "estimate": _pp(r.estimate),
+    """The row as text, every key present (a check has only `numbers`)."""
+    if r.numbers or r.n is None and r.p is None and r.estimate is None:
+        return {"label": r.label, "numbers": r.numbers, "estimate": "—", "ci": "—",
+                "p": "—", "p_adjusted": "—", "n": "—", "method": "", "mde": None,
+                "p_raw": None, "p_adj_raw": None}
+    return {"label": r.label, "numbers": {}, "estimate": _pp(r.estimate),
             "ci": (f"{_pp(r.low)} to {_pp(r.high)}" if r.low is not None
                    and r.high is not None else "—"),
             "p": format_value(r.p, "p"), "p_adjusted": format_value(r.p_adjusted, "p"),

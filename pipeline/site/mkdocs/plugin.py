@@ -222,18 +222,38 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
             experiments = experiment_ids(self._connect())
             self.pages.put("experiments", None, experiments)
         quoted = posts_by_experiment(self._sources, experiments)
-        pages = self.pages.get("generated", quoted)
+        # the claims ledger depends on the claims' posts too: their text joins the key
+        with_claims = {u: p.text for u, p in self._sources.items() if "```claim" in p.text}
+        key = [quoted, sorted(with_claims.items())]
+        pages = self.pages.get("generated", key)
         if pages is None:
+            from pipeline.site.ledger import post_claims
             from pipeline.site.pages import generated_pages
 
-            pages = generated_pages(self._connect(), quoted)
-            self.pages.put("generated", quoted, pages)
+            try:
+                claims = post_claims(self._claim_pages(with_claims), self._connect(),
+                                     self.cache)
+            except StageError as exc:
+                if not self.is_serve:
+                    raise PluginError(str(exc)) from None
+                log.error(str(exc))  # the post itself shows the error box
+                claims = []
+            pages = generated_pages(self._connect(), quoted, claims)
+            self.pages.put("generated", key, pages)
         for src_uri, markdown in pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 raise PluginError(f"pipeline: {src_uri} is generated from the results database; "
                                   "remove the file of that name from the docs dir")
             files.append(File.generated(config, src_uri, content=markdown))
         return files
+
+    def _claim_pages(self, texts: dict[str, str]) -> dict[str, SourcePage]:
+        out = {}
+        for src_uri, text in texts.items():
+            page = split_page(text, src_uri)
+            page.base_dir = self._sources[src_uri].base_dir
+            out[src_uri] = page
+        return out
 
     on_files = CombinedEvent(_read_sources, _add_generated_pages)
 
