@@ -42,6 +42,8 @@ def format_value(value: Any, fmt: str = "auto") -> str:
 
 
 def format_ci(lo: float, hi: float, fmt: str = "percent") -> str:
+    if _missing(lo) or _missing(hi):  # 0 of 0: no interval, one dash (not "—–—")
+        return "—"
     return f"{format_value(lo, fmt).rstrip('%')}–{format_value(hi, fmt)}"
 
 
