@@ -105,6 +105,8 @@ def _normalise(sql: str) -> tuple[str, list[int], list[int]]:
         tokens = duckdb.tokenize(sql)
     except Exception:  # the statement will fail to run and DuckDB will say why
         return "", [], []
+    if not tokens:
+        return "", [], []
     ends = [pos for pos, _ in tokens[1:]] + [len(sql)]
     out: list[str] = []
     at: list[int] = []
