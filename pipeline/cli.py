@@ -4,6 +4,7 @@
     python -m pipeline show RUN            python -m pipeline rerun RUN
     python -m pipeline merge shard-*.duckdb [--into results.duckdb]
     python -m pipeline migrate [--db results.duckdb]
+    python -m pipeline overlap TRAIN.yaml [--db results.duckdb]
 
 User errors (bad files, unknown ids, a newer database) print one message and exit 2, never
 a traceback; Ctrl-C exits 130 after the last committed batch.
@@ -98,6 +99,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = sub.add_parser("migrate", help="upgrade a results database to this schema")
     migrate.add_argument("--db", type=Path, default=DEFAULT_DB)
+
+    overlap = sub.add_parser("overlap", help="measure how close each test case is to a "
+                             "training set (prompt template, renamed solution, a training "
+                             "solution that passes its tests) and store it")
+    overlap.add_argument("config", type=Path, help="e.g. experiments/lora_pycode/train.yaml")
+    overlap.add_argument("--solutions", type=Path, help="the test cases' reference solutions "
+                         "(JSONL of {id, solution}; default: test_solutions.jsonl next to "
+                         "the cases file)")
+    overlap.add_argument("--workers", type=int, help="sandbox runs at once (default: the "
+                         "CPU count)")
+    overlap.add_argument("--db", type=Path, default=DEFAULT_DB)
     return p
 
 
@@ -230,9 +242,27 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_overlap(args: argparse.Namespace) -> int:
+    from pipeline.finetune.overlap import measure_overlap, store_overlap
+    from pipeline.store.db import check_writable
+
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers {args.workers}: must be at least 1")
+    check_writable(args.db)  # a newer or foreign database fails before minutes of sandbox
+    report = measure_overlap(args.config, args.solutions, workers=args.workers)
+    n = store_overlap(args.db, report)
+    cases = len({r.case_id for r in report.rows})
+    print(f"overlap of {report.experiment_id} v{report.experiment_version} with "
+          f"{report.training_set} (sha256 {report.training_sha256[:12]}): {cases} cases, "
+          f"{n} rows written to {args.db} in {report.wall_s:.1f} s")
+    for line in report.summary():
+        print(f"  {line}")
+    return 0
+
+
 COMMANDS = {"run": _cmd_run, "show": _cmd_show, "rerun": _cmd_rerun, "merge": _cmd_merge,
             "migrate": _cmd_migrate, "train": _cmd_train,
-            "compact": _cmd_compact}
+            "compact": _cmd_compact, "overlap": _cmd_overlap}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

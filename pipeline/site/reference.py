@@ -25,6 +25,13 @@ TABLES: dict[str, str] = {
     "outcomes": "View: every result with its run's experiment, model, variant and engine. "
                 "What posts query most.",
     "meta": "Key/value facts about the file itself.",
+    "repeats": "View: each sample of a repeated run next to the same sample of the "
+               "measurement it repeats (the run with the same identity and repeat 0): did the "
+               "output change, did the verdict flip.",
+    "overlap": "One row per (test case, measure) of how close a fine-tuning experiment's test "
+               "case is to a training set (`python -m pipeline overlap TRAIN.yaml`; "
+               "pipeline/finetune/overlap.py). A re-run replaces the rows of the same "
+               "experiment version and training-file hash.",
 }
 
 # Keys the store keeps unique without an index (see pipeline/store/schema.py, version 3).
@@ -91,6 +98,9 @@ COLUMNS: dict[str, dict[str, str]] = {
         "experiment_path": "The experiment YAML, relative to the working directory.",
         "wall_time_s": "Seconds of generation, summed over resumes and shards.",
         "shard": "`i/N` while the run lives in a shard file, else NULL.",
+        "repeat": "0 for a measurement; k >= 1 for the k-th repeat of the same run (same "
+                  "engine, weights, sampling and template) on a seeded sample of its cases, "
+                  "the noise floor. `outcomes` holds measurements only.",
     },
     "cases": {
         "experiment_id": "The experiment.",
@@ -131,6 +141,41 @@ COLUMNS: dict[str, dict[str, str]] = {
         "key": "Name, e.g. `schema_version`.",
         "value": "Its value, as text.",
     },
+    "overlap": {
+        "experiment_id": "The evaluated experiment (its test cases).",
+        "experiment_version": "Its version.",
+        "case_id": "The test case (joins `cases.case_id` with the experiment and version).",
+        "training_set": "The training file, as the trainer config (train.yaml) names it.",
+        "training_sha256": "sha256 of the training file's bytes: another set is another "
+                           "measurement.",
+        "measure": "`prompt_template` (the prompt equals a training prompt once names, quoted "
+                   "strings and numbers are placeholders), `solution_renamed` (the reference "
+                   "solution equals a training solution after renaming its function, "
+                   "parameters and locals) or `solution_passes` (a training solution, renamed "
+                   "to the case's function, passes the case's hidden tests in the sandbox).",
+        "matched": "Whether any training example matched under the measure.",
+        "example_ids": "The ids of the training examples that matched (empty when none).",
+        "detail": "JSON: the case's `split` and `family` (from its tags), and per measure "
+                  "the prompt's `template`, or the sandbox run's `candidates` tried, "
+                  "`sandbox_s` and any `timed_out` candidates.",
+        "measured_at": "When the measurement was written (UTC).",
+    },
+}
+COLUMNS["repeats"] = {
+    "experiment_id": COLUMNS["runs"]["experiment_id"],
+    "experiment_version": COLUMNS["runs"]["experiment_version"],
+    "model_id": COLUMNS["runs"]["model_id"],
+    "variant": COLUMNS["runs"]["variant"],
+    "engine": COLUMNS["runs"]["engine"],
+    "repeat": "Which repeat (1, 2, ...).",
+    "original_run_id": "The measured run (repeat 0).",
+    "repeat_run_id": "The repeated run.",
+    "case_id": "The case.",
+    "sample_idx": "The sample.",
+    "same_output": "Whether the repeat's output is the measurement's, byte for byte.",
+    "passed_original": "The measurement's verdict.",
+    "passed_repeat": "The repeat's verdict.",
+    "flipped": "Whether the verdict changed.",
 }
 # The view's columns mean what they mean in the tables it reads.
 COLUMNS["outcomes"] = {
@@ -159,9 +204,14 @@ JOINS: list[tuple[str, str, list[tuple[str, str]], str]] = [
                             ("sample_idx", "sample_idx")],
      "every metric of each output (one row per metric)"),
     ("outcomes", "models", [("model_id", "model_id")], "model size, family, kind"),
+    ("overlap", "cases", [("experiment_id", "experiment_id"),
+                          ("experiment_version", "experiment_version"),
+                          ("case_id", "case_id")],
+     "each overlap measurement with its test case"),
 ]
 
-ORDER = ["outcomes", "experiments", "models", "runs", "cases", "results", "scores", "meta"]
+ORDER = ["outcomes", "experiments", "models", "runs", "cases", "results", "scores", "overlap",
+         "meta"]
 
 
 def _cell(text: str) -> str:

@@ -110,6 +110,7 @@ EXPERIMENT_PARTITIONED = {
     "cases": "experiment_id IN (SELECT unnest({ids}))",
     "results": "run_id IN ({runs})",
     "scores": "run_id IN ({runs})",
+    "overlap": "experiment_id IN (SELECT unnest({ids}))",
 }
 
 

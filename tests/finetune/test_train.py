@@ -142,6 +142,11 @@ def test_limit_5_run_of_the_adapter_reaches_the_post(trained: tuple[TrainReport,
         cwd=ROOT, capture_output=True, text=True, timeout=900,
         env={**os.environ, "VLLM_NO_USAGE_STATS": "1"})
     assert proc.returncode == 0, proc.stderr[-3000:]
+    # the post's data section reads the measured train/test overlap too
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "overlap", "experiments/lora_pycode/train.yaml",
+         "--db", str(db)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
     con = duckdb.connect(str(db), read_only=True)
     try:
         runs = con.execute("SELECT model_id, adapter_sha256, engine_extra->'adapter_training'"
