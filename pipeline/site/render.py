@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from pipeline.config._yaml import read_text
 from pipeline.errors import ConfigError
+from pipeline.site import tradeoffs
 from pipeline.site.cache import (
     QueryCache,
     RenderedComponent,
@@ -36,7 +38,6 @@ from pipeline.site.document import (
     mask_code_spans,
     splice,
 )
-from pipeline.site import tradeoffs
 from pipeline.site.errors import RenderError
 from pipeline.site.query import QueryScope
 
@@ -139,7 +140,9 @@ def _value_labels(body: str, scope: QueryScope, line: int) -> list[str]:
     if qname not in scope.sql:
         return [col]
     df = scope.frame(qname, line)
-    if col in df.columns and df[col].dtype == object:
+    # pandas 3 gives text columns the "str" dtype, not object: both mean text here
+    if col in df.columns and (df[col].dtype == object
+                              or pd.api.types.is_string_dtype(df[col])):
         return [col, scope.sql[qname]]
     return [col]
 
