@@ -34,7 +34,10 @@ def _claim(statement, expect, where, extra=""):
 ```claim
 statement: {statement}
 expect: {expect}
-sql: SELECT model AS label, mcnemar_test(count(*) FILTER (WHERE b AND NOT a), count(*) FILTER (WHERE a AND NOT b), count(*)) AS test{extra} FROM pairs WHERE {where} GROUP BY model
+sql: >-
+  SELECT model AS label, mcnemar_test(count(*) FILTER (WHERE b AND NOT a),
+  count(*) FILTER (WHERE a AND NOT b), count(*)) AS test{extra}
+  FROM pairs WHERE {where} GROUP BY model
 ```
 """
 

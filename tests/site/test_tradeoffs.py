@@ -48,7 +48,8 @@ def test_a_chart_needs_both_sides_too(con):
 
 def test_a_sentence_with_recall_needs_its_cost_in_the_same_paragraph(con):
     head = "```sql m\nSELECT * FROM g WHERE guard = 'v1'\n```\n\n"
-    bad = head + "It caught {{ value m.recall }} of violations.\n\nBlocked {{ value m.false_block_rate }}.\n"
+    bad = head + ("It caught {{ value m.recall }} of violations.\n\n"
+                  "Blocked {{ value m.false_block_rate }}.\n")
     with pytest.raises(RenderError, match="this paragraph"):
         render_markdown(bad, con)
     good = head + ("It caught {{ value m.recall }} of violations, at a false-block rate of\n"
