@@ -4,6 +4,7 @@ which a site build without intervals should not pay."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -421,13 +422,20 @@ def adjust_p(pvalues: list[float], method: str = "holm") -> list[float]:
     Holm (family-wise error, the default for a post's claims), Benjamini–Hochberg ("bh",
     false discovery rate), Bonferroni, or "none". nan entries (untestable comparisons) stay
     nan and do not count towards the family's size."""
-    import numpy as np
-
     if method == "none":
         return [float(x) for x in pvalues]
     if method not in ADJUSTMENTS:
         raise ValueError(f"unknown adjustment {method!r} (valid: "
                          f"{', '.join([*ADJUSTMENTS, 'none'])})")
+    return list(_adjust(tuple(float(x) for x in pvalues), method))
+
+
+@functools.lru_cache(maxsize=1024)
+def _adjust(pvalues: tuple[float, ...], method: str) -> tuple[float, ...]:
+    # Cached: `multipletests` runs a full gc.collect() on every call (0.3-0.8 s inside a
+    # site build's heap), and the SQL idiom `p_adjust(list(p) OVER w, ...)[row_number() ...]`
+    # asks for the same family once per row.
+    import numpy as np
     from statsmodels.stats.multitest import multipletests
 
     p = np.asarray(pvalues, dtype=float)
@@ -435,7 +443,7 @@ def adjust_p(pvalues: list[float], method: str = "holm") -> list[float]:
     ok = ~np.isnan(p)
     if ok.any():
         out[ok] = multipletests(p[ok], method=ADJUSTMENTS[method])[1]
-    return [float(x) for x in out]
+    return tuple(float(x) for x in out)
 
 
 def min_detectable_difference(base_rate: float, n: int, alpha: float = 0.05,

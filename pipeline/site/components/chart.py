@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from pipeline.site import tradeoffs
 from pipeline.site.components.base import (
     DataOptions,
     RenderState,
@@ -26,7 +27,6 @@ from pipeline.site.components.base import (
     render_template,
     require_columns,
 )
-from pipeline.site import tradeoffs
 from pipeline.site.components.table import shown_labels
 from pipeline.site.errors import RenderError
 from pipeline.site.escaping import plotly_text

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from pipeline.site import tradeoffs
 from pipeline.site.components.base import (
     DataOptions,
     RenderState,
@@ -16,7 +17,6 @@ from pipeline.site.components.base import (
     render_template,
     require_columns,
 )
-from pipeline.site import tradeoffs
 from pipeline.site.errors import RenderError
 from pipeline.site.escaping import clip
 from pipeline.site.formatting import FORMATS, Format, format_ci, format_value
@@ -44,7 +44,8 @@ def shown_labels(df: pd.DataFrame, cols: list[str | None], titles: list[str]) ->
     names and titles, and the distinct values of its text columns (long-form metrics)."""
     out = [str(c) for c in cols if c] + [t for t in titles if t]
     for c in cols:
-        if c and c in df.columns and df[c].dtype == object:
+        text = c in df.columns and (df[c].dtype == object or pd.api.types.is_string_dtype(df[c]))
+        if c and text:
             out += [str(v) for v in df[c].dropna().unique()[:200] if isinstance(v, str)]
     return out
 
