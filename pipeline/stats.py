@@ -84,6 +84,17 @@ def cochrans_q(blocks: list[str], treatments: list[str],
     return float(res.statistic), int(res.df), float(res.pvalue), len(rows)
 
 
+def canonical(*columns: list[Any]) -> list[list[Any]]:
+    """The rows of *columns* sorted, returned as columns again. A seeded bootstrap draws
+    indices, so its interval depends on the order of its input; SQL's `list()` order follows
+    the query plan. Sorting first makes every resampling function of this module a function
+    of the data alone: the same rows in any order give the same published interval."""
+    rows = sorted(zip(*columns, strict=True), key=lambda r: tuple(
+        (v is None, str(v) if isinstance(v, str) else float(v) if v is not None else 0.0)
+        for v in r))
+    return [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in columns]
+
+
 def _strata_indices(strata: list[str]) -> list[Any]:
     import numpy as np
 
@@ -102,6 +113,7 @@ def stratified_bootstrap_mean(strata: list[str], values: list[float], alpha: flo
     Returns (score, low, high); no data → nans."""
     import numpy as np
 
+    strata, values = canonical(strata, values)
     x = np.asarray(values, dtype=float)
     groups = _strata_indices(strata)
     if not groups:
@@ -126,6 +138,7 @@ def paired_stratified_bootstrap(strata: list[str], a: list[float], b: list[float
     two-sided bootstrap p-value (twice the smaller tail share beyond 0, at most 1)."""
     import numpy as np
 
+    strata, a, b = canonical(strata, a, b)
     d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
     groups = _strata_indices(strata)
     if not groups:
@@ -265,6 +278,7 @@ def cluster_rate_interval(clusters: list[str], outcomes: list[bool], alpha: floa
     import numpy as np
     from scipy.stats import bootstrap
 
+    clusters, outcomes = canonical([str(c) for c in clusters], [bool(o) for o in outcomes])
     groups: dict[str, list[bool]] = {}
     for c, o in zip(clusters, outcomes, strict=True):
         groups.setdefault(str(c), []).append(bool(o))
@@ -347,6 +361,7 @@ def classifier_metrics(truth: list[bool], pred: list[bool], alpha: float = 0.05,
     from scipy.stats import bootstrap
     from sklearn.metrics import confusion_matrix, f1_score
 
+    truth, pred = canonical([bool(x) for x in truth], [bool(x) for x in pred])
     t = np.asarray(truth, dtype=bool)
     p = np.asarray(pred, dtype=bool)
     n = len(t)
@@ -384,6 +399,8 @@ def f1_diff_test(truth: list[bool], pred_a: list[bool], pred_b: list[bool],
     from scipy.stats import bootstrap
     from sklearn.metrics import f1_score
 
+    truth, pred_a, pred_b = canonical([bool(x) for x in truth], [bool(x) for x in pred_a],
+                                      [bool(x) for x in pred_b])
     t = np.asarray(truth, dtype=int)
     a = np.asarray(pred_a, dtype=int)
     b = np.asarray(pred_b, dtype=int)

@@ -41,3 +41,33 @@ def test_paired_bootstrap_ci_brackets_the_mean_and_is_reproducible():
     assert lo < sum(diffs) / len(diffs) < hi
     assert (lo, hi) == paired_bootstrap_ci(diffs)
     assert paired_bootstrap_ci([0.0, 0.0, 0.0]) == (0.0, 0.0)
+
+
+def test_every_resampling_function_depends_on_the_data_not_its_order():
+    """SQL's list() order follows the query plan: a published interval must not."""
+    import random
+
+    from pipeline import stats
+
+    rng = random.Random(5)
+    n = 90
+    strata = [f"s{i % 3}" for i in range(n)]
+    a = [float(rng.random() < 0.4) for _ in range(n)]
+    b = [float(rng.random() < 0.6) for _ in range(n)]
+    clusters = [f"c{i // 5}" for i in range(n)]
+    order = list(range(n))
+    rng.shuffle(order)
+
+    def shuffled(xs):
+        return [xs[i] for i in order]
+
+    calls = [
+        (stats.stratified_bootstrap_mean, (strata, a)),
+        (stats.paired_stratified_bootstrap, (strata, a, b)),
+        (stats.paired_bootstrap_test, (strata, a, b)),
+        (stats.cluster_rate_interval, (clusters, [x > 0 for x in a])),
+        (stats.classifier_metrics, ([x > 0 for x in a], [x > 0 for x in b])),
+        (stats.f1_diff_test, ([x > 0 for x in a], [x > 0 for x in b], [True] * n)),
+    ]
+    for fn, args in calls:
+        assert fn(*args) == fn(*(shuffled(x) for x in args)), fn.__name__
