@@ -23,6 +23,22 @@ import pandas as pd
 
 from pipeline.site.page_cache import code_version
 
+_FUNCTIONS_VERSION: str | None = None
+
+
+def functions_version() -> str:
+    """Hash of the code behind the SQL statistics functions (pipeline/stats.py and their SQL
+    bindings): a query's cached result was computed by that code, so a change to it (a new
+    bootstrap, a corrected interval) must not reuse results computed by the old one."""
+    global _FUNCTIONS_VERSION
+    if _FUNCTIONS_VERSION is None:
+        root = Path(__file__).resolve().parents[1]
+        h = hashlib.sha256()
+        for f in (root / "stats.py", root / "site" / "sql_functions.py"):
+            h.update(f.read_bytes())
+        _FUNCTIONS_VERSION = h.hexdigest()[:16]
+    return _FUNCTIONS_VERSION
+
 
 def _walk_tables(node: object, out: set[str]) -> None:
     if isinstance(node, dict):
@@ -97,7 +113,7 @@ class QueryCache:
         names = referenced_names(con, sql)
         if names is None:  # cannot tell: depend on everything
             names = set(relations) | set(named)
-        parts = [duckdb.__version__, sql]
+        parts = [duckdb.__version__, functions_version(), sql]
         for n in sorted(names):
             if n in named:
                 parts.append(f"q:{n}:{named[n]}")
