@@ -353,10 +353,11 @@ def _f1_vec(truth: Any, pred: Any, axis: int = -1) -> Any:
 
 
 def classifier_metrics(truth: list[bool], pred: list[bool], alpha: float = 0.05,
-                       n_resamples: int = 2000, seed: int = 0) -> ClassifierMetrics:
+                       n_resamples: int = 10000, seed: int = 0) -> ClassifierMetrics:
     """Confusion counts and rates from scikit-learn; Wilson intervals (statsmodels) for
     recall, precision and the false-positive rate; a percentile bootstrap over cases
-    (scipy.stats.bootstrap, seeded) for F1."""
+    (scipy.stats.bootstrap, seeded, 10,000 resamples: with 2,000 an interval on a set of 17
+    violations moved by 4 points with the seed) for F1."""
     import numpy as np
     from scipy.stats import bootstrap
     from sklearn.metrics import confusion_matrix, f1_score
