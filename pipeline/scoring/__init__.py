@@ -12,6 +12,15 @@ from pipeline.scoring import json_schema as _json_schema  # noqa: F401  (json_fi
 from pipeline.scoring import multi_turn as _multi_turn  # noqa: F401  (multi_turn)
 from pipeline.scoring import multilingual as _multilingual  # noqa: F401  (answer_in_language)
 from pipeline.scoring import summary_facts as _summary_facts  # noqa: F401  (summary_facts)
-from pipeline.scoring.base import Metric, Score, Scorer, ScoringContext, scorer, scorers
+from pipeline.scoring.base import (
+    PASSED,
+    Metric,
+    Outcome,
+    Score,
+    Scorer,
+    ScoringContext,
+    scorer,
+    scorers,
+)
 
-__all__ = ["Metric", "Score", "Scorer", "ScoringContext", "scorer", "scorers"]
+__all__ = ["PASSED", "Metric", "Outcome", "Score", "Scorer", "ScoringContext", "scorer", "scorers"]

@@ -2,10 +2,18 @@
 
 A Score carries named metrics (all stored, one row each), the overall pass/fail, a failure
 mode for the failing cases, and the parsed output when the scorer parsed one.
+
+A scorer also declares its *outcomes*: the yes/no verdicts it reaches on every output, each
+with the one name pages give it. The first is the primary outcome, the one posts count as
+right and the cases pages show first; the others are shown beside it, named. The stored
+`passed` column holds one of them (`passed=`, the primary by default), so a page that reads
+`passed` reads a declared outcome too. Labels live here and nowhere else: the site reads
+them from the registry.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -35,6 +43,22 @@ class Metric:
     def covers(self, metric: str) -> bool:
         """True when *metric* is this metric, or a member of this family."""
         return metric.startswith(self.name) if self.family else metric == self.name
+
+
+PASSED = "passed"  # an Outcome's field: the results' `passed` column itself
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A yes/no verdict a scorer reaches on every output, as posts and pages name it.
+
+    `field` is where it is stored: a declared 0/1 metric (one `scores` row per output; an
+    output with no row, an engine error, counts as no), or `"passed"`, the results' column,
+    for a verdict stored nowhere else. `label` is its human name ("final answer correct").
+    """
+
+    field: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -72,6 +96,8 @@ class ScoringContext:
 
 class Scorer(Protocol):
     metrics: tuple[Metric, ...]
+    outcomes: tuple[Outcome, ...]  # primary first
+    passed_outcome: Outcome  # the outcome the stored `passed` column holds
 
     def __call__(self, case: Case, output: str, ctx: ScoringContext) -> Score: ...
 
@@ -84,11 +110,60 @@ def undeclared(scorer: Scorer, score: Score) -> list[str]:
 scorers: Registry[Scorer] = Registry("scorer")
 
 
-def scorer(name: str, metrics: list[Metric]) -> Callable[[Callable[..., Score]], Scorer]:
-    """Register a scoring function under *name*, declaring the metrics it emits."""
+def passed_disagrees(scorer: Scorer, score: Score) -> bool:
+    """True when *score*'s `passed` is not the verdict of the outcome the scorer says
+    `passed` holds (a metric outcome missing from the score disagrees too)."""
+    field = scorer.passed_outcome.field
+    if field == PASSED:
+        return False
+    value = score.metrics.get(field)
+    return value is None or bool(value) != bool(score.passed)
+
+
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def declare_outcomes(name: str, metrics: list[Metric], outcomes: list[Outcome] | None,
+                     passed: str | None) -> tuple[tuple[Outcome, ...], Outcome]:
+    """The scorer's outcomes (primary first) and the one `passed` holds, checked. Without
+    `outcomes`: its `correct` metric, labelled "correct", when it declares one, else the
+    `passed` column, labelled "passed"."""
+    if outcomes is None:
+        has_correct = any(m.name == "correct" and not m.family for m in metrics)
+        outcomes = [Outcome("correct", "correct") if has_correct else Outcome(PASSED, "passed")]
+    if not outcomes:
+        raise ValueError(f"scorer {name!r}: at least one outcome is needed")
+    plain = {m.name for m in metrics if not m.family}
+    fields = [o.field for o in outcomes]
+    for o in outcomes:
+        if not _FIELD.fullmatch(o.field):
+            raise ValueError(f"scorer {name!r}: outcome field {o.field!r} is not a plain name")
+        if o.field != PASSED and o.field not in plain:
+            raise ValueError(f"scorer {name!r}: outcome {o.field!r} is not a declared metric "
+                             f"(nor {PASSED!r}, the results' column)")
+        if not o.label.strip():
+            raise ValueError(f"scorer {name!r}: outcome {o.field!r} needs a label")
+    if len(set(fields)) != len(fields) or len({o.label for o in outcomes}) != len(outcomes):
+        raise ValueError(f"scorer {name!r}: outcomes must have distinct fields and labels")
+    passed = passed or outcomes[0].field
+    held = [o for o in outcomes if o.field == passed]
+    if not held:
+        raise ValueError(f"scorer {name!r}: passed={passed!r} is not one of its outcomes "
+                         f"({', '.join(fields)})")
+    return tuple(outcomes), held[0]
+
+
+def scorer(name: str, metrics: list[Metric], outcomes: list[Outcome] | None = None,
+           passed: str | None = None) -> Callable[[Callable[..., Score]], Scorer]:
+    """Register a scoring function under *name*, declaring the metrics it emits and its
+    outcomes (primary first; see the module docstring). *passed* is the field of the
+    outcome its `Score.passed` is (default: the primary's)."""
+    declared, held = declare_outcomes(name, metrics, outcomes, passed)
 
     def deco(fn: Callable[..., Score]) -> Scorer:
         fn.metrics = tuple(metrics)  # type: ignore[attr-defined]
+        fn.outcomes = declared  # type: ignore[attr-defined]
+        fn.passed_outcome = held  # type: ignore[attr-defined]
         scorers.register(name)(fn)  # type: ignore[arg-type]
         return fn  # type: ignore[return-value]
 

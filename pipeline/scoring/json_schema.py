@@ -31,7 +31,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from pipeline.config.experiment import Case
-from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
+from pipeline.scoring.base import PASSED, Metric, Outcome, Score, ScoringContext, scorer
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n(.*?)```", re.DOTALL)
 
@@ -159,6 +159,8 @@ def _norm(s: str) -> str:
         Metric("field:", "1 when this top-level expected field has the correct value",
                family=True),
     ],
+    # stored only as `passed`: valid against the schema and every field right
+    outcomes=[Outcome(PASSED, "fully correct")],
 )
 def json_fields(case: Case, output: str, ctx: ScoringContext) -> Score:
     expected = case.expected

@@ -22,7 +22,12 @@ boundaries, numbers compared as numbers ("€38", "38.00" and "thirty-eight" all
 
 Metrics: `final_correct` (= `correct`), `turn_accuracy` (fraction of scored turns right),
 `all_turns_correct`, and the family `turn:<k>` (k = 1-based index into `expected.turns`,
-i.e. the k-th generated reply). The case passes when every scored turn is right.
+i.e. the k-th generated reply).
+
+Two outcomes, declared below so every page names them the same way: the primary one,
+`correct`, **final answer correct** (what the suite posts count), and `all_turns_correct`,
+**every turn correct**, which is what the stored `passed` holds (the case passes when every
+scored turn is right). They differ exactly on `earlier_turn_wrong`.
 Failure modes: `empty` (the final reply is empty), `forgot_state`, `final_wrong`,
 `earlier_turn_wrong` (the final turn right, an earlier scored one wrong).
 """
@@ -33,7 +38,7 @@ from typing import Any
 
 from pipeline.config.experiment import Case
 from pipeline.scoring.answer_match import answer_in_text
-from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
+from pipeline.scoring.base import Metric, Outcome, Score, ScoringContext, scorer
 from pipeline.scoring.case_checks import case_check
 
 CHECK_KEYS = ("must_include", "must_not_include", "stale")
@@ -70,6 +75,9 @@ def generated_replies(ctx: ScoringContext, output: str, n: int) -> list[str]:
         Metric("all_turns_correct", "every scored reply is right"),
         Metric("turn:", "the k-th generated reply is right (scored turns only)", family=True),
     ],
+    outcomes=[Outcome("correct", "final answer correct"),
+              Outcome("all_turns_correct", "every turn correct")],
+    passed="all_turns_correct",
 )
 def multi_turn(case: Case, output: str, ctx: ScoringContext) -> Score:
     checks: list[dict[str, Any] | None] = case.expected["turns"]

@@ -119,7 +119,10 @@ COLUMNS: dict[str, dict[str, str]] = {
         "prompt": "The prompt as sent (for chat models, the messages as JSON).",
         "raw_output": "The model's output, verbatim.",
         "parsed_output": "The output as the scorer parsed it, as JSON.",
-        "passed": "The scorer's verdict.",
+        "passed": "The scorer's verdict: one of the outcomes its scorer declares, the one it "
+                  "names `passed=` (most scorers: the same verdict as their `correct` metric; "
+                  "multi_turn: *every turn correct*, while `correct` is *final answer "
+                  "correct*). Cases and experiment pages name the outcome they show.",
         "failure_mode": "Why it failed (NULL when passed; `error` when the engine failed).",
         "error": "The engine's message when it failed.",
         "prompt_tokens": "Tokens in the prompt.",

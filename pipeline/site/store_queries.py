@@ -250,6 +250,35 @@ def run_provenance(con: duckdb.DuckDBPyConnection, experiments: Sequence[str],
 # -- cases and their outputs -------------------------------------------------------------
 
 
+def experiment_scorer(con: duckdb.DuckDBPyConnection, experiment: str,
+                      version: int) -> str | None:
+    """The name of the scorer the experiment version was scored with (None: unknown)."""
+    rows = con.execute("SELECT scorer FROM experiments WHERE experiment_id = ? AND version = ?",
+                       [experiment, version]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def experiment_scorers(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], str | None]:
+    """{(experiment id, version): the name of the scorer it was stored with}, every version."""
+    return {(e, int(v)): s for e, v, s in con.execute(
+        "SELECT experiment_id, version, scorer FROM experiments ORDER BY 1, 2").fetchall()}
+
+
+def outcome_sql(field: str, alias: str, results: str = "o") -> tuple[str, str]:
+    """(a LEFT JOIN, a boolean expression) reading the outcome stored in *field* for each row
+    aliased *results* (of `results` or `outcomes`: run_id, case_id, sample_idx, passed): the
+    `passed` column (no join), or the 0/1 metric's value from `scores` joined as *alias*, an
+    output without that metric (an engine error) counting as false, as the posts count it.
+    (Outcome fields are plain names, `declare_outcomes` checks, so the literal is one line
+    that no fence can be ended by.)"""
+    if field == "passed":  # the results' column (pipeline.scoring.base.PASSED), no join
+        return "", f"coalesce({results}.passed, false)"
+    join = (f"LEFT JOIN scores {alias} ON {alias}.run_id = {results}.run_id "
+            f"AND {alias}.case_id = {results}.case_id "
+            f"AND {alias}.sample_idx = {results}.sample_idx AND {alias}.metric = '{field}'")
+    return join, f"coalesce({alias}.value = 1, false)"
+
+
 def case_count(con: duckdb.DuckDBPyConnection, experiment: str, version: int) -> int:
     """How many cases the version of the experiment has (0 for an unknown one)."""
     return int(con.execute(
@@ -287,7 +316,10 @@ def case_page(con: duckdb.DuckDBPyConnection, experiment: str, version: int, pag
 CASE_OUTPUTS_SQL = """
 SELECT r.case_id, ru.model_id, ru.variant, r.sample_idx, r.raw_output, r.passed,
        r.failure_mode, r.error, r.completion_tokens, r.finish_reason,
-       r.transcript::VARCHAR AS transcript
+       r.transcript::VARCHAR AS transcript,
+       (SELECT list({'metric': s.metric, 'value': s.value} ORDER BY s.metric) FROM scores s
+        WHERE s.run_id = r.run_id AND s.case_id = r.case_id AND s.sample_idx = r.sample_idx
+          AND list_contains(?::VARCHAR[], s.metric)) AS scores
 FROM results r JOIN runs ru USING (run_id)
 WHERE ru.experiment_id = ? AND ru.experiment_version = ? AND ru.repeat = 0
   AND r.case_id IN (SELECT unnest(?::VARCHAR[]))
@@ -296,11 +328,14 @@ ORDER BY ru.model_id, ru.variant, r.sample_idx
 
 
 def case_outputs(con: duckdb.DuckDBPyConnection, experiment: str, version: int,
-                 case_ids: Sequence[str]) -> pd.DataFrame:
+                 case_ids: Sequence[str], metrics: Sequence[str] = ()) -> pd.DataFrame:
     """Every stored output of these cases of the experiment version (measurements: repeat
-    runs of the noise floor are left out), by model, variant and sample: case_id, model_id, variant, sample_idx, raw_output, passed, failure_mode, error,
-    completion_tokens, finish_reason and transcript (JSON text, or None)."""
-    return con.execute(CASE_OUTPUTS_SQL, [experiment, version, list(case_ids)]).df()
+    runs of the noise floor are left out), by model, variant and sample: case_id, model_id,
+    variant, sample_idx, raw_output, passed, failure_mode, error, completion_tokens,
+    finish_reason, transcript (JSON text, or None) and scores: the output's stored values of
+    *metrics*, a list of {metric, value} (None when it has none of them)."""
+    return con.execute(CASE_OUTPUTS_SQL, [list(metrics), experiment, version,
+                                          list(case_ids)]).df()
 
 
 # -- the site's headline numbers ---------------------------------------------------------

@@ -1,7 +1,11 @@
 -- The eight enterprise suites (issue 11): one row per model x suite x case, with the suite's
--- primary outcome `correct` (0/1) as its scorer defines it. Classification counts its free-text
--- variant (the same interface as the other seven suites; the constrained variant is reported
--- on its own). Each suite's latest version. An engine error has no scores and counts as wrong.
+-- primary outcome `correct` (0/1): the field and the name its scorer declares first
+-- (pipeline/scoring, `outcomes=`) and its cases page shows first. For seven suites the stored
+-- `passed` holds the same verdict; for multi-turn `correct` is "final answer correct" and
+-- `passed` holds the other outcome, "every turn correct" (`all_turns_correct`), so `passed`
+-- is not selected here. Classification counts its free-text variant (the same interface as
+-- the other seven suites; the constrained variant is reported on its own). Each suite's
+-- latest version. An engine error has no scores and counts as wrong.
 SELECT o.model_id, m.name AS model, m.params, o.experiment_id AS suite,
        CASE o.experiment_id
             WHEN 'function_calling' THEN 'Function calling'
@@ -12,7 +16,7 @@ SELECT o.model_id, m.name AS model, m.params, o.experiment_id AS suite,
             WHEN 'information_extraction' THEN 'Information extraction'
             WHEN 'multilingual' THEN 'Multilingual'
             WHEN 'multi_turn' THEN 'Multi-turn' END AS suite_name,
-       o.case_id, o.passed, coalesce(o.failure_mode, 'pass') AS outcome,
+       o.case_id, coalesce(o.failure_mode, 'pass') AS outcome,
        coalesce(s.value, 0) AS correct, r.raw_output, r.finish_reason
 FROM outcomes o
 JOIN models m ON m.model_id = o.model_id

@@ -194,7 +194,8 @@ def test_generated_model_experiment_and_cases_pages(project):
     site = project / "site"
     model = _soup(project, "models/m1/index.html")
     rows = [[td.get_text() for td in tr.select("td")] for tr in model.select(".llmx-table tr")]
-    assert ["Tiny JSON experiment", "plain", "3", "66.7%", "20.8–93.9%"] in rows
+    # each experiment's primary outcome, named as its scorer names it
+    assert ["Tiny JSON experiment", "plain", "fully correct", "3", "66.7%", "20.8–93.9%"] in rows
     assert "Scope: 1 run, 3 scored outputs (tiny_json)" in model.get_text()
     exp = _soup(project, "experiments/tiny_json/index.html")
     assert exp.find("a", string="Tiny post") is not None  # back-link to the post using it
@@ -205,6 +206,9 @@ def test_generated_model_experiment_and_cases_pages(project):
     assert "<img src=x onerror=alert(1)>" in p1.get_text()  # shown as text ...
     assert p1.select_one("img") is None  # ... never as markup
     assert len(p1.select("tbody tr")) == 2  # one row per model
+    # the verdict column is named by the outcome it shows
+    assert [th.get_text() for th in p1.select("thead th")] == [
+        "Model", "Variant", "Fully correct", "Output"]
     assert (site / "models" / "index.html").exists()
 
 

@@ -82,6 +82,20 @@ def test_cases_and_outputs(con):
     assert set(outputs["case_id"]) == set(first["case_id"])
 
 
+def test_outcome_fields(con):
+    assert sq.experiment_scorer(con, "tiny_json", 1) == "json_fields"
+    assert sq.experiment_scorer(con, "nope", 1) is None
+    assert sq.experiment_scorers(con) == {("tiny_json", 1): "json_fields"}
+    outputs = sq.case_outputs(con, "tiny_json", 1, ["p2"], ["field_accuracy", "parses"])
+    assert [sorted((d["metric"], d["value"]) for d in s) for s in outputs["scores"]] == [
+        [("field_accuracy", 0.5), ("parses", 1.0)], [("field_accuracy", 1.0), ("parses", 1.0)]]
+    assert sq.outcome_sql("passed", "s1") == ("", "coalesce(o.passed, false)")
+    join, expr = sq.outcome_sql("parses", "s1", "x")
+    rows = con.execute(f"SELECT x.case_id, {expr} FROM outcomes x {join} "
+                       "WHERE x.model_id = 'm1' ORDER BY 1").fetchall()
+    assert rows == [("p1", True), ("p2", True), ("p3", True)]
+
+
 def test_site_stats(con):
     stats = sq.site_stats(lambda sql: con.execute(sql).df())
     assert stats == sq.SiteStats(experiments=1, models=2, cases=3, outputs=6)

@@ -1,16 +1,31 @@
 """The cases page: every case of an experiment with its input, expected answer and every
-model's output, score and failure mode, one page of cases at a time."""
+model's output, its verdict on each of the experiment's outcomes and its failure mode, one page
+of cases at a time.
+
+The outcomes are the scorer's declared ones (`pipeline.site.outcomes`), primary first, one
+column each, headed by the label posts use too; the page says which field each is read from
+and which one the stored `passed` holds. The generated cases pages write them into the
+block (`outcomes:`, `passed:`), so a changed label renders the page again; a block without
+them asks the experiment's scorer."""
 
 from __future__ import annotations
 
 import json
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.site.components.base import Options, RenderState, component, render_template
 from pipeline.site.errors import RenderError
+from pipeline.site.outcomes import PASSED, Outcome, Outcomes, experiment_outcomes, verdicts
 from pipeline.site.query import QueryScope
 from pipeline.site.store_queries import case_count, case_outputs, case_page, latest_version
+
+
+class OutcomeOption(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    field: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+                       description="`passed` or a 0/1 metric in `scores`")
+    label: str = Field(min_length=1, description="what the page calls it")
 
 
 class CasesOptions(Options):
@@ -18,6 +33,23 @@ class CasesOptions(Options):
     version: int | None = None
     page: int = Field(default=1, ge=1)
     per_page: int = Field(default=25, ge=1, le=500)
+    outcomes: list[OutcomeOption] | None = Field(
+        default=None, min_length=1, description="the outcomes to show, primary first; "
+        "default: the ones the experiment's scorer declares")
+    passed: str | None = Field(default=None, description="the field of the outcome the "
+                               "stored `passed` holds (default: the scorer's, else the first)")
+
+
+def _outcomes(o: CasesOptions, scope: QueryScope, version: int) -> Outcomes:
+    if o.outcomes is None:
+        return experiment_outcomes(scope.con, o.experiment, version)
+    shown = tuple(Outcome(x.field, x.label) for x in o.outcomes)
+    return Outcomes(shown, o.passed or shown[0].field)
+
+
+def _scores(value: object) -> list[dict]:
+    """The scores column of one output: a list of {metric, value}, or NULL (pandas NA)."""
+    return list(value) if isinstance(value, (list, tuple)) or hasattr(value, "tolist") else []
 
 
 def _pretty(text: str | None) -> str:
@@ -72,12 +104,19 @@ def cases(o: CasesOptions, scope: QueryScope, line: int, state: RenderState) -> 
     pages = max(1, -(-total // o.per_page))
     if o.page > pages:
         raise RenderError(f"cases: page {o.page} of {pages}", line)
+    outcomes = _outcomes(o, scope, version)
+    if outcomes.passed not in [x.field for x in outcomes.shown]:
+        raise RenderError(f"cases: passed={outcomes.passed!r} is not one of the outcomes "
+                          f"shown ({', '.join(x.field for x in outcomes.shown)})", line)
     rows = case_page(scope.con, o.experiment, version, o.page, o.per_page)
-    outputs = case_outputs(scope.con, o.experiment, version, rows["case_id"].tolist())
+    outputs = case_outputs(scope.con, o.experiment, version, rows["case_id"].tolist(),
+                           outcomes.metrics)
     by_case: dict[str, list[dict]] = {}
     for rec in outputs.to_dict("records"):
         rec["shown"] = state.shown(rec["error"] if rec["error"] else rec["raw_output"])
         rec["turns"] = _turns(rec.pop("transcript"), state)
+        rec["verdicts"] = verdicts(outcomes, rec["passed"], rec["error"], rec["failure_mode"],
+                                   _scores(rec.pop("scores")))
         by_case.setdefault(rec["case_id"], []).append(rec)
     items = [{"id": r["case_id"], "n": int(r["position"]) + 1,
               "tags": list(r["tags"] if r["tags"] is not None else []),
@@ -85,4 +124,5 @@ def cases(o: CasesOptions, scope: QueryScope, line: int, state: RenderState) -> 
               "expected": state.shown(_pretty(r["expected"])),
               "outputs": by_case.get(r["case_id"], [])} for r in rows.to_dict("records")]
     return render_template("cases.html", items=items, page=o.page, pages=pages, total=total,
-                           experiment=o.experiment, version=version)
+                           experiment=o.experiment, version=version,
+                           outcomes=outcomes.shown, passed=outcomes.passed, PASSED=PASSED)
