@@ -46,7 +46,7 @@ def code_version() -> str:
         root = Path(__file__).parent
         h = hashlib.sha256()
         for f in sorted(root.rglob("*")):
-            if f.suffix in (".py", ".html", ".js") and f.is_file() \
+            if f.suffix in (".py", ".html", ".js", ".md") and f.is_file() \
                     and not f.name.startswith("plotly"):  # the vendored bundle draws, no more
                 h.update(f.relative_to(root).as_posix().encode())
                 h.update(f.read_bytes())

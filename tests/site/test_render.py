@@ -135,8 +135,10 @@ def test_compare_is_paired_and_says_when_not_significant(con):
     md = ("```sql paired\nSELECT model_id, case_id, passed FROM outcomes\n```\n\n"
           "```compare\nquery: paired\ngroup: model_id\na: m1\nb: m2\n```\n")
     out = render_markdown(md, con).markdown
-    # m1 passes p1, p2; m2 passes p3: 2 + 1 discordant pairs, exact p = 1
-    assert "not significant at n = 3 (McNemar exact p = 1; only 3 discordant pairs)" in out
+    # m1 passes p1, p2; m2 passes p3: 2 + 1 discordant pairs, too few for an exact test to
+    # reach 0.05 at all: "not testable" and why, never "p = 1"
+    assert "not testable at n = 3 (only 3 discordant pairs: an exact test cannot reach" in out
+    assert "p = 1" not in out
     assert "-33.3 pp" in out
 
 

@@ -186,8 +186,8 @@ def finalize(pending: list[PendingClaim], adjustment: str,
                              "comparison" if c.options.expect else "check", c.options.expect,
                              c.line, [_row_view(r) for r in c.rows], method, len(family))
         state.claim_records.append(record)
-        if not c.options.show:
-            out.append(("", record))
+        if not c.options.show:  # hidden, but the ledger links here
+            out.append((f'<div class="llmx-claim-anchor" id="{anchor}"></div>', record))
             continue
         html = render_template("claim.html", anchor=anchor, statement=c.options.statement,
                                numbers=c.numbers, comparison=c.options.expect is not None,

@@ -17,7 +17,7 @@ from pipeline.site.components.base import (
 from pipeline.site.errors import RenderError
 from pipeline.site.formatting import format_value
 from pipeline.site.query import QueryScope
-from pipeline.stats import mcnemar_exact, paired_bootstrap_ci
+from pipeline.stats import mcnemar_test, paired_bootstrap_ci
 
 
 class CompareOptions(DataOptions):
@@ -54,19 +54,23 @@ def compare(o: CompareOptions, scope: QueryScope, line: int, state: RenderState)
     n = len(common)
     a_only = int((pa & ~pb).sum())
     b_only = int((pb & ~pa).sum())
-    p = mcnemar_exact(a_only, b_only)
+    test = mcnemar_test(b_only, a_only, len(common), o.alpha)
     # Every difference is b − a, and says so: the verdict, the stats line and the score CI
     # name the sides in that order.
     diff = (pb.mean() - pa.mean())
     difference = f"{o.b} − {o.a} = {diff * 100:+.1f} pp"
-    significant = p < o.alpha
-    if significant:
+    p = test.p
+    significant = test.testable and p < o.alpha
+    if not test.testable:  # never "p = 1" for a comparison nothing could test
+        verdict = f"{difference}: not testable at n = {n} ({test.reason})."
+    elif significant:
         better, worse = (o.b, o.a) if diff > 0 else (o.a, o.b)
         verdict = (f"{difference}: {better} is better than {worse} on these cases (McNemar "
-                   f"exact p = {p:.3g} < {o.alpha}, n = {n} pairs).")
+                   f"exact p = {p:.3g} < {o.alpha}, n = {n} pairs; one test, unadjusted: a "
+                   "claim with expect: is adjusted with the page's other comparisons).")
     else:
         verdict = (f"{difference}: not significant at n = {n} (McNemar exact p = {p:.3g}; "
-                   f"only {a_only + b_only} discordant pairs).")
+                   f"{a_only + b_only} discordant pairs).")
     score_ci = None
     if o.score:
         d = (sides[o.b].loc[common, o.score].astype(float)
@@ -77,7 +81,8 @@ def compare(o: CompareOptions, scope: QueryScope, line: int, state: RenderState)
     return render_template(
         "compare.html", a=o.a, b=o.b, n=n, rate_a=format_value(pa.mean(), "percent"),
         rate_b=format_value(pb.mean(), "percent"),
-        difference=difference, a_only=a_only, b_only=b_only, p=f"{p:.3g}",
+        difference=difference, a_only=a_only, b_only=b_only,
+        p=f"{p:.3g}" if test.testable else "not testable",
         verdict=verdict, significant=significant, score=score_ci, sql=sql,
         confidence=f"{(1 - o.alpha) * 100:g}%",
     )

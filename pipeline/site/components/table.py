@@ -46,7 +46,8 @@ def shown_labels(df: pd.DataFrame, cols: list[str | None], titles: list[str]) ->
     for c in cols:
         text = c in df.columns and (df[c].dtype == object or pd.api.types.is_string_dtype(df[c]))
         if c and text:
-            out += [str(v) for v in df[c].dropna().unique()[:200] if isinstance(v, str)]
+            values = {v for v in df[c].dropna() if isinstance(v, str)}  # lists are not labels
+            out += sorted(values)[:200]
     return out
 
 
