@@ -217,7 +217,7 @@ RUN_PROVENANCE_SQL = """
 SELECT r.experiment_id, r.experiment_version, m.name AS model, r.variant, r.engine,
        r.engine_version, r.model_file, left(r.model_sha256, 12) AS sha256,
        r.model_revision, r.temperature, r.top_p, r.max_tokens, r.seed, r.n_samples,
-       r.constrained, r.hardware, left(r.git_commit, 8) AS git_commit, r.git_dirty,
+       r.constrained, r.repeat, r.hardware, left(r.git_commit, 8) AS git_commit, r.git_dirty,
        strftime(r.started_at, '%Y-%m-%d %H:%M') AS started,
        strftime(r.finished_at, '%Y-%m-%d %H:%M') AS finished, r.status,
        (SELECT count(DISTINCT case_id) FROM results x WHERE x.run_id = r.run_id) AS cases,
@@ -228,7 +228,7 @@ FROM runs r JOIN models m USING (model_id)
 WHERE r.experiment_id IN (SELECT unnest(?::VARCHAR[]))
   AND (?::VARCHAR[] IS NULL OR r.model_id IN (SELECT unnest(?::VARCHAR[])))
   AND (?::VARCHAR[] IS NULL OR r.run_id IN (SELECT unnest(?::VARCHAR[])))
-ORDER BY r.experiment_id, m.name, r.variant
+ORDER BY r.experiment_id, m.name, r.variant, r.repeat
 """
 
 
@@ -237,7 +237,8 @@ def run_provenance(con: duckdb.DuckDBPyConnection, experiments: Sequence[str],
                    run_ids: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per run of *experiments* (only of *models* and only *run_ids*, when given),
     ordered by experiment, model name and variant: its model name, engine, weights
-    (`sha256`: 12 hex digits), sampling, seed, hardware, git state (`git_commit`: 8 digits),
+    (`sha256`: 12 hex digits), sampling, seed, `repeat` (0: a measurement; k: the k-th
+    repeat of the noise floor), hardware, git state (`git_commit`: 8 digits),
     `started`/`finished` as 'YYYY-MM-DD HH:MM' text, `status`, and `cases` (distinct cases
     with an output), `outputs` (rows in results) and `total_cases` (cases of its experiment
     version)."""

@@ -41,8 +41,10 @@ def scope_box(o: ScopeOptions, scope: QueryScope, line: int, state: RenderState)
     records = runs.to_dict("records")
     for r in records:
         # A run is partial until it holds every case of its experiment version: a runner
-        # still going, or one stopped to be resumed in a later session.
-        r["partial"] = r["status"] != "complete" or r["cases"] < r["total_cases"]
+        # still going, or one stopped to be resumed in a later session. A repeat (the noise
+        # floor) covers a sample of the cases by design and never feeds the page's rates.
+        r["partial"] = r["repeat"] == 0 and (r["status"] != "complete"
+                                             or r["cases"] < r["total_cases"])
     return render_template("scope.html", runs=records, experiments=experiments,
                            n_runs=len(runs), outputs=int(runs["outputs"].sum()),
                            partial=[r for r in records if r["partial"]])
