@@ -189,3 +189,21 @@ def test_every_function_is_registered_once_and_documented():
     names = {r[0] for r in c.execute("SELECT DISTINCT function_name FROM duckdb_functions()")
              .fetchall()}
     assert set(FUNCTIONS) <= names
+
+
+def test_power_and_macro_f1_are_statsmodels_and_scikit_learn(con):
+    from sklearn.metrics import f1_score as f1
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    for pa, pb, n in ((0.5, 0.67, 40), (0.8, 0.97, 8), (0.2, 0.35, 120)):
+        want = NormalIndPower().power(abs(proportion_effectsize(pa, pb)), nobs1=n,
+                                      alpha=0.05)
+        assert _one(con, "SELECT power_two_prop(?, ?, ?)", (pa, pb, n)) == pytest.approx(want)
+    labels = ["a", "b", "c"]
+    gold = [labels[i] for i in RNG.integers(0, 3, size=80)]
+    pred = [g if RNG.random() < 0.6 else labels[int(RNG.integers(0, 3))] for g in gold]
+    con.execute("CREATE OR REPLACE TABLE lab AS SELECT unnest(?) AS g, unnest(?) AS p",
+                [gold, pred])
+    got = _one(con, "SELECT macro_f1(list({'gold': g, 'pred': p})) FROM lab")
+    assert got == pytest.approx(f1(gold, pred, labels=labels, average="macro"))

@@ -151,12 +151,6 @@ def test_scope_checks_author_sql_and_not_the_sites_own():
 
 # -- the current posts --------------------------------------------------------------------
 
-# Statements another change is rewriting onto the library (issue 19): until then they may
-# still be flagged; remove a row when its post no longer has it.
-BEING_REWRITTEN = {
-    ("rag-compliance-enforcement-engine.md", "seed_check"),
-    ("rag-compliance-llama-guard.md", "f1_boot"),
-}
 PAGES = sorted((ROOT / "posts").rglob("*.md"))
 
 
@@ -183,7 +177,7 @@ def test_the_pages_have_sql_to_check():
 def test_current_posts_compute_no_statistic_by_hand(page: Path):
     flagged = [f"{page.name}:{line} {name}: {sorted(_rules(sql))}"
                for name, line, sql in _statements(page)
-               if _rules(sql) and (page.name, name) not in BEING_REWRITTEN]
+               if _rules(sql)]
     assert not flagged
 
 
