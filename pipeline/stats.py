@@ -255,8 +255,11 @@ def paired_bootstrap_test(strata: list[str], a: list[float], b: list[float],
     if len(d) == 0:
         return TestResult(nan, nan, nan, nan, 0, False, "no paired cases", method)
     informative = int(np.count_nonzero(d))
-    est, lo, hi, p = paired_stratified_bootstrap(strata, list(b), list(a), alpha,
-                                                 n_resamples, seed)
+    # the same draws as paired_suite_diff(a, b), mirrored: one comparison gives one interval
+    # and one p whichever function and argument order a page uses
+    neg, neg_lo, neg_hi, p = paired_stratified_bootstrap(strata, list(a), list(b), alpha,
+                                                         n_resamples, seed)
+    est, lo, hi = -neg, -neg_hi, -neg_lo
     if informative < MIN_INFORMATIVE:
         why = ("the two sides agree on every case" if informative == 0 else
                f"only {informative} case{'s' if informative != 1 else ''} differ: too few "

@@ -71,3 +71,17 @@ def test_every_resampling_function_depends_on_the_data_not_its_order():
     ]
     for fn, args in calls:
         assert fn(*args) == fn(*(shuffled(x) for x in args)), fn.__name__
+
+
+def test_a_paired_comparison_has_one_interval_whichever_function_reads_it():
+    import random
+
+    from pipeline import stats
+
+    rng = random.Random(9)
+    strata = [f"s{i % 4}" for i in range(120)]
+    a = [float(rng.random() < 0.5) for _ in range(120)]
+    b = [float(rng.random() < 0.6) for _ in range(120)]
+    t = stats.paired_bootstrap_test(strata, a, b)
+    diff, lo, hi, p = stats.paired_stratified_bootstrap(strata, a, b)  # a − b
+    assert (t.estimate, t.low, t.high, t.p) == pytest.approx((-diff, -hi, -lo, p))

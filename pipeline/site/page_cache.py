@@ -39,12 +39,15 @@ _CODE_VERSION: str | None = None
 
 
 def code_version() -> str:
-    """Hash of the site package's code and templates: output rendered by another version of
-    them is never reused."""
+    """Hash of the site package's code and templates, and of the statistics it calls
+    (pipeline/stats.py: an interval computed by another version of it must not be replayed
+    from a cached page or card headline): output rendered by another version of them is
+    never reused."""
     global _CODE_VERSION
     if _CODE_VERSION is None:
         root = Path(__file__).parent
         h = hashlib.sha256()
+        h.update((root.parent / "stats.py").read_bytes())
         for f in sorted(root.rglob("*")):
             if f.suffix in (".py", ".html", ".js", ".md") and f.is_file() \
                     and not f.name.startswith("plotly"):  # the vendored bundle draws, no more
