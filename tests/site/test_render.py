@@ -258,3 +258,16 @@ def test_scope_box_says_when_a_run_is_partial(tmp_path):
         c.close()
     assert "partial data: 1 run still incomplete" in out
     assert "m2 / plain: 1 of 3 cases" in out and "m1 / plain: " not in out
+
+
+def test_zero_of_zero_is_a_dash_never_zero_percent(con):
+    """0 of 0 is not a rate: the value, its interval and a table's CI column say "—"."""
+    from pipeline.site.formatting import format_ci
+    from pipeline.stats import wilson_interval
+
+    assert format_value(None, "percent") == "—"
+    assert format_ci(*wilson_interval(0, 0)) == "—"
+    md = ("```table\nsql: SELECT 'empty' AS s, 0 AS k, 0 AS n, k / nullif(n, 0) AS rate "
+          "FROM (SELECT 0 AS k, 0 AS n)\nformat: {rate: percent}\nsuccesses: k\ntrials: n\n```\n")
+    out = render_markdown(md, con).markdown
+    assert "0.0%" not in out and "—" in out
