@@ -69,7 +69,7 @@ def test_compare_names_the_direction_of_the_difference(con):
           "WHERE variant = 'plain'\n```\n\n"
           "```compare\nquery: paired\ngroup: model_id\na: m1\nb: m2\n```\n")
     out = render_markdown(md, con).markdown
-    assert "<strong>m2 vs m1:</strong> m2 − m1 = -33.3 pp: not significant at n = 3" in out
+    assert "<strong>m2 vs m1:</strong> m2 − m1 = -33.3 pp: not testable at n = 3" in out
     assert "Difference m2 − m1 = -33.3 pp" in out
 
 
