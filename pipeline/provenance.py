@@ -52,7 +52,7 @@ def find_run(db: Path | str, prefix: str) -> dict[str, Any]:
 
 _SECTIONS: list[tuple[str, list[str]]] = [
     ("run", ["run_id", "status", "experiment_id", "experiment_version", "experiment_path",
-             "model_id", "variant", "shard"]),
+             "model_id", "variant", "repeat", "shard"]),
     ("engine", ["engine", "engine_version", "dtype", "quantization", "max_model_len",
                 "tensor_parallel_size", "pipeline_parallel_size", "engine_extra"]),
     ("weights", ["model_file", "model_sha256", "model_revision", "tokenizer_hash",
@@ -152,7 +152,7 @@ def rerun(db: Path | str, prefix: str, out_db: Path | str, *, engine: str | None
         case_ids = sorted(case_ids, key=lambda c: order.get(c, 0))[:limit]
     options = RunOptions(models=[model.id], variants=[variant.name],
                          engine=engine or run["engine"], case_ids=case_ids, progress=progress,
-                         log=log)
+                         log=log, repeat=int(run.get("repeat") or 0))
     [summary] = run_experiment(
         exp, ModelRegistry([model], source=f"run {run['run_id']}"), out_db, options)
     compared, identical = _compare(db, run["run_id"], out_db, summary.run_id)

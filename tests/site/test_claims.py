@@ -44,7 +44,7 @@ sql: >-
 
 def test_a_supported_comparison_renders_with_raw_and_adjusted_p(con):
     out = render_markdown(_claim("B beats A on strong", "higher", "model = 'strong'"), con)
-    assert "Tested claim" in out.markdown and "p (Holm, 1 test)" in out.markdown
+    assert "Tested claim" in out.markdown and "p, Holm (1 test)" in out.markdown
     [record] = out.claims
     assert record.kind == "comparison" and record.rows[0]["estimate"] == "+18.3 pp"
 

@@ -462,7 +462,7 @@ def test_stored_runs_of_one_prompt_experiments_keep_their_ids(tmp_path, experime
     con = duckdb.connect(str(db), read_only=True)
     cur = con.execute(
         "SELECT * FROM runs WHERE experiment_id = ? AND experiment_path IS NOT NULL "
-        "AND model_spec IS NOT NULL ORDER BY run_id LIMIT 1", [experiment_id])
+        "AND model_spec IS NOT NULL AND repeat = 0 ORDER BY run_id LIMIT 1", [experiment_id])
     found = cur.fetchone()
     cols = [c[0] for c in cur.description]
     if found is None:
