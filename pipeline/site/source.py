@@ -24,14 +24,15 @@ if TYPE_CHECKING:
 
 ASSET_DIR = "assets/llmx"
 ASSETS = ("charts.js", "tables.js", "results.css")
-# plotly.js as published on the npm registry, vendored in pipeline/site/assets/ with its
-# licence: the "cartesian" partial bundle (bar, scatter, heatmap, ... the trace types
-# chart.py draws; 1.5 MB, ~0.5 MB gzipped, instead of the full bundle's 4.8 MB). Its version
-# is the plotly.js that the `plotly` Python package was built against (tests/site/test_build.py
-# checks both). Served as assets/llmx/plotly.min.js, its licence next to it.
-PLOTLY_JS_PACKAGE = "plotly.js-cartesian-dist-min"
+# plotly.js, vendored in pipeline/site/assets/ with its licence: a bundle of plotly.js's core
+# (scatter) with the bar and heatmap traces, the trace types chart.py draws (1.1 MB, 0.39 MB
+# gzipped; the published "cartesian" bundle is 0.50 MB gzipped, most of a post's 0.6 MB).
+# Built from the npm package plotly.js by the recipe next to it (plotly-llmx.build.sh, run by
+# hand). Its version is the plotly.js that the `plotly` Python package was built against
+# (tests/site/test_build.py checks both). Served as assets/llmx/plotly.min.js.
 PLOTLY_JS_VERSION = "4.1.1"
-PLOTLY_JS_FILE = "plotly-cartesian.min.js"
+PLOTLY_JS_FILE = "plotly-llmx.min.js"
+PLOTLY_JS_LICENSE = "plotly-llmx.LICENSE"
 
 # The options of the `pipeline` plugin entry in mkdocs.yml, with their defaults: the same
 # keys as the MkDocs adapter's ResultsPluginConfig, which takes its defaults from here.
@@ -183,7 +184,7 @@ def copy_assets(site_root: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     assets = resources.files("pipeline.site").joinpath("assets")
     for name, target in [(PLOTLY_JS_FILE, "plotly.min.js"),
-                         ("plotly-cartesian.LICENSE", "plotly.min.js.LICENSE.txt"),
+                         (PLOTLY_JS_LICENSE, "plotly.min.js.LICENSE.txt"),
                          *((a, a) for a in ASSETS)]:
         with resources.as_file(assets.joinpath(name)) as src:
             shutil.copyfile(src, out / target)

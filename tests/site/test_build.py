@@ -294,20 +294,22 @@ def test_rebuild_renders_only_pages_whose_source_or_data_changed(project):
 
 
 def test_plotly_js_is_the_vendored_partial_bundle_of_the_python_packages_version():
-    """The site serves plotly.js's cartesian partial bundle (bar, scatter, heatmap: every
-    trace type chart.py draws), of the version the `plotly` package builds its figures for,
-    with its licence."""
+    """The site serves our bundle of plotly.js (core with scatter, bar, heatmap: every trace
+    type chart.py draws; built by plotly-llmx.build.sh), of the version the `plotly` package
+    builds its figures for, with its licence."""
     from pipeline.site.components import chart
-    from pipeline.site.source import PLOTLY_JS_FILE, PLOTLY_JS_VERSION
+    from pipeline.site.source import PLOTLY_JS_FILE, PLOTLY_JS_LICENSE, PLOTLY_JS_VERSION
 
     assets = ROOT / "pipeline" / "site" / "assets"
     head = (assets / PLOTLY_JS_FILE).read_text()[:300]
-    assert f"plotly.js (cartesian - minified) v{PLOTLY_JS_VERSION}" in head
+    assert f"plotly.js (llmx: core, bar, heatmap - minified) v{PLOTLY_JS_VERSION}" in head
+    recipe = (assets / "plotly-llmx.build.sh").read_text()
+    assert f"plotly.js@{PLOTLY_JS_VERSION}" in recipe and f"v{PLOTLY_JS_VERSION}" in recipe
     import plotly
 
     bundled = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()[:80]
     assert f"v{PLOTLY_JS_VERSION}" in bundled
-    assert "MIT" in (assets / "plotly-cartesian.LICENSE").read_text()
+    assert "MIT" in (assets / PLOTLY_JS_LICENSE).read_text()
     used = set(re.findall(r'"type"\] = "(\w+)"|"type": "(bar|scatter|heatmap)"',
                           Path(chart.__file__).read_text()))
     traces = {t for pair in used for t in pair if t}
