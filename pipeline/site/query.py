@@ -16,9 +16,11 @@ from pipeline.site import sql_functions, stat_guard
 from pipeline.site.cache import QueryCache, read_cached
 from pipeline.site.errors import RenderError
 from pipeline.site.lineage import Lineage
+from pipeline.site.palette import Model, Palette
 from pipeline.site.store_queries import (
     drop_experiment_shadows,
     experiment_ids,
+    model_lineage,
     relation_columns,
     relation_names,
     run_keys,
@@ -56,6 +58,14 @@ class QueryScope:
         # output read data no key describes: the page cache keys the page on these
         self.keys_read: list[tuple[str | None, str, str]] = []
         self.unkeyed = False
+        self._palette: Palette | None = None
+
+    @property
+    def palette(self) -> Palette:
+        """The site's fixed model colours (the same on every page of a build)."""
+        if self._palette is None:
+            self._palette = Palette([Model(*row) for row in model_lineage(self.con)])
+        return self._palette
 
     def define(self, name: str, sql: str, line: int) -> None:
         if not _NAME.match(name):

@@ -235,7 +235,9 @@ def _render_component(kind: str, opts: Options, scope: QueryScope, line: int,
         scope.unkeyed = True
     if scope.cache is None or data_key is None:
         return components.get(kind)(opts, scope, line, state)
-    key = component_key(kind, opts.model_dump_json(), data_key, state.root_url)
+    # a chart's colours come from the site's model registry: a new model there redraws it
+    extra = scope.palette.digest if kind == "chart" else ""
+    key = component_key(kind, opts.model_dump_json() + extra, data_key, state.root_url)
     cached = load_component(scope.cache, key)
     if cached is not None:
         state.charts += cached.charts

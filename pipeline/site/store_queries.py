@@ -178,6 +178,14 @@ def model_names(con: duckdb.DuckDBPyConnection) -> list[ModelName]:
         "SELECT model_id, name FROM models ORDER BY model_id").fetchall()]
 
 
+def model_lineage(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | None]]:
+    """(model id, display name, base model id of an adapter or None) of every registered
+    model: what the site's fixed model colours are assigned from."""
+    return [(r[0], r[1], r[2]) for r in con.execute(
+        "SELECT model_id, name, json_extract_string(spec, '$.adapter.base') FROM models "
+        "ORDER BY model_id").fetchall()]
+
+
 def experiments_by_model(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     """{model id: the experiment ids it has runs of, sorted}; models without runs are
     absent."""
