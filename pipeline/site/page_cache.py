@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.site.case_mentions import link_code_spans, prose_skip
 from pipeline.site.document import find_blocks, inline_bodies, splice
 
 if TYPE_CHECKING:
@@ -165,6 +166,9 @@ class PageCache:
 
         replace = {start: (end, text) for (start, end), text in
                    zip(sorted(ends.items()), entry["blocks"], strict=True)}
+        # the prose's case ids link to their cases, as render_markdown linked them
+        lines = link_code_spans(lines, prose_skip(fenced, ends), entry.get("case_links") or {},
+                                root_url)
         out = splice(lines, replace, fenced, inline)
         files = {}
         for rel, blob in entry["files"].items():
@@ -196,7 +200,8 @@ class PageCache:
             "experiments": experiments, "keys": rendered.keys,
             "data": keys_digest([k for _, _, k in rendered.keys]),
             "unkeyed": rendered.unkeyed, "blocks": rendered.block_texts,
-            "inline": rendered.inline_texts, "charts": rendered.charts, "files": blobs})
+            "inline": rendered.inline_texts, "charts": rendered.charts, "files": blobs,
+            "case_links": rendered.case_links})
 
     # -- anything else keyed on the database's state (generated pages, headlines) ----------
     def get(self, name: str, key: Any, with_db: bool = True) -> Any | None:

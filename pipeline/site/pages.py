@@ -40,6 +40,14 @@ CASES_PER_PAGE = 25
 MIN_CASES_PER_PAGE = 5
 OUTPUTS_PER_PAGE = 100
 
+
+def cases_per_page(outputs_per_case: int) -> int:
+    """Cases on one cases page of an experiment version whose cases each get
+    *outputs_per_case* outputs (also where `pipeline.site.case_links` finds a case)."""
+    return max(MIN_CASES_PER_PAGE,
+               min(CASES_PER_PAGE, OUTPUTS_PER_PAGE // max(outputs_per_case, 1)))
+
+
 _SQL_PLAIN = re.compile(r"[A-Za-z0-9 ._:/@+-]*")
 
 
@@ -168,8 +176,7 @@ def generated_pages(con: duckdb.DuckDBPyConnection,
             # have many outputs (models x variants x samples) gets fewer cases per page, so
             # a page's size is bounded by the values it shows, not by the lineup's size
             outputs = samples_per_case(con, exp_id, v)
-            per_page = max(MIN_CASES_PER_PAGE,
-                           min(CASES_PER_PAGE, OUTPUTS_PER_PAGE // max(outputs, 1)))
+            per_page = cases_per_page(outputs)
             n_pages = max(1, -(-n // per_page))
             for page in range(1, n_pages + 1):
                 heading = (f"{title or exp_id}: cases" + (f" of version {v}" if sub else "")

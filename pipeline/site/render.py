@@ -25,6 +25,8 @@ from pipeline.site.cache import (
     load_component,
     store_component,
 )
+from pipeline.site.case_links import case_index, page_experiments
+from pipeline.site.case_mentions import code_spans, link_code_spans, prose_skip
 from pipeline.site.components import RenderState, components, parse_options
 from pipeline.site.components import claim as claims
 from pipeline.site.components.base import Options
@@ -59,6 +61,8 @@ class Rendered:
     unkeyed: bool = False
     kinds: list[str] = field(default_factory=list)
     claims: list[claims.ClaimRecord] = field(default_factory=list)
+    # {case id: URL from the site root} of the case ids the prose names in code spans
+    case_links: dict[str, str] = field(default_factory=dict)
 
 
 # Where the scope box states how the page's comparisons were adjusted (known only once every
@@ -114,6 +118,8 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
                 if FAMILY_MARKER in text:
                     replace[start] = (end, text.replace(FAMILY_MARKER, family))
             _check_paragraphs(lines, fenced, replace, scope)
+            links = _case_mentions(lines, fenced, replace, scope)
+            lines = link_code_spans(lines, prose_skip(fenced, replace), links, root_url)
             out = splice(lines, replace, fenced,
                          lambda line, n: _render_inline(line, scope, n, collect=inline_texts))
         except RenderError as exc:
@@ -125,9 +131,20 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
                         block_texts=[replace[b.start][1] for b in blocks],
                         inline_texts=inline_texts, keys=list(scope.keys_read),
                         unkeyed=scope.unkeyed, kinds=sorted(components.names()),
-                        claims=list(state.claim_records))
+                        claims=list(state.claim_records), case_links=links)
     finally:
         scope.close()
+
+
+def _case_mentions(lines: list[str], fenced: set[int], replace: dict[int, tuple[int, str]],
+                   scope: QueryScope) -> dict[str, str]:
+    """{case id: URL from the site root} for each code span of the prose that is exactly a
+    case id of one of the experiments the page reads (pipeline.site.case_links)."""
+    spans = code_spans(lines, prose_skip(fenced, replace))
+    if not spans:
+        return {}
+    index = case_index(scope, page_experiments(scope), spans)
+    return {case: url for case in spans if (url := index.url(case)) is not None}
 
 
 def _value_labels(body: str, scope: QueryScope, line: int) -> list[str]:

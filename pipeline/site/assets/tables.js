@@ -20,3 +20,58 @@
       .forEach(function (r) { body.appendChild(r); });
   });
 })();
+
+/* A table that does not fit its box even with its cells wrapped (a phone, a table of many
+   columns) is shown as one card per row, each value labelled with its column's header
+   (.llmx-stacked, results.css): nothing is cut off and nothing scrolls sideways. Decided
+   again whenever the box changes width; a table that fits stays a table. */
+(function () {
+  var STACKED = "llmx-stacked";
+
+  function label(box, table) {
+    if (box.hasAttribute("data-labelled") || !table.tHead || !table.tHead.rows.length) return;
+    var heads = table.tHead.rows[0].cells;
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.forEach.call(body.rows, function (row) {
+        Array.prototype.forEach.call(row.cells, function (td, i) {
+          // textContent and setAttribute: the header's text, never markup
+          if (heads[i] && !td.hasAttribute("data-label"))
+            td.setAttribute("data-label", heads[i].textContent.trim());
+        });
+      });
+    });
+    box.setAttribute("data-labelled", "");
+  }
+
+  function fit(box) {
+    var table = box.querySelector("table");
+    if (!table || !box.clientWidth) return;  // hidden (a closed <details>): decided when shown
+    box.classList.remove(STACKED);
+    if (table.getBoundingClientRect().width > box.clientWidth + 1) {
+      label(box, table);
+      box.classList.add(STACKED);
+    }
+  }
+
+  function start() {
+    var boxes = document.querySelectorAll(".llmx-table");
+    if (!("ResizeObserver" in window)) {
+      boxes.forEach(fit);
+      window.addEventListener("resize", function () { boxes.forEach(fit); });
+      return;
+    }
+    var widths = new WeakMap();
+    var observer = new ResizeObserver(function (entries) {
+      entries.forEach(function (entry) {
+        var width = Math.round(entry.contentRect.width);
+        if (widths.get(entry.target) === width) return;  // stacking changed the height only
+        widths.set(entry.target, width);
+        fit(entry.target);
+      });
+    });
+    boxes.forEach(function (box) { observer.observe(box); });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

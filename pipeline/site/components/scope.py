@@ -45,6 +45,48 @@ def scope_box(o: ScopeOptions, scope: QueryScope, line: int, state: RenderState)
         # floor) covers a sample of the cases by design and never feeds the page's rates.
         r["partial"] = r["repeat"] == 0 and (r["status"] != "complete"
                                              or r["cases"] < r["total_cases"])
+        r.update(_facts(r))
+    versions = {(r["experiment_id"], r["experiment_version"]) for r in records}
+    for r in records:
+        r["experiment"] = (f"{r['experiment_id']} v{r['experiment_version']}"
+                           if len(versions) > len(experiments) else r["experiment_id"])
+    common, varying = [], []
+    for key, title in SHARED:
+        values = {r[key] for r in records}
+        if len(values) == 1 and key != "experiment":
+            common.append((key, title))
+        elif len(values) > 1:
+            varying.append(key)
+    weights = {}
+    for r in records:
+        weights.setdefault(r["model"], set()).add((r["weights"], r["sha256"]))
     return render_template("scope.html", runs=records, experiments=experiments,
                            n_runs=len(runs), outputs=int(runs["outputs"].sum()),
-                           partial=[r for r in records if r["partial"]])
+                           partial=[r for r in records if r["partial"]], common=common,
+                           varying=varying, titles=dict(SHARED),
+                           weights={m: sorted(w, key=str) for m, w in weights.items()})
+
+
+# Facts a run may share with every other run of the box: (key, title), in column order.
+SHARED = [("experiment", "Experiment"), ("engine_text", "Engine"), ("sampling", "Sampling"),
+          ("max_tokens_text", "Max tokens"), ("hardware_text", "Hardware"), ("code", "Code")]
+
+
+def _facts(r: dict) -> dict[str, str]:
+    """The texts of one run's facts (strings, so runs can be compared for what they share)."""
+    same_day = r["finished"] and r["started"] and r["finished"][:10] == r["started"][:10]
+    finished = (r["finished"][11:] if same_day else r["finished"]) or "—"
+    commit = r["git_commit"]
+    return {
+        "weights": str(r["model_file"] or r["model_revision"] or "—"),
+        "sha256": str(r["sha256"] or ""),
+        "engine_text": f"{r['engine']} {r['engine_version']}",
+        "sampling": (f"T={r['temperature']}, top_p={r['top_p']}, seed {r['seed']}, "
+                     f"n={r['n_samples']}"),
+        "max_tokens_text": f"{r['max_tokens']}",
+        "hardware_text": str(r["hardware"] or "—"),
+        "commit": commit if isinstance(commit, str) and commit else "",
+        "code": (f"{commit}{' (uncommitted changes)' if r['git_dirty'] else ''}"
+                 if isinstance(commit, str) and commit else "—"),
+        "run": f"{r['started']} → {finished} ({r['status']})",
+    }
