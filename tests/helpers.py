@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gzip
 import http.server
 import importlib.util
 import json
@@ -143,6 +144,38 @@ def open_page(browser: Any, url: str, errors: list[str], dialogs: list[str]) -> 
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(url, wait_until="load")
     return page
+
+
+GZIP_LEVEL = 6  # what a static host's on-the-fly gzip typically uses (zlib's default)
+
+
+def page_weight(browser: Any, url: str) -> dict[str, Any]:
+    """What a first visit to *url* transfers: every response the page and its workers (the
+    search worker's index included) fetch until the network is idle, each body gzipped as a
+    compressing server would send it. Measured in a real browser, not from the HTML, so a
+    script or index fetched by another script counts too; a fresh context, so nothing comes
+    from a cache. Returns {"total": gzipped bytes, "raw": bytes, "resources": [{"url",
+    "status", "bytes", "gzipped"}, ...] largest first}."""
+    context = browser.new_context()
+    responses: list[Any] = []
+    context.on("response", lambda r: responses.append(r))
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        resources = []
+        for r in responses:
+            try:
+                body = r.body()
+            except Exception:  # noqa: BLE001 - a redirect has no body; it still counts as 0
+                body = b""
+            resources.append({"url": r.url, "status": r.status, "bytes": len(body),
+                              "gzipped": len(gzip.compress(body, GZIP_LEVEL)) if body else 0})
+    finally:
+        context.close()
+    resources.sort(key=lambda x: -x["gzipped"])
+    return {"total": sum(x["gzipped"] for x in resources),
+            "raw": sum(x["bytes"] for x in resources), "resources": resources}
 
 
 def load_generator(folder: Path) -> ModuleType:

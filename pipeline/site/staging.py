@@ -5,10 +5,11 @@ Every author page goes through the same core as in the MkDocs plugin (`render_ma
 named queries, components, inline values; the series box), the pages generated from the
 database are written out and rendered the same way, the archive-card headline is rendered
 into the front matter (`llmx_headline_html`, since a generator without our `live` filter
-cannot run queries from a template), and so is whether the page draws charts
-(`llmx_charts`, for the theme's plotly.js tag). The data files a page links (CSV downloads,
-whole texts) and the assets (plotly.js, charts.js, tables.js, results.css) are copied to
-where the site root will be. The Zensical adapter (`pipeline.site.zensical`) builds the
+cannot run queries from a template), and so are whether the page draws charts
+(`llmx_charts`, for the theme's plotly.js tag) and, for a blog post, the day its data was last
+run (`llmx_data_date`, `pipeline.site.cards`; "" when unknown). The data files a page links
+(CSV downloads, whole texts) and the assets (plotly.js, charts.js, tables.js, results.css) are
+copied to where the site root will be. The Zensical adapter (`pipeline.site.zensical`) builds the
 result; nothing here imports MkDocs or Zensical.
 """
 
@@ -30,6 +31,7 @@ from markdown.extensions.toc import slugify
 
 from pipeline.errors import PipelineError
 from pipeline.site.cache import QueryCache
+from pipeline.site.cards import data_date
 from pipeline.site.errors import RenderError
 from pipeline.site.ledger import post_claims
 from pipeline.site.pages import generated_pages
@@ -48,7 +50,7 @@ from pipeline.site.source import (  # noqa: F401  (the light core, re-exported)
     series_entries,
     split_page,
 )
-from pipeline.site.store_queries import experiment_ids
+from pipeline.site.store_queries import experiment_ids, experiment_run_dates
 from pipeline.store import open_snapshot
 
 EXTRA_CSS = [f"{ASSET_DIR}/results.css"]
@@ -219,7 +221,8 @@ def _with_front_matter(page: Page, extra: dict[str, Any], body: str) -> str:
 
 def _render_page(page: Page, con: duckdb.DuckDBPyConnection, cache: QueryCache | None,
                  layout: BlogLayout, series: dict[str, SeriesEntry],
-                 files: dict[str, bytes], links_from: str) -> str:
+                 files: dict[str, bytes], links_from: str,
+                 run_dates: dict[str, str]) -> str:
     markdown = page.body
     here = series.get(page.src_uri)
     if here is not None:
@@ -237,6 +240,8 @@ def _render_page(page: Page, con: duckdb.DuckDBPyConnection, cache: QueryCache |
         files.update(rendered.files)
         if rendered.charts:
             extra["llmx_charts"] = rendered.charts
+    if layout.is_post(page.src_uri) and not page.generated:
+        extra["llmx_data_date"] = data_date(experiments, run_dates)
     headline = page.meta.get("headline")
     if headline:
         text = str(headline)
@@ -291,6 +296,7 @@ def stage(config_file: Path, out_dir: Path, links_from: str = "output") -> Stage
     cache = QueryCache(root / str(opts["cache_dir"])) if opts["cache"] else QueryCache(None)
     files: dict[str, bytes] = {}
     try:
+        run_dates = experiment_run_dates(con)
         if opts["generated_pages"]:
             experiments = experiment_ids(con)
             claims = post_claims(pages, con, cache)
@@ -307,7 +313,7 @@ def stage(config_file: Path, out_dir: Path, links_from: str = "output") -> Stage
             target = out_dir / src_uri
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(_render_page(page, con, cache, layout, series, files,
-                                             links_from),
+                                             links_from, run_dates),
                               encoding="utf-8")
             staged.pages.append(src_uri)
     finally:

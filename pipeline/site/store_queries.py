@@ -34,6 +34,7 @@ __all__ = [
     "case_page",
     "drop_experiment_shadows",
     "experiment_ids",
+    "experiment_run_dates",
     "experiment_summaries",
     "experiments_by_model",
     "experiments_of_runs",
@@ -353,22 +354,30 @@ def case_outputs(con: duckdb.DuckDBPyConnection, experiment: str, version: int,
 # and produced nothing is not a model "tested".
 SITE_STATS_SQL = """
 WITH tested AS (SELECT * FROM runs r WHERE EXISTS (
-    SELECT 1 FROM results x WHERE x.run_id = r.run_id))
+    SELECT 1 FROM results x WHERE x.run_id = r.run_id)),
+-- a model is a fine-tuned adapter when its registry entry has one (models.spec.adapter, a
+-- LoRA on a base model); a model the registry does not know counts as a base model
+tested_models AS (
+  SELECT DISTINCT t.model_id, coalesce(json_type(m.spec, '$.adapter') = 'OBJECT', false)
+    AS is_adapter
+  FROM tested t LEFT JOIN models m ON m.model_id = t.model_id)
 SELECT
   (SELECT count(DISTINCT experiment_id) FROM tested) AS experiments,
-  (SELECT count(DISTINCT model_id) FROM tested) AS models,
+  (SELECT count(*) FROM tested_models WHERE NOT is_adapter) AS models,
   (SELECT count(*) FROM cases c WHERE EXISTS (
       SELECT 1 FROM tested r WHERE r.experiment_id = c.experiment_id
       AND r.experiment_version = c.experiment_version)) AS cases,
-  (SELECT count(*) FROM results) AS outputs
+  (SELECT count(*) FROM results) AS outputs,
+  (SELECT count(*) FROM tested_models WHERE is_adapter) AS adapters
 """
 
 
 class SiteStats(NamedTuple):
     experiments: int  # with at least one stored output
-    models: int  # tested: with at least one stored output
+    models: int  # base models tested (with at least one stored output), adapters apart
     cases: int  # of the experiment versions some tested run belongs to
     outputs: int  # rows in results
+    adapters: int  # fine-tuned adapters tested (a LoRA on a base model: its own model id)
 
 
 def site_stats(run: Callable[[str], pd.DataFrame]) -> SiteStats:
@@ -377,3 +386,13 @@ def site_stats(run: Callable[[str], pd.DataFrame]) -> SiteStats:
     `lambda sql: con.execute(sql).df()`."""
     row = run(SITE_STATS_SQL).iloc[0]
     return SiteStats(*(int(row[k]) for k in SiteStats._fields))
+
+
+def experiment_run_dates(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """{experiment id: the day (ISO) its latest run with stored outputs finished}: when an
+    archive card's data was last run (`pipeline.site.cards`). Experiments without a finished
+    run with outputs are absent."""
+    return {e: d.isoformat() for e, d in con.execute(
+        "SELECT experiment_id, max(finished_at)::DATE FROM runs r WHERE finished_at IS NOT "
+        "NULL AND EXISTS (SELECT 1 FROM results x WHERE x.run_id = r.run_id) GROUP BY 1 "
+        "ORDER BY 1").fetchall()}

@@ -4,6 +4,8 @@ Every page loads without a console error, every chart draws SVG marks, the CSV l
 downloads the rows, dark mode re-themes a chart, and a hostile model output stays text.
 """
 
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -11,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, chromium, make_db, open_page, serve, site_pages
+from helpers import ROOT, chromium, make_db, open_page, page_weight, serve, site_pages
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -187,3 +189,57 @@ def test_layout_fits_at_phone_and_desktop_width(site, browser, width):
                          "document.querySelector('.llmx-card__headline')).fontSize)")
     assert size >= 15, size
     ctx.close()
+
+
+BUDGET = 600_000  # bytes, gzipped: all that a post with five charts may transfer (issue 20)
+
+
+def test_a_five_chart_post_transfers_at_most_0_6_mb_gzipped(site, browser):
+    """A first visit to a page with five charts or more fetches at most 0.6 MB gzipped, every
+    response counted as Chromium fetched it: the HTML, Material's CSS, bundle and search
+    worker, the search index the worker loads, plotly.js, our scripts and styles."""
+    root, base = site
+    heavy = [rel for rel in site_pages(root / "main") if len(re.findall(
+        r'class="llmx-chart[" ]', (root / "main" / rel / "index.html").read_text())) >= 5]
+    assert heavy, "no page with five charts to weigh"
+    for rel in heavy:
+        weight = page_weight(browser, f"{base}/main/{rel}")
+        fetched = [r["url"].rsplit("/", 2)[-2:] for r in weight["resources"]]
+        assert ["search", "search_index.json"] in fetched and ["llmx", "plotly.min.js"] in fetched
+        assert weight["total"] <= BUDGET, (rel, weight["total"], [
+            (r["url"].replace(base, ""), r["gzipped"]) for r in weight["resources"]])
+
+
+def test_search_holds_the_posts_not_the_cases(site):
+    """The search index every page loads has each post and none of the per-case pages
+    (front matter `search: exclude`), which were 98% of its 20 MB."""
+    root, _ = site
+    index = json.loads((root / "main" / "search" / "search_index.json").read_text())
+    pages = {d["location"].split("#")[0] for d in index["docs"]}
+    assert not [p for p in pages if "/cases" in p]
+    posts = {p.stem for p in (ROOT / "posts" / "posts").glob("*.md")}
+    assert posts and all(f"{slug}/" in pages for slug in posts), sorted(pages)
+    assert (root / "main" / "experiments").is_dir()  # the case pages are built, not indexed
+    assert any((root / "main" / "experiments").rglob("cases/index.html"))
+
+
+def test_search_finds_every_post_by_a_word_of_its_title(site, browser):
+    """Typed into Material's search box in Chromium, the longest word of each post's title
+    lists that post among the results."""
+    _, base = site
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    page.goto(f"{base}/main/")
+    cards = page.evaluate("""() => [...document.querySelectorAll('.llmx-card__title a')]
+        .map(a => [a.getAttribute('href'), a.textContent])""")
+    assert len(cards) >= 5
+    box = page.locator("input.md-search__input")
+    for href, title in cards:
+        word = max(re.findall(r"[A-Za-z]{4,}", title), key=len)
+        box.click()
+        box.fill("")
+        box.type(word)
+        page.wait_for_function(
+            """h => [...document.querySelectorAll('.md-search-result__item a')]
+                   .some(a => new URL(a.href).pathname.endsWith('/main/' + h))""",
+            arg=href, timeout=15_000)
+    page.close()

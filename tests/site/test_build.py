@@ -66,7 +66,8 @@ def test_site_numbers_equal_the_database(project):
     assert stats == {"experiments": "1 experiment", "models": "2 models tested",
                      "cases": "3 test cases", "outputs": "6 scored outputs"}
     # the archive card: number, category, series, lead, live headline, month, read time
-    card = home.select_one(".llmx-card")
+    card = next(c for c in home.select(".llmx-card")
+                if c.select_one(".llmx-card__title").get_text() == "Tiny post")
     assert card.select_one(".llmx-card__number").get_text() == "03"
     assert card.select_one(".llmx-card__title").get_text() == "Tiny post"
     assert card.select_one(".llmx-card__series").get_text() == "Part 1 · Tests"
@@ -77,6 +78,37 @@ def test_site_numbers_equal_the_database(project):
     # hostile model output is shown as text, never as markup
     assert "<img src=x" not in (project / "site" / "tiny" / "index.html").read_text()
     assert "<img src=x onerror=alert(1)>" in post.get_text()
+
+
+def test_cards_follow_the_post_numbers_and_say_when_their_data_ran(project):
+    """Archive cards (home and category pages) are in the order of the posts' numbers,
+    whatever their dates (the blog plugin sorts by date: 12, 03, 02, 01 here), posts without
+    a number last; a card of a post naming its experiments says the day their latest run
+    finished, read from the database at build time, a post naming none its month."""
+    posts = project / "posts" / "posts"
+    tiny = posts / "tiny.md"
+    tiny.write_text(tiny.read_text().replace("number: 3\n",
+                                             "number: 3\nexperiments: [tiny_json]\n"))
+    for name, number, day in (("p1", "number: 1\n", "2025-06-01"),
+                              ("p12", "number: 12\n", "2026-03-01"),
+                              ("unnumbered", "", "2026-04-01")):
+        (posts / f"{name}.md").write_text(f"---\ndate: {day}\nslug: {name}\ncategories: [Test]\n"
+                                          f"{number}---\n\n# Post {name}\n\nText.\n")
+    con = duckdb.connect(str(project / "results.duckdb"))
+    con.execute("UPDATE runs SET finished_at = TIMESTAMP '2026-12-05 23:10:00'")
+    con.close()
+    r = build(project)
+    assert r.returncode == 0, r.stderr
+    for page in ("index.html", "category/test/index.html"):
+        cards = _soup(project, page).select(".llmx-card")
+        assert [c.select_one(".llmx-card__title").get_text() for c in cards] == [
+            "Post p1", "Tiny two", "Tiny post", "Post p12", "Post unnumbered"], page
+        assert [c.select_one(".llmx-card__number").get_text() for c in cards[:4]] == [
+            "01", "02", "03", "12"]
+    cards = _soup(project, "index.html").select(".llmx-card")
+    ran = cards[2].select_one(".llmx-card__meta time")
+    assert ran.get_text() == "data run 5 Dec 2026" and ran["datetime"] == "2026-12-05"
+    assert "June 2025" in cards[0].select_one(".llmx-card__meta").get_text()
 
 
 def test_numbers_change_when_the_database_changes(project):

@@ -7,8 +7,12 @@ import re
 import duckdb
 import pytest
 
-from helpers import ROOT, make_db
+from helpers import CTX, ROOT, make_db, model, row, run_spec
+from pipeline.config.models import Adapter
 from pipeline.site import store_queries as sq
+from pipeline.site.cards import data_date
+from pipeline.site.render import render_markdown
+from pipeline.store import Store
 from pipeline.store.schema import DDL_V1, MIGRATIONS
 
 SITE = ROOT / "pipeline" / "site"
@@ -98,7 +102,53 @@ def test_outcome_fields(con):
 
 def test_site_stats(con):
     stats = sq.site_stats(lambda sql: con.execute(sql).df())
-    assert stats == sq.SiteStats(experiments=1, models=2, cases=3, outputs=6)
+    assert stats == sq.SiteStats(experiments=1, models=2, cases=3, outputs=6, adapters=0)
+
+
+def _adapter(model_id: str, base: str):
+    return model(model_id).model_copy(update={"adapter": Adapter(name="lora", base=base)})
+
+
+def test_site_stats_count_an_adapter_apart_from_the_base_models(tmp_path):
+    """A fine-tuned LoRA adapter is its own model id (models.spec.adapter names its base): the
+    stats line counts base models and the adapter apart, "2 models + 1 fine-tuned adapter
+    tested", not "3 models". A registered adapter without outputs is not counted."""
+    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, False, True],
+                                         ("m2", "plain"): [True, True, True]})
+    store = Store(db)
+    store.sync_model(_adapter("m1-lora", "m1"))
+    store.sync_model(_adapter("m2-lora", "m2"))  # registered, never run
+    run_id = store.start_run(run_spec("m1-lora", "plain"), CTX)
+    store.write_results(run_id, [row(c, True) for c in ("p1", "p2", "p3")])
+    store.refresh_status(run_id)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        stats = sq.site_stats(lambda sql: con.execute(sql).df())
+        assert stats == sq.SiteStats(experiments=1, models=2, cases=3, outputs=9, adapters=1)
+        html = render_markdown("```stats\n```\n", con).markdown
+    finally:
+        con.close()
+    models = re.search(r'<span class="llmx-stat" data-stat="models"[^>]*>(.*?)</span>', html)
+    assert re.sub(r"<[^>]+>", "", models.group(1)) == "2 models + 1 fine-tuned adapter tested"
+    assert 'data-exact="2"' in models.group(0) and 'data-adapters="1"' in models.group(0)
+
+
+def test_a_posts_data_date_is_its_experiments_latest_finished_run(tmp_path):
+    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, False, True]})
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE runs SET finished_at = TIMESTAMP '2026-12-05 23:10:00'")
+    # a second experiment's run, earlier, and one that never finished (no date of its own)
+    for exp, finished in (("other", "TIMESTAMP '2026-11-02 08:00:00'"), ("open", "NULL")):
+        con.execute(f"""INSERT INTO runs SELECT * REPLACE ('{exp}' AS experiment_id,
+                        'r-{exp}' AS run_id, {finished} AS finished_at) FROM runs LIMIT 1""")
+        con.execute(f"""INSERT INTO results SELECT * REPLACE ('r-{exp}' AS run_id)
+                        FROM results LIMIT 1""")
+    dates = sq.experiment_run_dates(con)
+    con.close()
+    assert dates == {"tiny_json": "2026-12-05", "other": "2026-11-02"}
+    assert data_date(["other", "tiny_json"], dates) == "2026-12-05"
+    assert data_date(["other", "open"], dates) == "2026-11-02"
+    assert data_date(["open"], dates) == data_date(None, dates) == ""
 
 
 def test_shadow_experiments(tmp_path):

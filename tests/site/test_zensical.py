@@ -101,7 +101,8 @@ def test_basic_site_same_numbers_and_cards(basic, tmp_path):
     z = tmp_path / "z"
     assert assert_same_numbers(tmp_path / "m", z) > 20
     # the archive card on Zensical: number, series, live headline, month (rendered, not raw)
-    card = BeautifulSoup((z / "index.html").read_text(), "html.parser").select_one(".llmx-card")
+    # (cards in number order: post 02, without data, comes first)
+    card = BeautifulSoup((z / "index.html").read_text(), "html.parser").select(".llmx-card")[1]
     assert card.select_one(".llmx-card__number").get_text() == "03"
     assert card.select_one(".llmx-card__headline").get_text() == "Best: 66.7%"
     assert "January 2026" in card.select_one(".llmx-card__meta").get_text()

@@ -2,7 +2,8 @@
 
 - on_files: check every page's front matter, add the pages generated from the DB.
 - on_page_markdown: render the page's queries, components and inline values.
-- on_env: a `live` filter so theme partials (archive cards) can render inline values.
+- on_env: a `live` filter so theme partials (archive cards) can render inline values, and a
+  `data_date` filter: the day a post's data was last run (`pipeline.site.cards`).
 - on_post_build: self-host plotly.js and our assets once for the whole site.
 
 A failing query or component raises PluginError with path:line, so `mkdocs build` exits
@@ -31,6 +32,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from pipeline.errors import ConfigError, PipelineError
+from pipeline.site.cards import data_date
 from pipeline.site.mkdocs.config import ResultsPluginConfig
 from pipeline.site.page_cache import PageCache, db_token
 from pipeline.site.series import SeriesEntry, series_nav
@@ -130,6 +132,7 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
             self.pages = PageCache(self.cache_dir, db_token(self.db_path))
             self._cache: QueryCache | None = None
             self._files = {}
+            self._run_dates: dict[str, str] | None = None
 
     # -- the database, opened on first need ------------------------------------------------
     def _connect(self) -> duckdb.DuckDBPyConnection:
@@ -300,7 +303,21 @@ class ResultsPlugin(BasePlugin[ResultsPluginConfig]):
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
         if self.config.enabled:
             env.filters["live"] = self._live_filter
+            env.filters["data_date"] = self._data_date_filter
         return env
+
+    def _data_date_filter(self, page: Any) -> str:
+        """The day (ISO) *page*'s data was last run: its experiments' latest finished run
+        ("" when it names none). One query per build, kept in the page cache with the data."""
+        if self._run_dates is None:
+            dates = self.pages.get("run-dates", None)
+            if dates is None:
+                from pipeline.site.store_queries import experiment_run_dates
+
+                dates = experiment_run_dates(self._connect())
+                self.pages.put("run-dates", None, dates)
+            self._run_dates = dates
+        return data_date(page.meta.get("experiments"), self._run_dates)
 
     def _live_filter(self, text: Any, page: Any) -> Markup:
         """Render inline values in *text* (e.g. a card headline) with *page*'s named queries."""
