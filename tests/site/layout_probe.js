@@ -50,14 +50,20 @@
     faults.push(`page: wider than the screen (${document.documentElement.scrollWidth} > ${vw} px)`);
   }
   document.querySelectorAll(".md-content table").forEach((t, i) => {
-    const holder = t.closest(".llmx-table") || t.parentElement;
-    const cut = t.scrollWidth > t.clientWidth + 1 || holder.scrollWidth > holder.clientWidth + 1;
-    if (opts.tablesMustFit && cut) {
+    // the boxes that show the table: every element from the table up to the page's content
+    // that clips or scrolls what overflows it; what a reader sees is inside all of them
+    const clips = [];
+    for (let el = t; el && !el.classList.contains("md-content"); el = el.parentElement) {
+      if (getComputedStyle(el).overflowX !== "visible") clips.push(el);
+    }
+    const cutBy = clips.find((el) => el.scrollWidth > el.clientWidth + 1);
+    if (opts.tablesMustFit && cutBy) {
       const head = t.querySelector("th");
       faults.push(`table ${i} (${head ? text(head) : "no header"}): cut, ` +
-                  `${Math.max(t.scrollWidth, holder.scrollWidth)} px in ${holder.clientWidth} px`);
+                  `${cutBy.scrollWidth} px in ${cutBy.clientWidth} px`);
     }
-    if (box(holder).right > vw + tol) faults.push(`table ${i}: runs off the screen`);
+    const right = Math.min(box(t).right, ...clips.map((el) => box(el).right));
+    if (right > vw + tol) faults.push(`table ${i}: runs off the screen`);
   });
 
   document.querySelectorAll(".llmx-chart").forEach((gd, n) => {
@@ -75,7 +81,7 @@
       ["ytitle", ".g-ytitle text, [class^='g-y'][class$='title'] text"],
       ["annotation", ".annotation-text-g text"], ["legend", ".legend .legendtext"],
       ["legend", ".legend .legendtitletext"], ["colorbar", ".colorbar text"],
-      ["title", ".gtitle"],
+      ["title", ".gtitle"], ["pointtext", ".textpoint text"],
     ];
     const labels = [];
     groups.forEach(([group, sel]) => {

@@ -177,6 +177,57 @@
     }
     return themed(lay);
   }
+  /* Scatter labels: each point's label goes to the first of eight places around it that
+     overlaps no label placed before it, no marker and stays inside the plot; one restyle. */
+  var PLACES = ["top center", "bottom center", "middle right", "middle left", "top right",
+                "top left", "bottom right", "bottom left"];
+  function placeLabels(el) {
+    var traces = el.querySelectorAll(".scatterlayer .trace");
+    var area = el.querySelector(".subplot .bg, .nsewdrag");
+    var frame = (area || el).getBoundingClientRect(), markers = [], pending = [];
+    traces.forEach(function (tr, ti) {
+      var pts = tr.querySelectorAll(".points path.point");
+      var texts = tr.querySelectorAll(".text .textpoint text");
+      if (!texts.length) return;
+      pts.forEach(function (p) { markers.push(p.getBoundingClientRect()); });
+      texts.forEach(function (t, i) {
+        if (pts[i]) pending.push({ trace: ti, i: i, m: pts[i].getBoundingClientRect(),
+                                   t: t.getBoundingClientRect() });
+      });
+    });
+    if (!pending.length) return;
+    var hit = function (a, b) {
+      return Math.min(a.right, b.right) - Math.max(a.left, b.left) > 0 &&
+        Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 0;
+    };
+    var placed = [], choice = {};
+    pending.forEach(function (p) {
+      var w = p.t.width, h = p.t.height, cx = (p.m.left + p.m.right) / 2,
+        cy = (p.m.top + p.m.bottom) / 2, r = p.m.width / 2 + 3, best = null;
+      for (var k = 0; k < PLACES.length && !best; k++) {
+        var v = PLACES[k].split(" ")[0], hz = PLACES[k].split(" ")[1];
+        var left = hz === "center" ? cx - w / 2 : hz === "right" ? cx + r : cx - r - w;
+        var top = v === "middle" ? cy - h / 2 : v === "top" ? cy - r - h : cy + r;
+        var b = { left: left, right: left + w, top: top, bottom: top + h };
+        var inside = b.left >= frame.left && b.right <= frame.right && b.top >= frame.top &&
+          b.bottom <= frame.bottom;
+        var free = inside && !placed.some(function (o) { return hit(b, o); }) &&
+          !markers.some(function (o) { return o !== p.m && hit(b, o); });
+        if (free) best = { place: PLACES[k], box: b };
+      }
+      // no free place (points on top of each other): the label is left to the hover
+      (choice[p.trace] = choice[p.trace] || [])[p.i] = best ? best.place : "hide";
+      if (best) placed.push(best.box);
+    });
+    var idx = Object.keys(choice).map(Number), data = el.data || [];
+    var texts = idx.map(function (i) {
+      return (data[i].text || []).map(function (t, j) { return choice[i][j] === "hide" ? "" : t; });
+    });
+    var places = idx.map(function (i) {
+      return choice[i].map(function (c) { return c === "hide" ? PLACES[0] : c; });
+    });
+    return Plotly.restyle(el, { textposition: places, text: texts }, idx);
+  }
   function draw(el) {
     var src = document.getElementById(el.getAttribute("data-figure"));
     if (!src || typeof Plotly === "undefined") return;
@@ -192,6 +243,8 @@
       if (facets.length && s) {
         return Plotly.react(el, fig.data, layoutFor(el, fig, s), config);
       }
+    }).then(function () { return placeLabels(el); }).then(function () {
+      el.dataset.llmxDrawn = "1";  // laid out for this width: what tests wait for
     });
   }
   function drawAll() {

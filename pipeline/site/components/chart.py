@@ -175,6 +175,9 @@ def _trace(kind: str, name: str | None, x: list, y: list, o: ChartOptions, g: pd
         hover += f"<br>95% CI %{{customdata[0]:{cfmt}}}–%{{customdata[1]:{cfmt}}}"
     if o.text:
         t["text"] = [plotly_text("" if _missing(v) else str(v)) for v in g[o.text]]
+        # a label charts.js must leave off (points on top of each other) stays in the hover
+        t["hovertext"] = t["text"]
+        hover += "<br>%{hovertext}"
     colour = (style or {}).get("color")
     if kind == "bar":
         t["type"] = "bar"
@@ -343,6 +346,10 @@ def figure(df: pd.DataFrame, o: ChartOptions, line: int,
             if rate or (o.normalize is False and o.percent and o.stack is False
                         and _within_unit(df, o, y)):
                 yaxis["range"] = [0, 1.05]
+        if o.type == "scatter" and o.text:
+            # room around the outermost points for their labels, inside the plot
+            xaxis["range"] = _padded(df[o.x]) if numeric_x else xaxis.get("range")
+            yaxis["range"] = _padded(pd.concat([df[y], df[o.high]]) if o.high else df[y])
         layout[f"xaxis{sfx}"], layout[f"yaxis{sfx}"] = xaxis, yaxis
     layout["meta"] = {"llmx": {"kind": o.type,
                                "facets": [plotly_text(f"{o.facet} = {f}") for f in facets]
@@ -357,6 +364,15 @@ def figure(df: pd.DataFrame, o: ChartOptions, line: int,
             for i in range(1, len(facets)):
                 layout[f"yaxis{i + 1}"]["tickformat"] = ".0%"
     return {"data": data, "layout": layout}
+
+
+def _padded(values: pd.Series, share: float = 0.1) -> list[float] | None:
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    if v.empty:
+        return None
+    lo, hi = float(v.min()), float(v.max())
+    pad = (hi - lo) * share or (abs(hi) * share or 1.0)
+    return [lo - pad, hi + pad]
 
 
 def _within_unit(df: pd.DataFrame, o: ChartOptions, y: str) -> bool:
