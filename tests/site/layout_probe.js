@@ -134,7 +134,7 @@
         if (t.showlegend && !Array.isArray(m.color)) legend.add(key(c, pattern));
       });
       if ((t.mode || "").includes("lines")) {
-        const pts = (t.y || []).filter((v) => v !== null && v !== undefined).length;
+        const pts = (t.y || []).length;
         if (pts < 2) faults.push(`${name}: line with ${pts} point(s)`);
       }
     });

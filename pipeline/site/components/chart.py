@@ -208,8 +208,10 @@ def _heatmap(df: pd.DataFrame, o: ChartOptions, line: int, layout: dict) -> dict
     if o.y is None or o.z is None:
         raise RenderError(f"chart: type {o.type} needs 'x', 'y' and 'z'", line)
     df = df.assign(**{o.x: _labels(df, o.x, "x", line), o.y: _labels(df, o.y, "y", line)})
-    grid = df.pivot_table(index=o.y, columns=o.x, values=o.z, aggfunc="sum", sort=False,
-                          dropna=False)
+    # a NULL cell stays empty: a plain sum would print it as 0
+    df = df.assign(**{o.z: pd.to_numeric(df[o.z], errors="coerce")})
+    grid = df.pivot_table(index=o.y, columns=o.x, values=o.z, sort=False, dropna=False,
+                          aggfunc=lambda v: v.sum(min_count=1))
     if o.sort:
         grid = grid.reindex(columns=[c for c in o.sort if c in grid.columns]
                             + [c for c in grid.columns if c not in o.sort])
@@ -313,7 +315,7 @@ def figure(df: pd.DataFrame, o: ChartOptions, line: int,
         groups = [(None, part)] if colour_col is None else [
             (str(k), g) for k, g in part.groupby(part[colour_col], sort=False)]
         for name, g in groups:
-            points = int(g[y].notna().sum())
+            points = len(g)  # rows: a NULL among them is a gap in a line, not a fault
             if o.type == "line" and points < 2:
                 which = (f"series {name!r}" if name else "the chart") + (
                     f" in {facet!r}" if facet else "")

@@ -38,7 +38,8 @@ def scope_box(o: ScopeOptions, scope: QueryScope, line: int, state: RenderState)
     missing = sorted(set(experiments) - set(runs["experiment_id"]))
     if missing:
         raise RenderError(f"scope: no runs for experiment(s) {', '.join(missing)}", line)
-    records = runs.to_dict("records")
+    # NULL (NaN, NA, NaT from pandas) as None: a missing date or commit prints as a dash
+    records = runs.astype(object).where(runs.notna(), None).to_dict("records")
     for r in records:
         # A run is partial until it holds every case of its experiment version: a runner
         # still going, or one stopped to be resumed in a later session. A repeat (the noise
