@@ -80,6 +80,10 @@ class Palette:
         text = "\n".join(sorted(f"{m.model_id}\t{m.name}\t{m.base}" for m in self.models))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
+    def colour_of(self, model_id: str) -> str:
+        """A registered model's own colour (an adapter: its base model's)."""
+        return self._colour[model_id]
+
     def model_of(self, label: str) -> str | None:
         """The model a label names (an adapter: its base model), or None."""
         text = f" {_norm(label)} "

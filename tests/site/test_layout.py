@@ -15,11 +15,15 @@ import re
 import shutil
 import subprocess
 import sys
+from html import unescape as html_unescape
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from helpers import ROOT, chromium, page_weight, serve
+from pipeline.site.palette import SHADES, Model, Palette, shade
+from pipeline.site.store_queries import model_lineage
 
 PROBE = (Path(__file__).parent / "layout_probe.js").read_text()
 WIDTHS = (1300, 375)
@@ -174,3 +178,34 @@ def test_the_probe_fails_on_planted_faults(site, browser):
     assert "planted one point): line with 1 point(s)" in text, text
     # and the page's own content, unplanted, has none of these faults
     assert not [f for f in faults if "planted" not in f and "column 0" not in f], faults
+
+
+def test_a_model_has_one_colour_on_every_chart(site):
+    """Every trace of every chart of the site that names a model is drawn in that model's
+    colour, or (a variant: a setup, a guard, an adapter) in a shade of it."""
+    path, _ = site
+    con = duckdb.connect(str(ROOT / "results.duckdb"), read_only=True)
+    try:
+        palette = Palette([Model(*row) for row in model_lineage(con)])
+    finally:
+        con.close()
+    base = {m.model_id: palette.colour_of(m.model_id) for m in palette.models}
+    shades = {m: {shade(c, s) for s in SHADES} for m, c in base.items()}
+    seen: dict[str, set[str]] = {}
+    charts = 0
+    for html in path.rglob("index.html"):
+        for fig_json in re.findall(r'<script type="application/json" id="llmx-chart-[^"]*">'
+                                   r"(.*?)</script>", html.read_text(), re.S):
+            fig = json.loads(fig_json)
+            charts += 1
+            for t in fig["data"]:
+                name, colour = t.get("name"), (t.get("marker") or {}).get("color")
+                model = palette.model_of(html_unescape(name)) if name else None
+                if model is None or t.get("type") == "heatmap":
+                    continue
+                assert colour in shades[model], (html, name, colour, base[model])
+                seen.setdefault(model, set()).add(colour)
+    assert charts >= 25
+    # the three base models of the lineup are all drawn somewhere, each in its own colour
+    assert {"smollm2-135m", "gemma3-270m", "qwen2.5-coder-1.5b"} <= set(seen), seen
+    assert len({base[m] for m in seen}) == len(seen)
