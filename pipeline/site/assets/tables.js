@@ -37,6 +37,12 @@
           // textContent and setAttribute: the header's text, never markup
           if (heads[i] && !td.hasAttribute("data-label"))
             td.setAttribute("data-label", heads[i].textContent.trim());
+          // the value is one item beside its label, however many nodes it is made of
+          if (td.childNodes.length > 1) {
+            var value = document.createElement("div");
+            while (td.firstChild) value.appendChild(td.firstChild);
+            td.appendChild(value);
+          }
         });
       });
     });
