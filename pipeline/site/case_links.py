@@ -22,25 +22,8 @@ import duckdb
 
 from pipeline.site.pages import cases_per_page
 from pipeline.site.query import QueryScope
+from pipeline.site.store_queries import CASE_INDEX_SQL
 from pipeline.site.urls import experiment_dir
-
-# Every case of the latest version of the given experiments among the given ids, with what
-# decides its page: its position and the outputs each case of that version gets.
-CASE_INDEX_SQL = """
-WITH latest AS (
-  SELECT experiment_id, max(version) AS version FROM experiments
-  WHERE list_contains(?::VARCHAR[], experiment_id) GROUP BY experiment_id),
-outputs AS (
-  SELECT experiment_id, experiment_version, coalesce(sum(n_samples), 0) AS outputs
-  FROM runs WHERE repeat = 0 GROUP BY ALL)
-SELECT c.experiment_id, c.experiment_version AS version, c.case_id, c.position,
-       coalesce(o.outputs, 0) AS outputs
-FROM cases c
-JOIN latest l ON c.experiment_id = l.experiment_id AND c.experiment_version = l.version
-LEFT JOIN outputs o ON o.experiment_id = c.experiment_id
-                   AND o.experiment_version = c.experiment_version
-WHERE list_contains(?::VARCHAR[], c.case_id)
-"""
 
 
 def case_fragment(case_id: str) -> str:

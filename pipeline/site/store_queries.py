@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "CASE_INDEX_SQL",
     "EXPERIMENT_PARTITIONED",
     "ExperimentSummary",
     "ModelName",
@@ -177,6 +178,25 @@ def model_names(con: duckdb.DuckDBPyConnection) -> list[ModelName]:
     """Every registered model (run or not) with its display name, in id order."""
     return [ModelName(*r) for r in con.execute(
         "SELECT model_id, name FROM models ORDER BY model_id").fetchall()]
+
+
+# Every case of the latest version of the given experiments among the given ids, with what
+# decides its page: its position and the outputs each case of that version gets.
+CASE_INDEX_SQL = """
+WITH latest AS (
+  SELECT experiment_id, max(version) AS version FROM experiments
+  WHERE list_contains(?::VARCHAR[], experiment_id) GROUP BY experiment_id),
+outputs AS (
+  SELECT experiment_id, experiment_version, coalesce(sum(n_samples), 0) AS outputs
+  FROM runs WHERE repeat = 0 GROUP BY ALL)
+SELECT c.experiment_id, c.experiment_version AS version, c.case_id, c.position,
+       coalesce(o.outputs, 0) AS outputs
+FROM cases c
+JOIN latest l ON c.experiment_id = l.experiment_id AND c.experiment_version = l.version
+LEFT JOIN outputs o ON o.experiment_id = c.experiment_id
+                   AND o.experiment_version = c.experiment_version
+WHERE list_contains(?::VARCHAR[], c.case_id)
+"""
 
 
 def model_lineage(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | None]]:

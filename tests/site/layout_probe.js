@@ -123,6 +123,7 @@
     const data = gd._fullData || [];
     const key = (c, p) => `${String(c).toLowerCase()}${p ? " pattern " + p : ""}`;
     const drawn = new Set(), legend = new Set();
+    let longest = -1;  // points of the longest line drawn (-1: no line)
     data.forEach((t) => {
       if (t.visible === false || t.type === "heatmap") return;
       const m = t.marker || {};
@@ -133,11 +134,9 @@
         drawn.add(key(c, Array.isArray(pattern) ? "" : pattern));
         if (t.showlegend && !Array.isArray(m.color)) legend.add(key(c, pattern));
       });
-      if ((t.mode || "").includes("lines")) {
-        const pts = (t.y || []).length;
-        if (pts < 2) faults.push(`${name}: line with ${pts} point(s)`);
-      }
+      if ((t.mode || "").includes("lines")) longest = Math.max(longest, (t.y || []).length);
     });
+    if (longest >= 0 && longest < 2) faults.push(`${name}: line with ${longest} point(s)`);
     if (drawn.size > 1) {
       drawn.forEach((c) => { if (!legend.has(c)) faults.push(`${name}: colour ${c} drawn, not in the legend`); });
     }

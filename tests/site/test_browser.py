@@ -146,8 +146,8 @@ LAYOUT = """() => {
   const box = document.querySelector('details.llmx-scope');
   const wrap = box.querySelector('.llmx-table');
   const scroller = getComputedStyle(wrap).overflowX;
-  const title = document.querySelector('.llmx-chart .gtitle');
-  const bar = title.closest('.llmx-chart').querySelector('.modebar');
+  const title = document.querySelector('.llmx-figure .llmx-chart__title');
+  const bar = title.closest('.llmx-figure').querySelector('.modebar');
   const r = e => e.getBoundingClientRect();
   const ci = document.querySelector('.llmx-table td.llmx-ci');
   const card = document.querySelector('.llmx-card__headline');
@@ -173,7 +173,7 @@ def test_layout_fits_at_phone_and_desktop_width(site, browser, width):
     ctx = browser.new_context(viewport={"width": width, "height": 900})
     page = ctx.new_page()
     page.goto(f"{base}/main/structured-json-small-llms/")
-    page.wait_for_selector(".llmx-chart .gtitle")
+    page.wait_for_selector(".llmx-chart .main-svg")
     # the toolbar is laid out (transparent) before it shows on hover: its box is real
     page.wait_for_selector(".llmx-chart .modebar", state="attached")
     got = page.evaluate(LAYOUT)

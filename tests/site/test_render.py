@@ -152,7 +152,7 @@ def test_compare_refuses_unpaired_rows(con):
 @pytest.mark.parametrize("opts,trace", [
     ("type: bar\nx: variant\ncolor: model_id\nsuccesses: passed\ntrials: n", "bar"),
     ("type: bar\nx: variant\ny: n\ncolor: model_id\nnormalize: true", "bar"),
-    ("type: line\nx: variant\ncolor: model_id\nsuccesses: passed\ntrials: n", "scatter"),
+    ("type: line\nx: variant\nsuccesses: passed\ntrials: n", "scatter"),
     ("type: scatter\nx: n\ny: pass_rate\ntext: model_id", "scatter"),
     ("type: heatmap\nx: variant\ny: model_id\nz: pass_rate", "heatmap"),
     ("type: confusion\nx: variant\ny: model_id\nz: n", "heatmap"),
@@ -165,7 +165,8 @@ def test_chart_kinds(con, opts, trace):
     fig = _json.loads(raw)
     assert {t["type"] for t in fig["data"]} == {trace}
     if "normalize" in opts:
-        assert fig["layout"]["barnorm"] == "percent"
+        assert fig["layout"]["barnorm"] == "fraction"
+        assert fig["layout"]["yaxis"]["tickformat"] == ".0%"
     if "successes" in opts:
         assert all("error_y" in t for t in fig["data"])
 
@@ -271,3 +272,12 @@ def test_zero_of_zero_is_a_dash_never_zero_percent(con):
           "FROM (SELECT 0 AS k, 0 AS n)\nformat: {rate: percent}\nsuccesses: k\ntrials: n\n```\n")
     out = render_markdown(md, con).markdown
     assert "0.0%" not in out and "—" in out
+
+
+def test_a_line_chart_of_one_row_per_series_fails_the_build(con):
+    """A query cut to one row per series (a LIMIT 1) would draw lone markers for a curve."""
+    md = (RATES + "\n```chart\nquery: rates\ntype: line\nx: variant\ny: pass_rate\n"
+          "color: model_id\n```\n")
+    with pytest.raises(RenderError, match="a line needs at least two points") as err:
+        render_markdown(md, con)
+    assert err.value.line == 7

@@ -315,12 +315,6 @@ def figure(df: pd.DataFrame, o: ChartOptions, line: int,
         groups = [(None, part)] if colour_col is None else [
             (str(k), g) for k, g in part.groupby(part[colour_col], sort=False)]
         for name, g in groups:
-            points = len(g)  # rows: a NULL among them is a gap in a line, not a fault
-            if o.type == "line" and points < 2:
-                which = (f"series {name!r}" if name else "the chart") + (
-                    f" in {facet!r}" if facet else "")
-                raise RenderError(f"chart: a line needs at least two points; {which} has "
-                                  f"{points} (check the query for a LIMIT or a filter)", line)
             x = g[o.x].tolist()
             t = _trace(o.type, name, x, _clean(g[y]), o, g, rate, yname,
                        styles.get(name) if name is not None else
@@ -332,6 +326,12 @@ def figure(df: pd.DataFrame, o: ChartOptions, line: int,
             if i:
                 t["xaxis"], t["yaxis"] = f"x{i + 1}", f"y{i + 1}"
             data.append(t)
+    # a line chart must draw a line: a query cut to one row per series (a LIMIT, a filter)
+    # draws lone markers that read as a curve nobody can see
+    if o.type == "line" and max(len(t["x"]) for t in data) < 2:
+        raise RenderError("chart: a line needs at least two points (rows) in some series; "
+                          "every series here has one (check the query for a LIMIT or a "
+                          "filter)", line)
     for i in range(len(facets)):
         sfx = "" if i == 0 else str(i + 1)
         xaxis: dict = ({"type": "linear"} if numeric_x else _category_axis(df[o.x].tolist()))
