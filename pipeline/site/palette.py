@@ -25,6 +25,9 @@ MODEL_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00
 # For everything that is not a model: greys and muted hues, distinct from the model colours
 OTHER_COLOURS = ("#4C566A", "#88C0D0", "#B48EAD", "#A3BE8C", "#EBCB8B", "#BF616A",
                  "#5E81AC", "#D08770", "#8FBCBB", "#6B7B8C", "#C9A227", "#9A8C98")
+# Outcomes that mean success: always this green (from OTHER_COLOURS, never a model's)
+SUCCESS_LABELS = frozenset({"pass", "passed", "correct", "ok", "success", "succeeded"})
+SUCCESS_COLOUR = "#A3BE8C"
 # Lightness offsets for the variants of one model (the first variant keeps the base colour)
 SHADES = (0.0, 0.22, -0.16, 0.34, -0.26, 0.12, 0.44)
 # Bar patterns for the variants beyond what a shade can tell apart
@@ -117,8 +120,15 @@ class Palette:
             for i, label in enumerate(ordered):
                 out[label] = {"color": shade(base, SHADES[i % len(SHADES)]) if i else base,
                               "pattern": PATTERNS[(i // len(SHADES)) % len(PATTERNS)]}
-        # past the palette, colours repeat with a pattern (bars) so no two labels look alike
-        for i, label in enumerate(others):
-            out[label] = {"color": OTHER_COLOURS[i % len(OTHER_COLOURS)],
-                          "pattern": PATTERNS[(i // len(OTHER_COLOURS)) % len(PATTERNS)]}
+        # an outcome that means success is green wherever it is drawn; the rest take the
+        # other colours, and past them repeat with a pattern (bars) so none look alike
+        rest = [c for c in OTHER_COLOURS if c != SUCCESS_COLOUR]
+        i = 0
+        for label in others:
+            if label.strip().lower() in SUCCESS_LABELS:
+                out[label] = {"color": SUCCESS_COLOUR, "pattern": ""}
+                continue
+            out[label] = {"color": rest[i % len(rest)],
+                          "pattern": PATTERNS[(i // len(rest)) % len(PATTERNS)]}
+            i += 1
         return out

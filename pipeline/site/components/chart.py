@@ -150,7 +150,7 @@ def _trace(kind: str, name: str | None, x: list, y: list, o: ChartOptions, g: pd
            rate: bool, yname: str, style: dict[str, str] | None) -> dict:
     """One trace as a plain dict: plotly.js reads it as is, and we skip the cost of
     validated graph objects (most of a build's time otherwise)."""
-    fmt = ".1%" if (o.percent or rate) else ",.4g"
+    fmt = ".1%" if (o.percent or rate) else ",.4~g"
     xfmt = ":.1%" if o.x_percent else ""
     hover = f"%{{x{xfmt}}}<br>{plotly_text(yname)}: %{{y:{fmt}}}"
     t: dict = {"x": [None if _missing(v) else plotly_text(v) for v in x], "y": y,
@@ -171,7 +171,7 @@ def _trace(kind: str, name: str | None, x: list, y: list, o: ChartOptions, g: pd
                         "arrayminus": [None if lw is None or v is None else v - lw
                                        for lw, v in zip(lo, y, strict=True)]}
         t["customdata"] = [list(r) for r in zip(lo, hi, strict=True)]
-        cfmt = ".1%" if o.percent else ",.4g"
+        cfmt = ".1%" if o.percent else ",.4~g"
         hover += f"<br>95% CI %{{customdata[0]:{cfmt}}}–%{{customdata[1]:{cfmt}}}"
     if o.text:
         t["text"] = [plotly_text("" if _missing(v) else str(v)) for v in g[o.text]]
@@ -216,7 +216,7 @@ def _heatmap(df: pd.DataFrame, o: ChartOptions, line: int, layout: dict) -> dict
         grid = grid.reindex(columns=[c for c in o.sort if c in grid.columns]
                             + [c for c in grid.columns if c not in o.sort])
     z = grid.to_numpy(dtype=float)
-    zfmt = ".1%" if o.percent else ",.4g"
+    zfmt = ".1%" if o.percent else ",.4~g"
     confusion = o.type == "confusion"
     data = [{"type": "heatmap", "x": [plotly_text(str(c)) for c in grid.columns],
              "y": [plotly_text(str(i)) for i in grid.index],
