@@ -64,7 +64,11 @@ class QueryScope:
     def palette(self) -> Palette:
         """The site's fixed model colours (the same on every page of a build)."""
         if self._palette is None:
-            self._palette = Palette([Model(*row) for row in model_lineage(self.con)])
+            try:
+                models = [Model(*row) for row in model_lineage(self.con)]
+            except duckdb.CatalogException:  # a database with no model registry
+                models = []
+            self._palette = Palette(models)
         return self._palette
 
     def define(self, name: str, sql: str, line: int) -> None:
