@@ -2,7 +2,7 @@
 
 Each row breaks one file of an otherwise good experiment (YAML, JSONL cases, a JSON Schema,
 the model registry) or hands `merge`/`run` a bad database, then asserts: a non-zero exit, no
-traceback, a message naming the file and the line or key, well under two seconds, and no
+traceback, a message naming the file and the line or key, no hang (the subprocess timeout), and no
 results database created or changed. Fixtures (a YAML bomb, a 10 MB line...) are written
 here, never committed.
 """
@@ -14,7 +14,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -333,23 +332,12 @@ def _digest(p: Path) -> str | None:
     return hashlib.sha256(b"".join(f.name.encode() + f.read_bytes() for f in files)).hexdigest()
 
 
-@pytest.fixture(scope="module")
-def time_limit() -> float:
-    """Two seconds, or three times what importing the CLI's modules takes right now when
-    the machine is busier than that (other test runs on a shared 2-core box): the point is
-    that no bad file makes the runner hang or crunch, not a benchmark."""
-    start = time.monotonic()
-    subprocess.run([sys.executable, "-c", "import pipeline.cli, pipeline.config, "
-                    "pipeline.store.merge"], cwd=ROOT, check=True, timeout=60)
-    return max(2.0, 3 * (time.monotonic() - start))
-
-
-def _check(case: Case, limit: float) -> None:
+def _check(case: Case) -> None:
+    """One clear line on stderr, exit 2, the database untouched; a hang fails on the
+    subprocess timeout (no wall-clock assertion: a busy machine must not fail it)."""
     before = _digest(case.db) if case.db else None
-    start = time.monotonic()
     r = subprocess.run([sys.executable, "-m", "pipeline", *case.argv], cwd=ROOT,
-                       capture_output=True, text=True, timeout=60)
-    elapsed = time.monotonic() - start
+                       capture_output=True, text=True, timeout=120)
     assert r.returncode == 2, (r.returncode, r.stderr[-2000:])
     assert "Traceback" not in r.stderr, r.stderr[-2000:]
     lines = r.stderr.strip().splitlines()
@@ -357,7 +345,6 @@ def _check(case: Case, limit: float) -> None:
     assert len(r.stderr) < 1000, r.stderr[:2000]  # never echoes a 10 MB line
     for part in case.expect:
         assert part in r.stderr, (part, r.stderr)
-    assert elapsed < limit, f"took {elapsed:.1f}s"
     if case.db is not None:
         assert _digest(case.db) == before, "the database was created or changed"
 
@@ -369,14 +356,14 @@ def exp_dir(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("row", list(CLI_ROWS))
-def test_bad_file_fails_cleanly(row: str, exp_dir: Path, time_limit: float) -> None:
-    _check(CLI_ROWS[row](exp_dir), time_limit)
+def test_bad_file_fails_cleanly(row: str, exp_dir: Path) -> None:
+    _check(CLI_ROWS[row](exp_dir))
 
 
 @pytest.mark.parametrize("row", list(DB_ROWS))
 def test_bad_database_fails_cleanly(row: str, tmp_path: Path, dbs: Path,
-                                    time_limit: float) -> None:
-    _check(DB_ROWS[row](tmp_path, dbs), time_limit)
+                                    ) -> None:
+    _check(DB_ROWS[row](tmp_path, dbs))
 
 
 # ------------------------------------------------------------------ suites with task steps
@@ -490,5 +477,5 @@ SUITE_ROWS: dict[str, Callable[[Path], Case]] = {
 
 
 @pytest.mark.parametrize("row", list(SUITE_ROWS))
-def test_bad_suite_fails_cleanly(row: str, tmp_path: Path, time_limit: float) -> None:
-    _check(SUITE_ROWS[row](tmp_path), time_limit)
+def test_bad_suite_fails_cleanly(row: str, tmp_path: Path) -> None:
+    _check(SUITE_ROWS[row](tmp_path))

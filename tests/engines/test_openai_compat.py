@@ -207,9 +207,8 @@ def test_400_is_an_immediate_error_and_the_batch_survives(server_factory, engine
 def test_timeout_becomes_error_after_bounded_retries(server_factory, engine_factory):
     srv = server_factory(lambda path, body, call: (200, {}, ok_body(path, "late"), 1.5))
     eng = engine_factory(srv.url, timeout_s=0.3, max_retries=1)
-    t0 = time.monotonic()
     [[g]] = eng.generate([GenerationRequest("r", messages=CHAT)], SamplingParams())
-    assert time.monotonic() - t0 < 5
+    # bounded: one try and one retry, each cut at its timeout (the count, not a stopwatch)
     assert g.finish_reason == "error" and "timeout" in g.error and "after 1 retries" in g.error
     assert len(srv.requests) == 2
 

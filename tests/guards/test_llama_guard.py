@@ -149,7 +149,6 @@ def test_plan_names_each_rule_once():
     assert len(CATEGORY_PLAN) <= MAX_CATEGORIES and len(ids) == len(set(ids))
 
 
-@pytest.mark.skipif(not RULES_FILE.exists(), reason="rules.yaml not written yet")
 def test_real_rules_fit_fourteen_categories_and_a_small_context():
     rules = load_rules(RULES_FILE)
     cats = build_categories(rules)

@@ -107,8 +107,6 @@ def test_passage_is_frozen():
 
 @pytest.fixture(scope="module")
 def bm25():
-    pytest.importorskip("bm25s")
-    pytest.importorskip("Stemmer")
     return retriever_by_name("bm25", CORPUS)
 
 
@@ -186,7 +184,6 @@ def test_bm25_bad_arguments(bm25):
 
 
 def test_bm25_degenerate_corpora():
-    pytest.importorskip("bm25s")
     from pipeline.retrieval.bm25 import BM25Retriever
 
     assert BM25Retriever([]).search(["anything"], k=3) == [[]]
@@ -199,7 +196,6 @@ def test_bm25_degenerate_corpora():
 
 
 def test_bm25_without_stemmer():
-    pytest.importorskip("bm25s")
     r = retriever_by_name("bm25", CORPUS, stem=False)
     assert r.info["stemmer"] == "none"
     assert top(r.search(["parcels"], k=3)[0]) == "ship-2"  # exact form only

@@ -15,7 +15,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 import zlib
 from pathlib import Path
@@ -130,17 +129,16 @@ def built(tmp_path_factory):
         post = post.replace(f'"{key}"' if f'"{key}"' in post else key, json.dumps(value))
     (project / "posts" / "posts").mkdir(parents=True, exist_ok=True)
     (project / "posts" / "posts" / "hostile.md").write_text(post)
-    start = time.monotonic()
     r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(root / "site")],
                        cwd=project, capture_output=True, text=True, timeout=600,
                        env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"})
     assert r.returncode == 0, r.stderr[-3000:]
-    return root / "site", time.monotonic() - start
+    return root / "site"
 
 
 @pytest.fixture(scope="module")
 def served(built):
-    site, _ = built
+    site = built
     with serve(site) as base:
         yield site, base
 
@@ -172,8 +170,7 @@ INERT_CHECK = """() => {
 
 def test_the_build_is_bounded(built):
     """A 10 MB output neither hangs the build nor balloons a page; all of it stays reachable."""
-    site, seconds = built
-    assert seconds < 300
+    site = built  # a hang fails on the build's subprocess timeout
     biggest = max(p.stat().st_size for p in site.rglob("*.html"))
     assert biggest < 3_000_000, biggest
     # the search index grows with the data, never with one value: the output is clipped there
@@ -250,7 +247,7 @@ def test_search_results_are_text(served, browser):
 
 
 def test_csv_cells_are_formula_safe(built):
-    site, _ = built
+    site = built
     files = list((site / "assets" / "llmx" / "data").glob("*.csv"))
     assert files
     unsafe, protected = [], 0
@@ -271,7 +268,7 @@ def test_csv_cells_are_formula_safe(built):
 
 
 def test_rss_items_carry_text_only(built):
-    site, _ = built
+    site = built
     feed = ET.parse(site / "feed_rss_created.xml")
     items = feed.findall(".//item")
     assert items

@@ -1,7 +1,6 @@
 import subprocess
 import sys
 import textwrap
-import time
 
 import duckdb
 import pytest
@@ -81,24 +80,36 @@ def test_changed_case_under_same_version_is_refused(tmp_path):
 
 
 def test_reader_waits_for_a_writer_in_another_process(tmp_path):
-    """Two real processes: a writer holds the file for ~1.5 s; the reader retries, then reads."""
+    """Two real processes: a writer holds the file until told to let go; the reader keeps
+    retrying meanwhile (still waiting while the lock is held, however slow the machine),
+    then reads once it is released."""
+    import threading
+
     db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True]})
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import time, duckdb
+        import sys, time, duckdb
         con = duckdb.connect({str(db)!r})
         print("locked", flush=True)
-        time.sleep(1.5)
+        sys.stdin.readline()
         con.close()
+        print("released", flush=True)
         time.sleep(5)
-    """)], stdout=subprocess.PIPE, text=True)
+    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        t0 = time.monotonic()
-        con = open_read(db, wait_s=20)
-        waited = time.monotonic() - t0
+        got: list = []
+        reader = threading.Thread(target=lambda: got.append(open_read(db, wait_s=60)))
+        reader.start()
+        reader.join(timeout=1.0)
+        assert reader.is_alive() and not got  # blocked by the writer, retrying
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "released"
+        reader.join(timeout=60)
+        assert got, "the reader never got through"
+        con = got[0]
         assert con.execute("SELECT count(*) FROM results").fetchall() == [(1,)]
         con.close()
-        assert waited > 0.5  # it really was blocked, and got through by retrying
         with pytest.raises(StoreError, match="still locked"):
             holder2 = subprocess.Popen([sys.executable, "-c",
                                         f"import duckdb,time; c=duckdb.connect({str(db)!r}); "
