@@ -1,6 +1,9 @@
-"""Benchmark: our build vs the same posts done by hand, on a generated 1M-row results DB.
+"""Benchmark: our build vs the same posts done by hand, and how both grow with posts and rows.
 
-    python bench/site_build.py [--rows 1000000] [--posts 10]
+    python bench/site_build.py [--sizes 10x1000000,100x1000000,1000x1000000] [--edits 3]
+
+Each size is POSTSxROWS: that many posts over a generated results DB of that many result rows
+(the rows are split evenly between the posts' experiments).
 
 Generated pages (models, experiments, paged cases) are switched off for the comparison:
 the by-hand site has no equivalent of them (100k cases would be 4,000 cases pages).
@@ -8,7 +11,8 @@ the by-hand site has no equivalent of them (100k cases would be 4,000 cases page
 By hand = a script that runs the same SQL with duckdb and writes Plotly divs (plotly.js in
 one shared script tag) and Markdown tables into plain Markdown, then a plain mkdocs-material
 build of the same theme and plugins without ours. Prints times and ratios against the
-targets of issues 4 and 14; it asserts nothing (timings belong here, not in tests).
+targets of issues 4, 14 and 21, the peak memory (max RSS) of each build, and one summary
+line per size at the end; it asserts nothing (timings belong here, not in tests).
 The DB is synthetic (generated here), never results.duckdb.
 """
 
@@ -23,6 +27,8 @@ import sys
 import tempfile
 import textwrap
 import time
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -38,13 +44,13 @@ VARIANTS = ["naive", "instructed"]
 
 def make_db(path: Path, rows: int, posts: int) -> None:
     con = open_write(path)
-    cases = rows // (posts * len(MODELS) * len(VARIANTS))
+    cases = max(rows // (posts * len(MODELS) * len(VARIANTS)), 10)
     con.execute("BEGIN")
     for i, m in enumerate(MODELS):
         con.execute("INSERT INTO models VALUES (?, ?, 'Bench', ?, 'chat', NULL, NULL, '{}')",
                     [m, m, (i + 1) * 100_000_000])
     for e in range(posts):
-        exp = f"exp{e:02d}"
+        exp = f"exp{e:04d}"
         con.execute("INSERT INTO experiments VALUES (?, 1, ?, '', 'Bench', 'json_fields', '{}', "
                     "now())", [exp, f"Experiment {e}"])
         con.execute(f"""INSERT INTO cases SELECT '{exp}', 1, 'c' || i, i, '{{}}', 'null',
@@ -64,8 +70,11 @@ def make_db(path: Path, rows: int, posts: int) -> None:
     con.close()
 
 
+FIRST_DAY = date(2026, 1, 1)
+
+
 def post_source(e: int, charts: int = 3) -> str:
-    exp = f"exp{e:02d}"
+    exp = f"exp{e:04d}"
     extra = "".join(f"""
 ```chart
 query: by_bucket
@@ -79,8 +88,8 @@ title: Extra chart {k}
 """ for k in range(charts - 3))
     return textwrap.dedent(f"""\
     ---
-    date: 2026-01-{e + 1:02d}
-    slug: post-{e:02d}
+    date: {FIRST_DAY + timedelta(days=e)}
+    slug: post-{e:04d}
     experiments: [{exp}]
     ---
 
@@ -188,109 +197,168 @@ def by_hand(db: Path, src: Path, out: Path) -> None:
     con.close()
 
 
-def build(project: Path) -> float:
+@dataclass
+class Timed:
+    """One child process: its wall time, its peak memory and what it wrote to stderr."""
+
+    seconds: float
+    max_rss_mb: float
+    stderr: str
+
+
+def timed(cmd: list[str], cwd: Path) -> Timed:
+    """Run *cmd* and measure that process alone: os.wait4 gives the child's own max RSS."""
+    with tempfile.TemporaryFile("w+") as err:
+        t = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, text=True,
+                                env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        text = err.read()
+    if proc.returncode:
+        sys.exit(f"{' '.join(cmd)} failed in {cwd}:\n{text}")
+    return Timed(seconds, usage.ru_maxrss / 1024, text)
+
+
+def build(project: Path) -> Timed:
+    return timed([sys.executable, "-m", "mkdocs", "build"], project)
+
+
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+@dataclass
+class Row:
+    posts: int
+    rows: int
+    cold: Timed
+    prerender: Timed
+    plain: Timed
+    prose: float
+    plain_again: float
+    rendered: str
+
+
+def measure(work: Path, posts: int, rows: int, edits: int, weigh: bool) -> Row:
+    """Everything for one size: cold, by hand, prose edits, a 1% data change."""
+    db = work / "results.duckdb"
     t = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=project,
-                       capture_output=True, text=True,
-                       env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
-    if r.returncode:
-        sys.exit(r.stderr)
-    return time.perf_counter() - t
+    make_db(db, rows, posts)
+    n = duckdb.connect(str(db), read_only=True).execute("SELECT count(*) FROM results"
+                                                         ).fetchall()[0][0]
+    print(f"\n== {posts} posts, {n:,} result rows (generated in {time.perf_counter() - t:.1f} s)")
 
+    ours = work / "ours"
+    (ours / "posts" / "posts").mkdir(parents=True)
+    (ours / "mkdocs.yml").write_text(MKDOCS.format(
+        ours="  - pipeline:\n      db: ../results.duckdb\n      generated_pages: false\n"))
+    (ours / "posts" / "index.md").write_text("# Bench\n")
+    for e in range(posts):
+        (ours / "posts" / "posts" / f"post-{e:04d}.md").write_text(post_source(e))
+    (ours / "posts" / "posts" / "five-charts.md").write_text(
+        post_source(0, charts=5).replace("slug: post-0000", "slug: five-charts"))
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--posts", type=int, default=10)
-    ap.add_argument("--keep", action="store_true", help="keep the work folder (for profiling)")
-    args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="llmx-bench-"))
-    try:
-        db = work / "results.duckdb"
-        t = time.perf_counter()
-        make_db(db, args.rows, args.posts)
-        n = duckdb.connect(str(db), read_only=True).execute("SELECT count(*) FROM results"
-                                                             ).fetchall()[0][0]
-        print(f"generated {n:,} result rows in {time.perf_counter() - t:.1f} s")
+    hand = work / "hand"
+    (hand / "posts" / "posts").mkdir(parents=True)
+    (hand / "mkdocs.yml").write_text(MKDOCS.format(ours="") + textwrap.dedent("""\
+        extra_javascript: [plotly.min.js]
+        """))
+    (hand / "posts" / "index.md").write_text("# Bench\n")
+    shutil.copy(Path(pio.__file__).parents[1] / "package_data" / "plotly.min.js",
+                hand / "posts" / "plotly.min.js")
 
-        ours = work / "ours"
-        (ours / "posts" / "posts").mkdir(parents=True)
-        (ours / "mkdocs.yml").write_text(MKDOCS.format(
-            ours="  - pipeline:\n      db: ../results.duckdb\n      generated_pages: false\n"))
-        (ours / "posts" / "index.md").write_text("# Bench\n")
-        for e in range(args.posts):
-            (ours / "posts" / "posts" / f"post-{e:02d}.md").write_text(post_source(e))
-        (ours / "posts" / "posts" / "five-charts.md").write_text(
-            post_source(0, charts=5).replace("slug: post-00", "slug: five-charts"))
+    cold = build(ours)
+    prerender = timed([sys.executable, __file__, "--by-hand", str(db),
+                       str(ours / "posts" / "posts"), str(hand / "posts" / "posts")], work)
+    plain = build(hand)
 
-        hand = work / "hand"
-        (hand / "posts" / "posts").mkdir(parents=True)
-        (hand / "mkdocs.yml").write_text(MKDOCS.format(ours="") + textwrap.dedent("""\
-            extra_javascript: [plotly.min.js]
-            """))
-        (hand / "posts" / "index.md").write_text("# Bench\n")
-        shutil.copy(Path(pio.__file__).parents[1] / "package_data" / "plotly.min.js",
-                    hand / "posts" / "plotly.min.js")
+    # median of the prose edits (a new one each time) and of as many plain builds: a single
+    # build of about a second moves by 10-20% on a shared machine
+    post = ours / "posts" / "posts" / "post-0003.md"
+    prose_times, plain_times = [], []
+    for k in range(edits):
+        post.write_text(post.read_text().replace("Some ", f"Some edited{k} ", 1))
+        prose_times.append(build(ours).seconds)
+        plain_times.append(build(hand).seconds)
 
-        cold = build(ours)
-        t = time.perf_counter()
-        by_hand(db, ours / "posts" / "posts", hand / "posts" / "posts")
-        prerender = time.perf_counter() - t
-        plain = build(hand)
+    con = duckdb.connect(str(db))
+    changed = con.execute("""UPDATE results SET passed = NOT passed WHERE run_id IN (
+        SELECT run_id FROM runs WHERE experiment_id = 'exp0004') AND hash(case_id) % 10 = 0
+        """).fetchall()[0][0]
+    con.close()
+    after = build(ours)
+    import re
 
-        # median of 3 prose edits (a new one each time) and of 3 plain builds: a single
-        # build of about a second moves by 10-20% on a shared machine
-        post = ours / "posts" / "posts" / "post-03.md"
-        prose_times, plain_times = [], []
-        for k in range(3):
-            post.write_text(post.read_text().replace("Some ", f"Some edited{k} ", 1))
-            prose_times.append(build(ours))
-            plain_times.append(build(hand))
-        prose, plain_again = sorted(prose_times)[1], sorted(plain_times)[1]
-
-        con = duckdb.connect(str(db))
-        changed = con.execute("""UPDATE results SET passed = NOT passed WHERE run_id IN (
-            SELECT run_id FROM runs WHERE experiment_id = 'exp04') AND hash(case_id) % 10 = 0
-            """).fetchall()[0][0]
-        con.close()
-        r = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=ours,
-                           capture_output=True, text=True,
-                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
-        import re
-
-        rerun = re.search(r"pipeline: (\d+) queries run, (\d+) read from the cache; (\d+) "
-                          r"pages rendered, (\d+) from the page cache", r.stderr)
-        t0 = time.perf_counter()
-        build(ours)
-        warm_after_change = time.perf_counter() - t0
-
+    stats = re.search(r"pipeline: (\d+) queries run, (\d+) read from the cache; (\d+) "
+                      r"pages rendered, (\d+) from the page cache", after.stderr)
+    rendered = "?"
+    if stats:
+        run, cached, again, reused = map(int, stats.groups())
+        rendered = f"{again}/{again + reused}"
+        print(f"1% data change ({changed:,} rows of one experiment's results): {again} of "
+              f"{again + reused} pages rendered again ({run} queries run, {cached} read from "
+              f"the cache) in {after.seconds:.2f} s")
+    row = Row(posts, n, cold, prerender, plain, median(prose_times), median(plain_times),
+              rendered)
+    hand_total = prerender.seconds + plain.seconds
+    print(f"cold build, ours: {cold.seconds:.2f} s, {cold.max_rss_mb:.0f} MB | by hand: "
+          f"{prerender.seconds:.2f} s pre-render ({prerender.max_rss_mb:.0f} MB) + "
+          f"{plain.seconds:.2f} s mkdocs ({plain.max_rss_mb:.0f} MB) = {hand_total:.2f} s")
+    print(f"  ratio ours / by-hand total = {cold.seconds / hand_total:.2f}  (target <= 1.3)")
+    print(f"prose-only edit, ours: {row.prose:.2f} s | plain mkdocs build: "
+          f"{row.plain_again:.2f} s (medians of {edits})")
+    print(f"  ratio = {row.prose / row.plain_again:.2f}  (target <= 1.1)")
+    if weigh:
         page = ours / "site" / "five-charts" / "index.html"
         assets = ours / "site" / "assets" / "llmx"
         parts = [page, assets / "plotly.min.js", assets / "charts.js", assets / "results.css"]
         raw = sum(p.stat().st_size for p in parts)
         gz = sum(len(gzip.compress(p.read_bytes(), 6)) for p in parts)
-        hand_total = prerender + plain
-        print(f"\ncold build, ours: {cold:.2f} s | by hand: {prerender:.2f} s pre-render + "
-              f"{plain:.2f} s mkdocs = {hand_total:.2f} s")
-        print(f"  ratio ours / by-hand total = {cold / hand_total:.2f}  (target <= 1.3)")
-        print(f"prose-only edit, ours: {prose:.2f} s | plain mkdocs build: {plain_again:.2f} s")
-        print(f"  ratio = {prose / plain_again:.2f}  (target <= 1.1)")
-        if rerun:
-            run, cached, rendered, reused = map(int, rerun.groups())
-            print(f"1% data change ({changed:,} rows of one experiment's results): "
-                  f"{rendered} of {rendered + reused} pages rendered again ({run} queries run, "
-                  f"{cached} read from the cache); a rebuild after it took "
-                  f"{warm_after_change:.2f} s (all cached)")
         print(f"5-chart post: HTML {page.stat().st_size / 1e3:.0f} kB; with plotly.js "
               f"(partial bundle), charts.js and css: {raw / 1e6:.2f} MB uncompressed, "
-              f"{gz / 1e6:.2f} MB transferred gzipped (target <= 0.6 MB transferred; what a "
-              "static host serves is gzip: no plotly.js bundle with heatmaps is under 0.6 MB "
-              "uncompressed)")
-    finally:
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+              f"{gz / 1e6:.2f} MB transferred gzipped (target <= 0.6 MB transferred)")
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="10x1000000",
+                    help="comma-separated POSTSxROWS, e.g. 10x1000000,100x1000000,1000x1000000")
+    ap.add_argument("--edits", type=int, default=3, help="prose edits per size (median)")
+    ap.add_argument("--keep", action="store_true", help="keep the work folders (for profiling)")
+    ap.add_argument("--by-hand", nargs=3, metavar=("DB", "SRC", "OUT"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.by_hand:
+        by_hand(*(Path(a) for a in args.by_hand))
+        return
+    try:
+        sizes = [tuple(int(x) for x in s.lower().split("x")) for s in args.sizes.split(",")]
+        if any(len(s) != 2 or min(s) < 1 for s in sizes):
+            raise ValueError
+    except ValueError:
+        sys.exit(f"--sizes: expected POSTSxROWS[,POSTSxROWS...] with positive numbers, "
+                 f"got {args.sizes!r}")
+    rows = []
+    for i, (posts, n_rows) in enumerate(sizes):
+        work = Path(tempfile.mkdtemp(prefix="llmx-bench-"))
+        try:
+            rows.append(measure(work, posts, n_rows, args.edits, weigh=i == 0))
+        finally:
+            if args.keep:
+                print(f"kept {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+    print("\nposts | result rows | cold ours s (MB) | by hand s | ratio | prose edit s | "
+          "plain mkdocs s (MB) | ratio | pages re-rendered after 1% change")
+    for r in rows:
+        hand = r.prerender.seconds + r.plain.seconds
+        print(f"{r.posts} | {r.rows:,} | {r.cold.seconds:.1f} ({r.cold.max_rss_mb:.0f}) | "
+              f"{hand:.1f} | {r.cold.seconds / hand:.2f} | {r.prose:.1f} | "
+              f"{r.plain_again:.1f} ({r.plain.max_rss_mb:.0f}) | "
+              f"{r.prose / r.plain_again:.2f} | {r.rendered}")
 
 
 if __name__ == "__main__":

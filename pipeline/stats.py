@@ -5,6 +5,7 @@ which a site build without intervals should not pay."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,25 @@ def wilson_interval(successes: int, trials: int, alpha: float = 0.05) -> tuple[f
 
     lo, hi = proportion_confint(int(successes), int(trials), alpha=alpha, method="wilson")
     return float(lo), float(hi)
+
+
+def wilson_intervals(successes: Sequence[int], trials: Sequence[int],
+                     alpha: float = 0.05) -> tuple[list[float], list[float]]:
+    """`wilson_interval` for many rates in one statsmodels call (a chart's bars): the same
+    numbers, without a Python call per bar. Rows with trials == 0 get (nan, nan)."""
+    import numpy as np
+    from statsmodels.stats.proportion import proportion_confint
+
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    if len(k) != len(n):
+        raise ValueError(f"{len(k)} success counts for {len(n)} trial counts")
+    ok = n > 0
+    lo = np.full(len(n), np.nan)
+    hi = np.full(len(n), np.nan)
+    if ok.any():
+        lo[ok], hi[ok] = proportion_confint(k[ok], n[ok], alpha=alpha, method="wilson")
+    return lo.tolist(), hi.tolist()
 
 
 def mcnemar_exact(a_only: int, b_only: int) -> float:

@@ -3,7 +3,7 @@ import math
 import pytest
 from scipy.stats import binomtest
 
-from pipeline.stats import mcnemar_exact, paired_bootstrap_ci, wilson_interval
+from pipeline.stats import mcnemar_exact, paired_bootstrap_ci, wilson_interval, wilson_intervals
 
 
 def test_wilson_matches_the_formula():
@@ -28,6 +28,21 @@ def test_wilson_is_statsmodels_wilson():
             assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-15)
             if alpha == 0.05:  # the published 95% intervals: the same floats
                 assert ours == tuple(map(float, theirs))
+
+
+def test_wilson_intervals_are_the_same_floats_as_one_at_a_time():
+    """A chart's bars use the array form: the published error bars must not move."""
+    pairs = [(0, 1), (1, 1), (2, 3), (7, 40), (400, 1000), (99_999, 100_000), (0, 5), (0, 0)]
+    lo, hi = wilson_intervals([k for k, _ in pairs], [n for _, n in pairs])
+    for (k, n), low, high in zip(pairs, lo, hi, strict=True):
+        if n == 0:
+            assert math.isnan(low) and math.isnan(high)
+        else:
+            assert (low, high) == wilson_interval(k, n)
+    assert wilson_intervals([], []) == ([], [])
+    with pytest.raises(ValueError, match="2 success counts for 1"):
+        wilson_intervals([1, 2], [3])
+
 
 def test_mcnemar_exact_is_the_binomial_test_on_discordant_pairs():
     assert mcnemar_exact(9, 1) == pytest.approx(binomtest(1, 10, 0.5).pvalue)
