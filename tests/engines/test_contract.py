@@ -3,7 +3,8 @@ OpenAI-compatible client (against a real local server).
 
 Each engine's provider (tests/engines/providers/NAME.py) loads a real chat model (SmolLM2
 135M Instruct) and a real base model (Gemma 3 270M); the engines differ, the contract does not.
-Select one engine with `-k vllm` etc.
+Select one engine with `-k vllm` etc. The vLLM cases carry the `vllm_venv` marker: they run in
+the vLLM venv (`make vllm`), and the main run deselects them.
 """
 
 import importlib
@@ -13,7 +14,7 @@ import pytest
 
 from pipeline.engines import Engine, GenerationRequest, SamplingParams
 
-ENGINES = ["llama_cpp", "vllm", "openai"]
+ENGINES = ["llama_cpp", pytest.param("vllm", marks=pytest.mark.vllm_venv), "openai"]
 
 SCHEMA = {"type": "object", "properties": {"name": {"type": "string"},
                                            "age": {"type": "integer"}},

@@ -4,7 +4,8 @@ the real vLLM engine. Runs in the vLLM venv (torch, transformers, peft): `make v
 A tiny configuration (16 examples, 2 steps) trains twice: the two adapters must be
 byte-identical (that is what lets `--check` compare hashes), the manifest must describe what
 was trained, and vLLM must load the adapter, answer through it and record its hash and
-training manifest in the run's provenance.
+training manifest in the run's provenance. Marked `vllm_venv`: the main run (no torch)
+deselects it, and `make vllm` runs it with `--require-all`, where a missing part fails.
 """
 
 from __future__ import annotations
@@ -19,17 +20,9 @@ import pytest
 from helpers import ROOT
 from pipeline.config.training import Expected, load_training_config
 from pipeline.errors import ConfigError
+from pipeline.finetune.train import TrainReport, check
 
-try:
-    import peft  # noqa: F401
-    import torch  # noqa: F401
-except ImportError:
-    if os.environ.get("LLMX_REQUIRE_VLLM") == "1":
-        raise
-    pytest.skip("torch/peft not installed (the vLLM venv has them: make vllm)",
-                allow_module_level=True)
-
-from pipeline.finetune.train import TrainReport, check  # noqa: E402
+pytestmark = pytest.mark.vllm_venv
 
 CONFIG = ROOT / "experiments" / "lora_pycode" / "train.yaml"
 BASE = Path.home() / ".cache/llmx/hf/smollm2-135m"
