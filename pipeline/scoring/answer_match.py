@@ -32,7 +32,6 @@ the runner, which does not call the scorer then).
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -41,6 +40,7 @@ from typing import Any
 
 from pipeline.config.experiment import Case
 from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
+from pipeline.scoring.equality import numbers_equal
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,7 @@ def answer_in_text(answer: str, text: str) -> bool:
         return day in set(dates_in(text))
     number = parse_number(answer)
     if number is not None:
-        return any(math.isclose(number, n, rel_tol=1e-9, abs_tol=1e-9)
-                   for n in numbers_in(text))
+        return any(numbers_equal(number, n) for n in numbers_in(text))
     needle = normalize(answer)
     return bool(needle) and f" {needle} " in f" {normalize(text)} "
 

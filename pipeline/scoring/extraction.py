@@ -42,7 +42,6 @@ be missed, and would lower every model's recall for a reason that is not the mod
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +50,7 @@ from pipeline.config.experiment import Case
 from pipeline.scoring.answer_match import answer_in_text, normalize, parse_date, parse_number
 from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
 from pipeline.scoring.case_checks import case_check
+from pipeline.scoring.equality import numbers_equal
 from pipeline.scoring.json_schema import _FENCE, extract_json
 
 Triple = tuple[str, str, Any]  # (record key as given, field, value)
@@ -137,8 +137,7 @@ def value_matches(expected: Any, got: Any) -> bool:
     if isinstance(expected, (int, float)):
         number = got if isinstance(got, (int, float)) else parse_number(
             _CURRENCY.sub(" ", str(got)))
-        return number is not None and math.isclose(float(expected), float(number),
-                                                   rel_tol=1e-9, abs_tol=1e-9)
+        return number is not None and numbers_equal(expected, number)
     expected_s, got_s = str(expected), str(got)
     if _ISO_DATE.match(expected_s):
         day = parse_date(_TIME_PART.sub("", got_s))

@@ -37,7 +37,6 @@ function was called).
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
@@ -47,6 +46,7 @@ from pipeline.config.experiment import Case
 from pipeline.engines.tool_calls import looks_like_tool_call, parse_tool_calls
 from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
 from pipeline.scoring.case_checks import case_check
+from pipeline.scoring.equality import numbers_equal
 
 
 @scorer(
@@ -162,7 +162,7 @@ def values_match(expected: Any, actual: Any, schema: dict[str, Any] | None = Non
     if isinstance(expected, (int, float)):
         if isinstance(actual, bool) or not isinstance(actual, (int, float)):
             return False
-        return math.isclose(float(expected), float(actual), rel_tol=1e-9, abs_tol=1e-9)
+        return numbers_equal(expected, actual)
     if isinstance(expected, str):
         if not isinstance(actual, str):
             return False

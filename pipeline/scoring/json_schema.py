@@ -12,19 +12,18 @@ A case passes only when all three hold completely. That is the seed post's point
 parse and validate and still be quietly wrong.
 
 Field comparison: strings case-insensitive with whitespace collapsed (enum values too);
-numbers numerically (1299 == 1299.0, relative tolerance 1e-6); booleans and null exactly;
-lists element by element, in order; objects field by field, recursively, extra keys ignored.
-An expected ISO date (YYYY-MM-DD) also matches the same day written `2024-3-3` or with a time
-(`2024-03-03T00:00:00`); an expected HH:MM time matches `9:30` and `09:30:00`. An expected
-null matches a missing key when the schema makes that key optional (not `required`): leaving
-out an optional field is the schema's way of saying "not given". Without a schema, or for a
-required key, a missing key is wrong.
+numbers numerically (1299 == 1299.0; float rounding only, `equality.numbers_equal`); booleans
+and null exactly; lists element by element, in order; objects field by field, recursively,
+extra keys ignored. An expected ISO date (YYYY-MM-DD) also matches the same day written
+`2024-3-3` or with a time (`2024-03-03T00:00:00`); an expected HH:MM time matches `9:30` and
+`09:30:00`. An expected null matches a missing key when the schema makes that key optional
+(not `required`): leaving out an optional field is the schema's way of saying "not given".
+Without a schema, or for a required key, a missing key is wrong.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import Any
 
@@ -32,6 +31,7 @@ from jsonschema import Draft202012Validator
 
 from pipeline.config.experiment import Case
 from pipeline.scoring.base import PASSED, Metric, Outcome, Score, ScoringContext, scorer
+from pipeline.scoring.equality import numbers_equal
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n(.*?)```", re.DOTALL)
 
@@ -88,7 +88,7 @@ def values_equal(expected: Any, actual: Any, schema: dict[str, Any] | None = Non
     if isinstance(expected, (int, float)):
         if isinstance(actual, bool) or not isinstance(actual, (int, float)):
             return False
-        return math.isclose(float(expected), float(actual), rel_tol=1e-6, abs_tol=1e-9)
+        return numbers_equal(expected, actual)
     if isinstance(expected, str):
         if not isinstance(actual, str):
             return False
