@@ -21,9 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.config import load_experiment, load_model_registry
+from pipeline.config import load_model_registry
 from pipeline.config.models import ModelRegistry
 from pipeline.engines import SamplingParams, load_engine
+from pipeline.loading import load_experiment
 from pipeline.runner import RunOptions, build_request, run_experiment
 from pipeline.store import ResultRow, Store
 

@@ -16,9 +16,9 @@ _EXPORTS = {
     "StoreError": "pipeline.errors",
     "Experiment": "pipeline.config",
     "ModelRegistry": "pipeline.config",
-    "load_experiment": "pipeline.config",
+    "load_experiment": "pipeline.loading",
     "load_model_registry": "pipeline.config",
-    "RunOptions": "pipeline.config",
+    "RunOptions": "pipeline.run_options",
     "run_experiment": "pipeline.runner",
     "render_markdown": "pipeline.site",
 }

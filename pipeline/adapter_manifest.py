@@ -2,7 +2,9 @@
 
 The engines and the trainer must agree on which files define an adapter (PEFT's config and
 weights, not the manifest or a model card), or a trained adapter's hash would not match the
-one recorded with its runs. No torch here: the main venv reads manifests too.
+one recorded with its runs. No torch here: the main venv reads manifests too. A leaf module
+(errors and hashing only): the engines read manifests and the trainer writes them, and
+neither may import the other.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ConfigError
+from pipeline.hashing import files_sha256
 
 #: The manifest the trainer writes next to the adapter's files.
 MANIFEST = "training.json"
@@ -27,8 +30,6 @@ def adapter_files(folder: Path) -> list[Path]:
 
 def adapter_files_sha256(folder: Path) -> str:
     """One sha256 over the adapter's files (names included, in name order)."""
-    from pipeline.engines.vllm import files_sha256
-
     sha = files_sha256(adapter_files(folder))
     if sha is None:
         raise ConfigError(f"{folder}: no adapter files ({', '.join(REQUIRED)})")

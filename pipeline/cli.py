@@ -114,16 +114,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.config import load_experiment, load_model_registry
-    from pipeline.config.run_options import RunOptions
+    from pipeline.config import load_model_registry
+    from pipeline.loading import load_experiment
+    from pipeline.run_options import RunOptions
     from pipeline.sharding import parse_shard
 
     # Validate every input first, files and options, before importing the runner (pandas,
     # engines: most of a second), so a bad input fails fast and before any database is opened.
-    exps = [load_experiment(p) for p in args.experiment]
     registry = load_model_registry(args.registry)
+    # the experiments' own model ids are resolved at load (file:line); --models replaces them
+    exps = [load_experiment(p, None if args.models else registry) for p in args.experiment]
     for exp in exps:
-        for m in args.models or exp.spec.models:
+        for m in args.models or []:
             registry.get(m)  # fail on an unknown id before loading any model
         for v in args.variants or []:
             exp.variant(v)

@@ -111,9 +111,9 @@ def rerun(db: Path | str, prefix: str, out_db: Path | str, *, engine: str | None
     cases are exactly those the run holds, the variant must still hash to the recorded
     template. With the same engine version and weights the new run has the same id.
     """
-    from pipeline.config import load_experiment
     from pipeline.config.models import ModelRegistry, ModelSpec
-    from pipeline.config.run_options import RunOptions
+    from pipeline.loading import load_experiment
+    from pipeline.run_options import RunOptions
     from pipeline.runner import _task_hash, run_experiment
 
     if limit is not None and limit < 1:

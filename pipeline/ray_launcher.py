@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.config.run_options import RunOptions
 from pipeline.errors import ConfigError, PipelineError, PrerequisiteError
+from pipeline.run_options import RunOptions
 from pipeline.sharding import Shard
 from pipeline.store.merge import MergeReport, merge_databases
 
@@ -46,7 +46,8 @@ def run_shard(job: ShardJob, previous: bytes | None) -> tuple[bytes, str | None]
 
     Returns the shard file and the error that stopped it, if any: batches committed before
     a failure still travel back and are kept."""
-    from pipeline.config import load_experiment, load_model_registry
+    from pipeline.config import load_model_registry
+    from pipeline.loading import load_experiment
     from pipeline.runner import run_experiment
 
     shard = job.options.shard
@@ -94,7 +95,8 @@ def run_on_ray(experiment: Path, registry: Path, db: Path, options: RunOptions, 
     except ImportError:
         raise PrerequisiteError("--ray needs Ray: pip install 'ray>=2.40' (or the 'ray' "
                                 "extra of this package)") from None
-    from pipeline.config import load_experiment, load_model_registry
+    from pipeline.config import load_model_registry
+    from pipeline.loading import load_experiment
 
     exp = load_experiment(experiment)
     reg = load_model_registry(registry)

@@ -8,7 +8,6 @@ cases are skipped, nothing is duplicated, nothing committed is lost.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import socket
 import subprocess
 import time
@@ -19,7 +18,6 @@ from typing import TypeVar
 
 from pipeline.config.experiment import Case, Experiment, Variant
 from pipeline.config.models import GGUFChunks, ModelRegistry, ModelSpec
-from pipeline.config.run_options import RunOptions
 from pipeline.engines import (
     Engine,
     EngineInfo,
@@ -32,7 +30,9 @@ from pipeline.engines import (
 from pipeline.engines.gguf_chunks import locate_chunks
 from pipeline.errors import ConfigError
 from pipeline.finetune.checks import check_adapter
+from pipeline.hashing import sha256_hex, short_hash
 from pipeline.progress import Progress
+from pipeline.run_options import RunOptions
 from pipeline.scoring import Scorer, ScoringContext, scorers
 from pipeline.sharding import Shard
 from pipeline.store import ResultRow, RunContext, RunSpec, Store
@@ -76,7 +76,7 @@ def _task_hash(exp: Experiment, variant: Variant) -> str:
     signature = exp.spec.task_signature()
     if signature is None:
         return base
-    return hashlib.sha256(f"{base}|{signature}".encode()).hexdigest()[:16]
+    return short_hash(f"{base}|{signature}")
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -184,7 +184,7 @@ def select_cases(exp: Experiment, options: RunOptions) -> list[Case]:
         cases = [c for c in cases if shard.contains(c.id)]
     if options.sample is not None:
         def rank(c: Case) -> str:
-            return hashlib.sha256(f"{options.sample_seed}:{c.id}".encode()).hexdigest()
+            return sha256_hex(f"{options.sample_seed}:{c.id}")
         keep = {c.id for c in sorted(cases, key=rank)[:options.sample]}
         cases = [c for c in cases if c.id in keep]
     return cases

@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from pipeline.config import load_experiment
 from pipeline.config.models import ModelSpec, Weights
+from pipeline.loading import load_experiment
 from pipeline.store import ResultRow, RunContext, RunSpec, Store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,9 +8,9 @@ import duckdb
 import pytest
 
 from helpers import ROOT, TINY, require_models
-from pipeline.config import load_experiment
-from pipeline.config.run_options import RunOptions
 from pipeline.errors import ConfigError
+from pipeline.loading import load_experiment
+from pipeline.run_options import RunOptions
 from pipeline.runner import select_cases
 
 

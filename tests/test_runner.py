@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from helpers import ROOT, TINY, require_models
-from pipeline.engines.llama_cpp import file_sha256
+from pipeline.hashing import file_sha256
 
 
 def cli(*args, **kw):

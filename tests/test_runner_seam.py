@@ -4,9 +4,9 @@ batch sizes, and run status."""
 import duckdb
 
 from helpers import TINY, model
-from pipeline.config import load_experiment
 from pipeline.config.models import ModelRegistry
 from pipeline.engines import EngineInfo, Generation
+from pipeline.loading import load_experiment
 from pipeline.runner import RunOptions, run_experiment
 
 

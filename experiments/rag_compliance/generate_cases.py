@@ -30,8 +30,9 @@ import codecs
 import json
 from pathlib import Path
 
-from pipeline.config.compliance import Passage, check_compliance_cases, load_rules
+from pipeline.config.compliance import check_compliance_cases, load_rules
 from pipeline.config.experiment import Case
+from pipeline.config.passages import Passage
 
 HERE = Path(__file__).resolve().parent
 
@@ -1800,7 +1801,7 @@ def generate() -> dict[str, list[dict]]:
     corpus = corpus_rows()
     cases = case_rows({r.id: r for r in rules})
     check_compliance_cases([Case.model_validate(c) for c in cases], rules,
-                           [Passage.model_validate(p) for p in corpus], "generated cases")
+                           [Passage(**p) for p in corpus], "generated cases")
     return {"corpus.jsonl": corpus, "cases.jsonl": cases}
 
 

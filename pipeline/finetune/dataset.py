@@ -15,15 +15,16 @@ file and the line, never a traceback halfway through a training run. A run recor
 from __future__ import annotations
 
 import ast
-import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
-from pipeline.config._yaml import format_validation_error, parse_json, read_text
+from pipeline.config.base import StrictModel
+from pipeline.config.jsonl import load_jsonl
 from pipeline.errors import ConfigError
+from pipeline.hashing import file_sha256, sha256_hex
 
 __all__ = ["TrainExample", "case_key", "load_training_set", "overlap", "training_set_sha256"]
 
@@ -36,21 +37,17 @@ def case_key(signature: str, prompt: str) -> str:
     indentation or capitals is the same task to a model, and must count as a leak.
     """
     text = " ".join((signature + "\n" + prompt).split()).lower()
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_hex(text)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TrainInput(_Strict):
+class TrainInput(StrictModel):
     """What the model is shown: the same two fields as a code_generation test case."""
 
     prompt: str = Field(min_length=1)
     signature: str = Field(min_length=1)
 
 
-class TrainExpected(_Strict):
+class TrainExpected(StrictModel):
     """The function's name and the asserts its solution passes (kept so the solutions can be
     checked in the sandbox, as test cases' reference solutions are)."""
 
@@ -58,7 +55,7 @@ class TrainExpected(_Strict):
     tests: list[str] = Field(min_length=1)
 
 
-class TrainExample(_Strict):
+class TrainExample(StrictModel):
     """One training line: a task as a test case states it, plus the ``solution`` the model
     learns to write (complete Python source of the function, imports included)."""
 
@@ -82,37 +79,21 @@ def load_training_set(path: Path) -> list[TrainExample]:
     Why so strict: a training run that learns from a broken solution or from the same task
     twice still finishes, and the damage shows only as a worse adapter.
     """
-    path = Path(path)
-    examples: list[TrainExample] = []
-    ids: dict[str, int] = {}
+    rows = load_jsonl(path, TrainExample, what="training set (JSONL)", noun="example",
+                      empty="an empty training set", check=_named_problem)
     keys: dict[str, int] = {}
-    # split on \n only: str.splitlines() also breaks at U+2028 & co, valid inside JSON strings
-    lines = read_text(path, "training set (JSONL)").split("\n")
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{lineno}"
-        raw = parse_json(line, str(path), lineno)
-        try:
-            example = TrainExample.model_validate(raw)
-        except ValidationError as exc:
-            raise ConfigError(format_validation_error(exc, where)) from None
-        problem = _problem(example)
-        if problem:
-            raise ConfigError(f"{where}: example {example.id!r}: {problem}")
-        if example.id in ids:
-            raise ConfigError(f"{where}: duplicate example id {example.id!r} "
-                              f"(first on line {ids[example.id]})")
+    for lineno, example in rows:
         if example.key in keys:
-            raise ConfigError(f"{where}: example {example.id!r} is the same task as line "
-                              f"{keys[example.key]} (same signature and prompt up to "
+            raise ConfigError(f"{path}:{lineno}: example {example.id!r} is the same task as "
+                              f"line {keys[example.key]} (same signature and prompt up to "
                               "whitespace and case)")
-        ids[example.id] = lineno
         keys[example.key] = lineno
-        examples.append(example)
-    if not examples:
-        raise ConfigError(f"{path}: no examples (an empty training set)")
-    return examples
+    return [example for _, example in rows]
+
+
+def _named_problem(example: TrainExample) -> str | None:
+    problem = _problem(example)
+    return f"example {example.id!r}: {problem}" if problem else None
 
 
 def _problem(example: TrainExample) -> str | None:
@@ -156,7 +137,7 @@ def _signature_name(signature: str) -> str | None:
 def training_set_sha256(path: Path) -> str:
     """sha256 (hex) of the training file's bytes, recorded with a run so that an adapter's
     results can be traced to exactly what it was trained on."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return file_sha256(path)
 
 
 def overlap(train_keys: Iterable[str], cases: Iterable[Any]) -> list[str]:

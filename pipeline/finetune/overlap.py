@@ -44,12 +44,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import load_experiment
 from pipeline.config._yaml import parse_json, read_text
 from pipeline.config.experiment import Case
 from pipeline.config.training import load_training_config
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.finetune.dataset import TrainExample, load_training_set, training_set_sha256
+from pipeline.loading import load_experiment
 from pipeline.sandbox import SandboxOptions, run_python
 from pipeline.store.overlap import OverlapRow, write_overlap
 

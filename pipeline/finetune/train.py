@@ -33,12 +33,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import load_experiment, load_model_registry
+from pipeline.adapter_manifest import MANIFEST, adapter_files, adapter_files_sha256
+from pipeline.config import load_model_registry
 from pipeline.config.experiment import Case
 from pipeline.config.training import TrainingConfig
 from pipeline.errors import ConfigError, PrerequisiteError
 from pipeline.finetune.dataset import TrainExample, load_training_set, training_set_sha256
-from pipeline.finetune.manifest import MANIFEST, adapter_files, adapter_files_sha256
+from pipeline.hashing import file_sha256, files_sha256, sha256_hex
+from pipeline.loading import load_experiment
 
 INSTALL_HINT = ("training needs torch, transformers and peft: they are in the vLLM venv "
                 "(`make vllm`), run `.venv-vllm/bin/python -m pipeline train ...`")
@@ -215,7 +217,7 @@ def train(cfg: TrainingConfig, *, output: Path | None = None, progress: bool = T
             "wall_time_s": round(wall, 1), "tokens_per_s": round(tokens / wall, 1),
             "final_loss": curve[-1]["loss"], "loss_curve": curve,
             "adapter_sha256": sha,
-            "weights_sha256": _file_sha256(staging / "adapter_model.safetensors"),
+            "weights_sha256": file_sha256(staging / "adapter_model.safetensors"),
             "adapter_bytes": sum(f.stat().st_size for f in adapter_files(staging)),
             "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
                          "peft": peft.__version__},
@@ -249,12 +251,6 @@ def _canonical_config(folder: Path) -> dict[str, Any]:
     return cfg
 
 
-def _file_sha256(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def check(cfg: TrainingConfig, report: TrainReport) -> str:
     """Did this training reproduce the committed adapter? A sentence, or ConfigError.
 
@@ -266,7 +262,7 @@ def check(cfg: TrainingConfig, report: TrainReport) -> str:
         raise ConfigError("the config has no 'expected:' block to check against")
     if report.adapter_sha256 == exp.adapter_sha256:
         return f"reproduced: identical adapter (sha256 {report.adapter_sha256[:16]})"
-    weights = _file_sha256(report.output / "adapter_model.safetensors")
+    weights = file_sha256(report.output / "adapter_model.safetensors")
     if exp.weights_sha256 is not None and weights == exp.weights_sha256 and (
             not (cfg.output / "adapter_config.json").is_file()
             or _canonical_config(cfg.output) == _canonical_config(report.output)):
@@ -283,13 +279,11 @@ def check(cfg: TrainingConfig, report: TrainReport) -> str:
 
 
 def _weights_sha256(model_dir: Path) -> str | None:
-    from pipeline.engines.vllm import WEIGHT_SUFFIXES, files_sha256
+    from pipeline.engines.vllm import WEIGHT_SUFFIXES
 
     return files_sha256([p for p in model_dir.iterdir()
                          if p.is_file() and p.suffix in WEIGHT_SUFFIXES])
 
 
 def _ids_sha(examples: list[TrainExample]) -> str:
-    import hashlib
-
-    return hashlib.sha256("\n".join(e.id for e in examples).encode()).hexdigest()
+    return sha256_hex("\n".join(e.id for e in examples))

@@ -6,7 +6,9 @@ prompt (task line, `<BEGIN UNSAFE CONTENT CATEGORIES>` ... `<END CONVERSATION>`,
 must read 'safe' or 'unsafe'") is what people copy when they build a guard from any model. On
 the CPU box the lineup model under test fills it in (labelled as such in every verdict's
 `extra["judge"]`, never as Llama Guard); on a GPU box the real Llama Guard 3 can be given with
-`judge_model=` / `judge_engine=` (factory options), with the same prompt.
+`judge_engine=` (an engine the caller loaded: `pipeline.loading.load_judge`) and
+`judge_model=` (its name) as factory options, with the same prompt. A guard never loads a
+model itself.
 
 The template follows Meta's reference implementation (llama-stack's Llama Guard shield, and
 llama-recipes' `build_custom_prompt` with the category descriptions): the wording, including
@@ -237,10 +239,10 @@ class LlamaGuardFormat:
 
     Options: `modes` (("input", "output") by default, cascaded), `include_passages`,
     `max_context_chars`/`max_draft_chars` (prompt budget), `max_tokens` (reply length),
-    `judge_engine` (an engine serving another model, e.g. the real Llama Guard 3) with
-    `judge_model` (its name for the label), or `judge_model` alone (a model registry id,
-    loaded with the `auto` engine on first use), `raw_format` (wrap the prompt in the Llama
-    3 header tokens; default: only for a separate judge).
+    `judge_engine` (an engine serving another model, e.g. the real Llama Guard 3, loaded by
+    the caller: `pipeline.loading.load_judge`) with `judge_model` (its name for the label),
+    or `judge_model` alone (the context's engine serves that model), `raw_format` (wrap the
+    prompt in the Llama 3 header tokens; default: only for a separate judge).
     """
 
     def __init__(self, ctx: GuardContext, *, modes: Sequence[Mode] = ("input", "output"),
@@ -312,15 +314,9 @@ class LlamaGuardFormat:
     def _engine(self) -> Engine:
         if self._judge_engine is not None:
             return self._judge_engine
-        if self.judge_model is not None:
-            from pipeline.config.models import load_model_registry
-            from pipeline.engines import load_engine
-
-            self._judge_engine = load_engine("auto", load_model_registry().get(self.judge_model))
-            return self._judge_engine
         if self.ctx.engine is None:
             raise RuntimeError("the llama_guard guard needs an engine (GuardContext.engine) "
-                               "or judge_model=")
+                               "or judge_engine= (pipeline.loading.load_judge)")
         return self.ctx.engine
 
     def _request(self, item: GuardInput, mode: Mode, rid: str) -> GenerationRequest:

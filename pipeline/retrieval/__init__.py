@@ -13,7 +13,8 @@ onnxruntime (nor numpy)::
 
 Built in: ``bm25`` (:mod:`pipeline.retrieval.bm25`, lexical, bm25s) and ``minilm``
 (:mod:`pipeline.retrieval.embedding`, all-MiniLM-L6-v2 sentence embeddings through
-onnxruntime). Metrics over hits live in :mod:`pipeline.retrieval.metrics`.
+onnxruntime). Metrics over hits live in :mod:`pipeline.retrieval.metrics`. A corpus is read
+into :class:`Passage`\\ s by :mod:`pipeline.config.passages` (one type, one reader).
 """
 
 from __future__ import annotations
@@ -22,22 +23,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from pipeline.config.passages import Passage
 from pipeline.registry import Registry
 
 if TYPE_CHECKING:
     from pipeline.retrieval.bm25 import BM25Retriever
     from pipeline.retrieval.embedding import EmbeddingRetriever
-
-
-@dataclass(frozen=True)
-class Passage:
-    """One retrievable unit: ``id`` is unique in a corpus, ``doc`` names the source document
-    it was cut from (several passages may share it); ``title`` and ``text`` are both searched."""
-
-    id: str
-    doc: str
-    title: str
-    text: str
 
 
 @dataclass(frozen=True)

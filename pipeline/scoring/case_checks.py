@@ -1,19 +1,18 @@
 """Case checks: data rules an experiment's cases must meet, run when the experiment loads.
 
-An experiment YAML names one (`case_check: answer_in_passage`); `load_experiment` runs it on
-every case before any model loads, so a broken case costs a second, not a run whose scores
-are quietly wrong (a question whose answer is not in its context can only be failed). A check
-is a function `(case) -> problem | None`, registered by name like scorers; the problem is a
-short sentence naming the input key, and the error names the case file and line.
-"""
+An experiment YAML names one (`case_check: answer_in_passage`); the loading step
+(`pipeline.loading`) runs it on every case before any model loads, so a broken case costs a
+second, not a run whose scores are quietly wrong (a question whose answer is not in its
+context can only be failed). A check is a function `(case) -> problem | None`, registered by
+name like scorers; the problem is a short sentence naming the input key, and the error names
+the case file and line."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from pipeline.config.experiment import Case
+from pipeline.config.cases import Case, load_cases_with_lines
 from pipeline.errors import ConfigError
 from pipeline.registry import Registry
 from pipeline.scoring.answer_match import Target, answer_in_text
@@ -28,28 +27,20 @@ def case_check(name: str) -> Callable[[CaseCheck], CaseCheck]:
     return case_checks.register(name)
 
 
-def run_case_check(name: str, path: Path, cases: Sequence[Case]) -> None:
-    """Run check *name* on *cases* (loaded from *path*); raise ConfigError on the first
-    failing case as `path:line: case 'id': problem`."""
+def run_case_check(name: str, path: Path, cases: Sequence[Case],
+                   lines: Mapping[str, int] | None = None) -> None:
+    """Run check *name* on *cases* (loaded from *path*, each id on its line in *lines*; read
+    again from *path* when not given); raise ConfigError on the first failing case as
+    `path:line: case 'id': problem`."""
     check = case_checks.get(name)
-    lines = _case_lines(path)
+    if lines is None:
+        lines = load_cases_with_lines(path)[1]
     for case in cases:
         problem = check(case)
         if problem:
             line = lines.get(case.id)
             where = f"{path}:{line}" if line else str(path)
             raise ConfigError(f"{where}: case {case.id!r}: {problem}")
-
-
-def _case_lines(path: Path) -> dict[str, int]:
-    """Line number of each case id in a JSONL file (already validated by load_cases)."""
-    out: dict[str, int] = {}
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            case_id = json.loads(line).get("id")
-            if isinstance(case_id, str):
-                out.setdefault(case_id, lineno)
-    return out
 
 
 @case_check("answer_in_passage")

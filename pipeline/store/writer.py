@@ -8,7 +8,6 @@ loses at most the batch in flight; re-running skips what is committed and duplic
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -21,6 +20,7 @@ import pandas as pd
 from pipeline.config.experiment import Experiment
 from pipeline.config.models import ModelSpec
 from pipeline.errors import StoreError
+from pipeline.hashing import short_hash
 from pipeline.store.db import open_write
 from pipeline.store.schema import PROVENANCE_V2, RESULT_KEY, SCORE_KEY
 
@@ -55,7 +55,7 @@ class RunSpec:
         fields = {k: v for k, v in asdict(self).items()
                   if not (k in _OPTIONAL_IDENTITY and v == _OPTIONAL_IDENTITY[k])}
         blob = json.dumps(fields, sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return short_hash(blob)
 
 
 # field -> the value at which it stays out of the hash (the value runs had before it existed)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
-from pipeline.config.experiment import Case
+from pipeline.config.cases import Case
 from pipeline.engines.base import Generation, GenerationRequest, Message, ToolCall
+from pipeline.guards.base import GuardVerdict
 
 
 class Turn(TypedDict, total=False):
@@ -82,7 +83,7 @@ class TaskState:
     first_request: GenerationRequest | None = None
     context: dict[str, Any] = field(default_factory=dict)  # extra template fields (passages)
     retrieved: list[str] = field(default_factory=list)  # passage ids, best first
-    verdicts: list[Any] = field(default_factory=list)  # GuardVerdict per sample (guard step)
+    verdicts: list[GuardVerdict | None] = field(default_factory=list)  # per sample (guard step)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_s: float = 0.0

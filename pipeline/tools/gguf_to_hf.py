@@ -32,8 +32,9 @@ from typing import Any
 
 from pipeline.config import load_model_registry
 from pipeline.config.models import DEFAULT_REGISTRY, GGUFSource, ModelSpec
-from pipeline.engines.llama_cpp import file_sha256, resolve_gguf
+from pipeline.engines.llama_cpp import resolve_gguf
 from pipeline.errors import PipelineError, PrerequisiteError
+from pipeline.hashing import file_sha256
 
 #: Bump when the conversion changes, so directories made by an older version are rebuilt.
 FORMAT_VERSION = 2

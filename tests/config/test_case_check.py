@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from helpers import ROOT
-from pipeline.config import load_experiment
 from pipeline.errors import ConfigError
+from pipeline.loading import load_experiment
 from pipeline.scoring.case_checks import answer_in_passage, case_checks
 
 POSITION_BIAS = ROOT / "experiments" / "position_bias.yaml"

@@ -3,8 +3,9 @@ from pathlib import Path
 import pytest
 
 from helpers import ROOT, TINY
-from pipeline.config import load_experiment, load_model_registry
+from pipeline.config import load_model_registry
 from pipeline.errors import ConfigError
+from pipeline.loading import load_experiment
 
 
 def test_seed_experiment_loads_with_enough_cases():

@@ -6,9 +6,8 @@ import re
 
 import pytest
 
-from pipeline.config import RunOptions
-from pipeline.config.run_options import log_to_stderr
 from pipeline.errors import ConfigError
+from pipeline.run_options import RunOptions, log_to_stderr
 from pipeline.sharding import Shard
 
 

@@ -284,8 +284,8 @@ def test_the_cpu_extra_installs_exactly_the_registry_chunks():
 def test_a_missing_chunk_stops_the_run_before_any_model_loads(tmp_path):
     """SmolLM2 first, then a model whose chunk package is missing: the run refuses at once,
     instead of running SmolLM2 for an hour and stopping at the second model."""
-    from pipeline.config import load_experiment
     from pipeline.config.models import ModelRegistry
+    from pipeline.loading import load_experiment
     from pipeline.runner import RunOptions, run_experiment
 
     real = load_model_registry(REGISTRY).get("smollm2-135m")

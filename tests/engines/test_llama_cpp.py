@@ -7,7 +7,7 @@ import pytest
 from helpers import ROOT, require_models
 from pipeline.config import load_model_registry
 from pipeline.engines import GenerationRequest, SamplingParams, load_engine
-from pipeline.engines.llama_cpp import file_sha256
+from pipeline.hashing import file_sha256
 
 SCHEMA = {"type": "object", "properties": {"name": {"type": "string"},
                                            "age": {"type": "integer"}},

@@ -7,8 +7,8 @@ import pytest
 
 import pipeline.scoring.classification  # noqa: F401  (registers label_match, label_in_set)
 from helpers import ROOT, broken_copy, regenerate
-from pipeline.config import load_experiment
 from pipeline.errors import ConfigError
+from pipeline.loading import load_experiment
 
 YAML = ROOT / "experiments" / "classification.yaml"
 FOLDER = ROOT / "experiments" / "classification"

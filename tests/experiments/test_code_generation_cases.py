@@ -10,8 +10,8 @@ import re
 import pytest
 
 from helpers import ROOT, broken_copy, regenerate
-from pipeline.config import load_experiment
 from pipeline.errors import ConfigError
+from pipeline.loading import load_experiment
 from pipeline.sandbox import SandboxOptions, SandboxUnavailable
 from pipeline.scoring import code_tests  # noqa: F401  (registers code_has_tests, unit_tests)
 from pipeline.tasks.code_exec import extract_code, run_tests

@@ -8,8 +8,8 @@ from jsonschema import Draft202012Validator
 
 import pipeline.scoring.function_call  # noqa: F401  (registers the case check and scorer)
 from helpers import ROOT, broken_copy, regenerate
-from pipeline.config import load_experiment
 from pipeline.errors import ConfigError
+from pipeline.loading import load_experiment
 
 EXPERIMENT = ROOT / "experiments" / "function_calling.yaml"
 FOLDER = ROOT / "experiments" / "function_calling"

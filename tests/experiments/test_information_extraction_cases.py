@@ -8,8 +8,8 @@ import pytest
 
 import pipeline.scoring.extraction  # noqa: F401  (registers extraction_f1 and its check)
 from helpers import ROOT, broken_copy, regenerate
-from pipeline.config import load_experiment
 from pipeline.errors import ConfigError
+from pipeline.loading import load_experiment
 from pipeline.scoring.base import ScoringContext
 from pipeline.scoring.extraction import extraction_f1
 

@@ -9,9 +9,9 @@ import pytest
 
 import pipeline.scoring.multi_turn as mt
 from helpers import ROOT, broken_copy, regenerate
-from pipeline.config import load_experiment
 from pipeline.config.experiment import load_cases
 from pipeline.errors import ConfigError
+from pipeline.loading import load_experiment
 from pipeline.scoring.answer_match import answer_in_text
 from pipeline.scoring.case_checks import run_case_check
 

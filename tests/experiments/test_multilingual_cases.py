@@ -8,8 +8,8 @@ import pytest
 
 import pipeline.scoring.multilingual as ml
 from helpers import ROOT, broken_copy, regenerate
-from pipeline.config import load_experiment
 from pipeline.errors import ConfigError
+from pipeline.loading import load_experiment
 from pipeline.scoring.answer_match import answer_in_text
 
 EXPERIMENT = ROOT / "experiments" / "multilingual.yaml"

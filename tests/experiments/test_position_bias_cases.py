@@ -8,7 +8,7 @@ from collections import defaultdict
 import pytest
 
 from helpers import ROOT, load_generator
-from pipeline.config import load_experiment
+from pipeline.loading import load_experiment
 from pipeline.scoring.answer_match import answer_in_text
 
 FOLDER = ROOT / "experiments" / "position_bias"

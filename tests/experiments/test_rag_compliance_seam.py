@@ -11,9 +11,9 @@ import duckdb
 import pytest
 
 from helpers import ROOT, model
-from pipeline.config import load_experiment
 from pipeline.config.models import ModelRegistry
 from pipeline.engines import EngineInfo, Generation
+from pipeline.loading import load_experiment
 from pipeline.runner import RunOptions, run_experiment
 
 YAML = ROOT / "experiments" / "rag_compliance.yaml"

@@ -8,8 +8,8 @@ import pytest
 
 import pipeline.scoring.grounding  # noqa: F401  (registers grounded_answer, the case check)
 from helpers import ROOT, broken_copy, regenerate
-from pipeline.config import load_experiment
 from pipeline.errors import ConfigError
+from pipeline.loading import load_experiment
 
 YAML = ROOT / "experiments" / "rag_grounding.yaml"
 FOLDER = ROOT / "experiments" / "rag_grounding"

@@ -9,7 +9,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from helpers import ROOT, regenerate
-from pipeline.config import load_experiment
+from pipeline.loading import load_experiment
 
 EXPERIMENT = ROOT / "experiments" / "structured_json.yaml"
 FOLDER = ROOT / "experiments" / "structured_json"

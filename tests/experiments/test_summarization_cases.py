@@ -8,9 +8,9 @@ import pytest
 
 import pipeline.scoring.summary_facts  # noqa: F401  (registers summary_facts, the case check)
 from helpers import ROOT, broken_copy, regenerate
-from pipeline.config import load_experiment
 from pipeline.config.experiment import Case
 from pipeline.errors import ConfigError
+from pipeline.loading import load_experiment
 from pipeline.scoring import ScoringContext
 from pipeline.scoring.summary_facts import summary_facts
 

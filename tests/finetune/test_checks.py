@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from helpers import ROOT
-from pipeline.config import load_experiment, load_model_registry
+from pipeline.config import load_model_registry
 from pipeline.errors import ConfigError
 from pipeline.finetune.checks import check_adapter
+from pipeline.loading import load_experiment
 
 EXP = ROOT / "experiments" / "lora_pycode.yaml"
 TRAIN = ROOT / "experiments" / "lora_pycode" / "train.jsonl"

@@ -6,8 +6,8 @@ import duckdb
 import pytest
 
 from helpers import CTX, TINY, model, row, run_spec
-from pipeline.config import load_experiment
 from pipeline.errors import StoreError
+from pipeline.loading import load_experiment
 from pipeline.store import Store
 from pipeline.store.merge import merge_databases
 

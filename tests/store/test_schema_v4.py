@@ -9,7 +9,7 @@ import json
 import duckdb
 
 from helpers import CTX, TINY, model, row, run_spec
-from pipeline.config import load_experiment
+from pipeline.loading import load_experiment
 from pipeline.store import SCHEMA_VERSION, Store, open_read, schema_version
 from pipeline.store.merge import merge_databases
 from pipeline.store.schema import DDL_V1, MIGRATIONS

@@ -6,8 +6,8 @@ import duckdb
 import pytest
 
 from helpers import CTX, TINY, make_db, row, run_spec
-from pipeline.config import load_experiment
 from pipeline.errors import StoreError
+from pipeline.loading import load_experiment
 from pipeline.store import SCHEMA_VERSION, Store, open_read, open_write, schema_version
 
 

@@ -20,11 +20,11 @@ import duckdb
 import pytest
 
 from helpers import ROOT, TINY, model
-from pipeline.config import load_experiment
 from pipeline.config.experiment import Experiment
 from pipeline.config.models import ModelRegistry, ModelSpec
 from pipeline.engines import EngineInfo, Generation, GenerationRequest
 from pipeline.errors import ConfigError
+from pipeline.loading import load_experiment
 from pipeline.runner import RunOptions, build_request, run_experiment, run_experiments
 from pipeline.sandbox import SandboxUnavailable
 from pipeline.scoring.base import Metric, Score, ScoringContext, scorer

@@ -1,0 +1,96 @@
+"""Loading an experiment: its files parsed, then every name it uses resolved, at load time.
+
+Why a step of its own: `pipeline.config` reads and checks what the files say and knows no
+registry (the registries live in the layers above it and import config). The names an
+experiment uses are resolved here, all at once, before any model loads: the task's `steps`,
+the `scorer`, the `case_check`, each variant's `guard`, the `retrieval.retriever` and, when a
+model registry is given, the `models`. An unknown name is refused with the YAML file and
+line, "did you mean" and the valid names, like every other author error; then the load-time
+case checks run (the experiment's case check, each step's check, every prompt rendered).
+
+Every caller (the CLI, the runner's callers, provenance, the Ray launcher, the tests) loads
+through `load_experiment` here; `pipeline.config.experiment.parse_experiment` alone is for
+code that only reads the files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.config._yaml import KeyPath
+from pipeline.config.experiment import Experiment, parse_experiment
+from pipeline.config.models import ModelRegistry
+from pipeline.engines import Engine, load_engine
+from pipeline.errors import ConfigError
+from pipeline.guards import guards
+from pipeline.registry import Registry
+from pipeline.retrieval import retrievers
+from pipeline.scoring import scorers
+from pipeline.scoring.case_checks import case_checks, run_case_check
+from pipeline.tasks.steps import check_cases, check_step_names
+
+
+def load_experiment(path: Path | str, models: ModelRegistry | None = None) -> Experiment:
+    """Parse the experiment at *path*, resolve every name it uses (its `models` too when a
+    *models* registry is given) and run the load-time case checks; ConfigError otherwise."""
+    exp = parse_experiment(path)
+    resolve_names(exp, models)
+    if exp.spec.case_check:
+        run_case_check(exp.spec.case_check, exp.case_file, exp.cases, exp.case_lines)
+    check_cases(exp, exp.case_file, exp.case_lines)
+    return exp
+
+
+def resolve_names(exp: Experiment, models: ModelRegistry | None = None) -> None:
+    """Check every registered name *exp* uses; one ConfigError lists every unknown one as
+    `file:line: key 'k': unknown <kind> 'x'. Did you mean 'y'? Available: ...`."""
+    spec = exp.spec
+    problems: list[str] = []
+
+    def refuse(key: KeyPath, message: str) -> None:
+        line = exp.line_of(*key)
+        where = f"{exp.path}:{line}" if line else str(exp.path)
+        problems.append(f"{where}: key '{'.'.join(str(k) for k in key)}': {message}")
+
+    def known(registry: Registry[object], name: str, key: KeyPath) -> None:
+        if name not in registry:
+            refuse(key, registry.unknown_message(name))
+
+    try:
+        check_step_names(spec.steps)
+    except ValueError as exc:
+        refuse(("steps",), str(exc))
+    known(scorers, spec.scorer, ("scorer",))
+    if spec.case_check is not None:
+        known(case_checks, spec.case_check, ("case_check",))
+    for i, variant in enumerate(spec.variants):
+        if variant.guard is not None:
+            known(guards, variant.guard, ("variants", i, "guard"))
+    if spec.retrieval is not None:
+        known(retrievers, spec.retrieval.retriever, ("retrieval", "retriever"))
+    if models is not None:
+        ids = set(models.ids())
+        for i, model_id in enumerate(spec.models):
+            if model_id not in ids:
+                refuse(("models", i), _unknown_model(model_id, models))
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def _unknown_model(model_id: str, models: ModelRegistry) -> str:
+    import difflib
+
+    names = sorted(models.ids())
+    close = difflib.get_close_matches(model_id, names, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return (f"unknown model id {model_id!r} (registry {models.source}).{hint} "
+            f"Known ids: {', '.join(names)}")
+
+
+def load_judge(model_id: str, models: ModelRegistry, engine: str = "auto") -> Engine:
+    """The engine for a guard's separate judge (e.g. the real Llama Guard 3): the caller
+    loads it and hands it to the guard (`judge_engine=`); a guard never loads a model."""
+    return load_engine(engine, models.get(model_id))
+
+
+__all__ = ["load_experiment", "load_judge", "resolve_names"]
