@@ -83,6 +83,14 @@ class Generation:
     error: str | None = None
     tool_calls: list[ToolCall] | None = None  # set when the request offered tools
 
+    @classmethod
+    def failed(cls, request_id: str, sample_idx: int, error: str,
+               latency_s: float = 0.0) -> Generation:
+        """A sample that failed: no text, no token counts, finish_reason "error" and *error*
+        saying why. Every engine builds its failures here, so the runner, the store and the
+        pages see one shape whatever engine failed (see the module doc: never raise)."""
+        return cls(request_id, sample_idx, "", None, None, latency_s, "error", error=error)
+
 
 @dataclass(frozen=True)
 class EngineInfo:

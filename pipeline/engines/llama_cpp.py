@@ -150,7 +150,7 @@ class LlamaCppEngine:
         if req.json_schema is not None:
             problem = self._check_schema(req.json_schema)
             if problem:
-                return Generation(req.request_id, i, "", None, None, 0.0, "error", error=problem)
+                return Generation.failed(req.request_id, i, problem)
         try:
             grammar = None
             if req.choices is not None:
@@ -174,8 +174,8 @@ class LlamaCppEngine:
                 choice = out["choices"][0]
                 text = choice["text"]
         except Exception as exc:  # one failing request must not lose the batch
-            return Generation(req.request_id, i, "", None, None, time.perf_counter() - t0,
-                              "error", error=f"{type(exc).__name__}: {exc}")
+            return Generation.failed(req.request_id, i, f"{type(exc).__name__}: {exc}",
+                                     time.perf_counter() - t0)
         usage = out.get("usage") or {}
         return Generation(
             request_id=req.request_id,

@@ -198,8 +198,7 @@ class OpenAICompatEngine:
         try:
             extra = constraint_body(req, self.source.structured_output, chat)
         except Exception as exc:  # e.g. no GBNF converter here: this request fails, not all
-            return Generation(req.request_id, i, "", None, None, 0.0, "error",
-                              error=f"{type(exc).__name__}: {exc}")
+            return Generation.failed(req.request_id, i, f"{type(exc).__name__}: {exc}")
         kwargs: dict[str, Any] = dict(model=self.source.model, temperature=params.temperature,
                                       top_p=params.top_p, max_tokens=params.max_tokens,
                                       seed=params.seed + i, extra_body=extra or None)
@@ -218,8 +217,8 @@ class OpenAICompatEngine:
                 choice = out.choices[0]
                 text = (choice.message.content if chat else choice.text) or ""
             except Exception as exc:  # one failing request must not lose the batch
-                return Generation(req.request_id, i, "", None, None, time.perf_counter() - t0,
-                                  "error", error=self._describe(exc))
+                return Generation.failed(req.request_id, i, self._describe(exc),
+                                         time.perf_counter() - t0)
             latency = time.perf_counter() - t0
         if req.choices is not None and self.source.structured_output == "openai":
             text = decode_choice(text, req.choices)

@@ -215,7 +215,7 @@ def _content_key(req: GenerationRequest) -> str:
 
 
 def _error(req: GenerationRequest, i: int, message: str, latency: float = 0.0) -> Generation:
-    return Generation(req.request_id, i, "", None, None, latency, "error", error=message)
+    return Generation.failed(req.request_id, i, message, latency)
 
 
 class VLLMEngine:
