@@ -131,7 +131,7 @@ def _expected(case: Case) -> tuple[list[list[str]], list[list[str]], int]:
         Metric("within_length", "the summary keeps to the case's word limit"),
         Metric("correct", "all key facts, no contradiction, within the word limit"),
         Metric("words", "the summary's length in words (descriptive, neither better)",
-               higher_is_better=False),
+               higher_is_better=None),
     ],
 )
 def summary_facts(case: Case, output: str, ctx: ScoringContext) -> Score:

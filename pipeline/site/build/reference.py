@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import duckdb
 
-from pipeline.site.store_queries import primary_keys, schema_columns, view_names
+from pipeline.site.core.store_queries import (
+    experiment_scorers,
+    primary_keys,
+    schema_columns,
+    view_names,
+)
 from pipeline.store.schema import RESULT_KEY, SCHEMA_VERSION, SCORE_KEY
 
 REFERENCE_PATH = "reference/database.md"
@@ -221,6 +226,31 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def metrics_reference(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The metrics section: every metric the database's scorers declare (the values of
+    `scores.metric`), what it means and which way is better (`Metric.higher_is_better`), so
+    a post that charts `fp` or `guard_ms` knows a lower number is the good one."""
+    from pipeline.scoring import scorers  # registers the built-in scorers
+
+    used: dict[str, list[str]] = {}
+    for (experiment, _), name in experiment_scorers(con).items():
+        if name and name in scorers and experiment not in used.setdefault(name, []):
+            used[name].append(experiment)
+    if not used:
+        return []
+    out = ["## Metrics (`scores.metric`)", "",
+           "What each scorer writes to `scores`, as it declares it (`pipeline/scoring`). A name "
+           "ending in `:` is a family: `field:` is `field:total`, `field:due_date`, ... "
+           "(`metric LIKE 'field:%'`).", "",
+           "| scorer (experiments) | metric | better | meaning |", "|---|---|---|---|"]
+    for name in sorted(used):
+        where = f"`{name}` ({', '.join(used[name])})"
+        for m in scorers.get(name).metrics:
+            better = {True: "higher", False: "lower", None: "neither"}[m.higher_is_better]
+            out.append(f"| {where} | `{m.name}` | {better} | {_cell(m.description)} |")
+    return [*out, ""]
+
+
 def database_reference(con: duckdb.DuckDBPyConnection) -> str:
     """The reference page, as Markdown, from *con*'s schema."""
     tables = schema_columns(con)
@@ -249,4 +279,5 @@ def database_reference(con: duckdb.DuckDBPyConnection) -> str:
             out.append(f"| `{column}` | `{dtype}` | {null} | "
                        f"{_cell(meaning)} |")
         out.append("")
+    out += metrics_reference(con)
     return "\n".join(out)
