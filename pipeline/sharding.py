@@ -7,11 +7,11 @@ the same partition without talking to the others.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 
 from pipeline.errors import ConfigError
+from pipeline.hashing import sha256_hex
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,8 @@ class Shard:
             raise ConfigError(f"--shard {self.index}/{self.count}: need 1 <= i <= N")
 
     def contains(self, case_id: str) -> bool:
-        digest = hashlib.sha256(case_id.encode()).digest()
-        return int.from_bytes(digest[:8], "big") % self.count == self.index - 1
+        # the first 8 bytes of the case id's sha256, as a big-endian number
+        return int(sha256_hex(case_id)[:16], 16) % self.count == self.index - 1
 
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"

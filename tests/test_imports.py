@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: The layers of `pipeline`, low to high: (layer name, its units).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("errors", ("errors",)),
-    ("leaves", ("hashing", "registry", "sharding", "progress", "stats")),
+    ("hashing", ("hashing",)),
+    ("leaves", ("registry", "sharding", "progress", "stats")),
     ("adapter_manifest", ("adapter_manifest",)),
     ("config", ("config",)),
     ("sandbox", ("sandbox",)),

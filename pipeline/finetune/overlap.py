@@ -44,8 +44,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.config._yaml import parse_json, read_text
+from pydantic import ConfigDict, Field
+
+from pipeline.config.base import StrictModel
 from pipeline.config.experiment import Case
+from pipeline.config.jsonl import load_jsonl
 from pipeline.config.training import load_training_config
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.finetune.dataset import TrainExample, load_training_set, training_set_sha256
@@ -319,29 +322,9 @@ def load_solutions(path: Path, cases: Sequence[Case]) -> dict[str, str]:
     ``{"id", "solution"}`` lines. Raises ConfigError naming the file (and line, and key)
     for a missing file, a bad line, a solution that does not compile or define the case's
     function, or a case without a solution."""
-    text = read_text(path, "reference solutions file (JSONL)")
-    found: dict[str, str] = {}
-    for lineno, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{lineno}"
-        row = parse_json(line, str(path), lineno)
-        if not isinstance(row, dict):
-            raise ConfigError(f"{where}: expected an object with 'id' and 'solution'")
-        case_id, solution = row.get("id"), row.get("solution")
-        if not isinstance(case_id, str) or not case_id:
-            raise ConfigError(f"{where}: key 'id' must be a non-empty string")
-        if not isinstance(solution, str) or not solution.strip():
-            raise ConfigError(f"{where}: case {case_id!r}: key 'solution' must be a non-empty "
-                              "string (the case's reference solution)")
-        if case_id in found:
-            raise ConfigError(f"{where}: case {case_id!r} has a second solution")
-        try:
-            ast.parse(solution)
-        except SyntaxError as exc:
-            raise ConfigError(f"{where}: case {case_id!r}: key 'solution' does not compile "
-                              f"({exc.msg}, line {exc.lineno})") from None
-        found[case_id] = solution
+    rows = load_jsonl(path, _Solution, what="reference solutions file (JSONL)",
+                      noun="solution", empty="an empty solutions file", check=_solution_problem)
+    found = {row.id: row.solution for _, row in rows}
     missing = [c.id for c in cases if c.id not in found]
     if missing:
         shown = ", ".join(repr(m) for m in missing[:5])
@@ -349,6 +332,26 @@ def load_solutions(path: Path, cases: Sequence[Case]) -> dict[str, str]:
         raise ConfigError(f"{path}: no reference solution (key 'solution') for test case(s) "
                           f"{shown}{more}")
     return found
+
+
+class _Solution(StrictModel):
+    """One line of a reference solutions file; other keys are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str = Field(min_length=1)
+    solution: str = ""  # missing or blank: refused by _solution_problem, naming the case
+
+
+def _solution_problem(row: _Solution) -> str | None:
+    if not row.solution.strip():
+        return (f"case {row.id!r}: key 'solution' must be a non-empty string (the case's "
+                "reference solution)")
+    try:
+        ast.parse(row.solution)
+    except SyntaxError as exc:
+        return f"case {row.id!r}: key 'solution' does not compile ({exc.msg}, line {exc.lineno})"
+    return None
 
 
 def _tag(tags: Sequence[str], prefix: str) -> str | None:
