@@ -54,6 +54,7 @@ from pipeline.errors import ConfigError, PipelineError
 from pipeline.finetune.dataset import TrainExample, load_training_set, training_set_sha256
 from pipeline.loading import load_experiment
 from pipeline.sandbox import SandboxOptions, run_python
+from pipeline.sandbox.report import tagged_json
 from pipeline.store.overlap import OverlapRow, write_overlap
 
 __all__ = [
@@ -273,18 +274,11 @@ def passing_examples(case_id: str, entry_point: str, tests: Sequence[str],
 
 
 def _report(stdout: str, nonce: str) -> dict[str, Any] | None:
-    tag = nonce + " "
-    for line in reversed(stdout.split("\n")):
-        if line.startswith(tag):
-            try:
-                report = json.loads(line[len(tag):])
-            except ValueError:
-                return None
-            ok = (isinstance(report, dict) and isinstance(report.get("passed"), list)
-                  and isinstance(report.get("timed_out"), list)
-                  and isinstance(report.get("tried"), int))
-            return report if ok else None
-    return None
+    report = tagged_json(stdout, nonce)
+    ok = (isinstance(report, dict) and isinstance(report.get("passed"), list)
+          and isinstance(report.get("timed_out"), list)
+          and isinstance(report.get("tried"), int))
+    return report if ok else None
 
 
 # -------------------------------------------------------------------------- measuring

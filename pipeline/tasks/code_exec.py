@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipeline.sandbox import SandboxOptions, run_python
+from pipeline.sandbox.report import tagged_json
 from pipeline.tasks.state import ExecutionResult
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
@@ -226,23 +227,16 @@ def run_tests(code: str | None, tests: Sequence[str], entry_point: str,
 
 def _report(stdout: str, nonce: str, total: int) -> dict[str, Any] | None:
     """The last nonce-tagged line of *stdout*, decoded and checked, or None."""
-    tag = nonce + " "
-    for line in reversed(stdout.split("\n")):
-        if line.startswith(tag):
-            try:
-                report = json.loads(line[len(tag):])
-            except ValueError:
-                return None
-            if not isinstance(report, dict):
-                return None
-            results, failures = report.get("results"), report.get("failures")
-            load_error = report.get("load_error")
-            if (not isinstance(results, list) or len(results) != total
-                    or not all(isinstance(r, bool) for r in results)
-                    or not isinstance(failures, list)
-                    or not all(isinstance(f, str) for f in failures)
-                    or not (load_error is None or isinstance(load_error, str))):
-                return None
-            return {"results": results, "failures": [f[:_FAILURE_CHARS] for f in failures],
-                    "load_error": load_error[:_FAILURE_CHARS] if load_error else None}
-    return None
+    report = tagged_json(stdout, nonce)
+    if not isinstance(report, dict):
+        return None
+    results, failures = report.get("results"), report.get("failures")
+    load_error = report.get("load_error")
+    if (not isinstance(results, list) or len(results) != total
+            or not all(isinstance(r, bool) for r in results)
+            or not isinstance(failures, list)
+            or not all(isinstance(f, str) for f in failures)
+            or not (load_error is None or isinstance(load_error, str))):
+        return None
+    return {"results": results, "failures": [f[:_FAILURE_CHARS] for f in failures],
+            "load_error": load_error[:_FAILURE_CHARS] if load_error else None}
