@@ -1,38 +1,19 @@
-"""The runner at its engine seam (a scripted engine): error results, --retry-errors,
+"""The runner at its engine seam (the mock engine, scripted): error results, --retry-errors,
 batch sizes, and run status."""
 
 import duckdb
 
 from helpers import TINY, model
 from pipeline.config.models import ModelRegistry
-from pipeline.engines import EngineInfo, Generation
+from pipeline.engines.mock import MockEngine, Reply
 from pipeline.loading import load_experiment
 from pipeline.runner import RunOptions, run_experiment
 
 
-class Scripted:
-    """Fails the cases named in `failing`; otherwise answers valid JSON."""
-
-    preferred_batch_size = 2
-
-    def __init__(self, failing):
-        self.failing = failing
-        self.batches = []
-
-    def info(self):
-        return EngineInfo(engine="scripted", engine_version="1", model_path="x",
-                          hardware="test")
-
-    def generate(self, requests, params):
-        self.batches.append([r.request_id for r in requests])
-        return [[Generation(r.request_id, i, "" if r.request_id in self.failing else
-                            '{"name": "Ada Park", "age": 31}', 3, 5, 0.01,
-                            "error" if r.request_id in self.failing else "stop",
-                            error="CUDA OOM" if r.request_id in self.failing else None)
-                 for i in range(params.n)] for r in requests]
-
-    def close(self):
-        pass
+def scripted(failing):
+    """The mock engine: fails the cases named in `failing`; otherwise answers valid JSON."""
+    return MockEngine([Reply(error="CUDA OOM", request_id=f"^{c}$") for c in sorted(failing)],
+                      default='{"name": "Ada Park", "age": 31}', batch_size=2)
 
 
 def run(db, engine, **kw):
@@ -54,12 +35,12 @@ def rows(db):
 
 def test_engine_errors_are_stored_and_retried_only_when_asked(tmp_path):
     db = tmp_path / "r.duckdb"
-    [s] = run(db, Scripted({"p2"}))
+    [s] = run(db, scripted({"p2"}))
     assert (s.written, s.errors, s.complete) == (3, 1, True)
     stored, status = rows(db)
     assert stored[1] == ("p2", "CUDA OOM", "error", False) and status == [("complete",)]
 
-    eng = Scripted(set())
+    eng = scripted(set())
     [s] = run(db, eng)  # a plain re-run keeps the error
     assert s.written == 0 and eng.batches == []
 
@@ -76,19 +57,19 @@ def test_engine_errors_are_stored_and_retried_only_when_asked(tmp_path):
 
 
 def test_batches_follow_the_engine_preference_unless_given(tmp_path):
-    eng = Scripted(set())
+    eng = scripted(set())
     run(tmp_path / "a.duckdb", eng)
     assert eng.batches == [["p1", "p2"], ["p3"]]
-    eng = Scripted(set())
+    eng = scripted(set())
     run(tmp_path / "b.duckdb", eng, batch_size=3)
     assert eng.batches == [["p1", "p2", "p3"]]
 
 
 def test_a_limited_run_is_partial_until_the_rest_runs(tmp_path):
     db = tmp_path / "r.duckdb"
-    [s] = run(db, Scripted(set()), limit=2)
+    [s] = run(db, scripted(set()), limit=2)
     assert not s.complete and rows(db)[1] == [("partial",)]
-    [s] = run(db, Scripted(set()))
+    [s] = run(db, scripted(set()))
     assert s.complete and s.written == 1 and rows(db)[1] == [("complete",)]
 
 
@@ -106,7 +87,7 @@ def test_variants_with_the_same_prompt_generate_it_once(tmp_path):
     spec["variants"] = [plain, {**plain, "name": "plain_again"}]
     (folder / TINY.name).write_text(yaml.safe_dump(spec))
     exp = load_experiment(folder / TINY.name)
-    engine = Scripted({"p2"})
+    engine = scripted({"p2"})
     summaries = run_experiment(exp, ModelRegistry([model("smollm2-135m")]), tmp_path / "r.db",
                                RunOptions(engine_loader=lambda name, s: engine, progress=False,
                                           log=lambda s: None))
@@ -139,7 +120,7 @@ def test_a_variant_samples_with_its_own_settings(tmp_path):
     (folder / TINY.name).write_text(yaml.safe_dump(spec))
     exp = load_experiment(folder / TINY.name)
     assert exp.spec.variants[1].user == plain["user"]
-    engine = Scripted(set())
+    engine = scripted(set())
     summaries = run_experiment(exp, ModelRegistry([model("smollm2-135m")]), tmp_path / "r.db",
                                RunOptions(engine_loader=lambda name, s: engine, progress=False,
                                           log=lambda s: None))

@@ -40,6 +40,14 @@ def _openai(model: ModelSpec) -> Engine:
     return OpenAICompatEngine(model)
 
 
+@engines.register("mock")
+def _mock(model: ModelSpec) -> Engine:
+    """Scripted answers, no model (tests, dry runs): pipeline/engines/mock.py."""
+    from pipeline.engines.mock import load_mock
+
+    return load_mock(model.id)
+
+
 def default_engine() -> str:
     """The engine `--engine auto` picks: vLLM on a box with an NVIDIA GPU and vLLM
     installed, llama.cpp otherwise. Decided without importing either (imports are slow)."""

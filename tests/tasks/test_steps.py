@@ -1,4 +1,4 @@
-"""Task steps through the runner, at the engine seam (a scripted engine that records every
+"""Task steps through the runner, at the engine seam (the mock engine, recording every
 call): conversations in lockstep, tools offered and their calls scored, code executed in the
 real sandbox, the default task unchanged (run ids, stored columns), and several experiments
 sharing one loaded model.
@@ -23,6 +23,7 @@ from helpers import ROOT, TINY, model
 from pipeline.config.experiment import Experiment
 from pipeline.config.models import ModelRegistry, ModelSpec
 from pipeline.engines import EngineInfo, Generation, GenerationRequest
+from pipeline.engines.mock import MockEngine
 from pipeline.errors import ConfigError
 from pipeline.loading import load_experiment
 from pipeline.runner import RunOptions, build_request, run_experiment, run_experiments
@@ -57,28 +58,10 @@ def echo(req: GenerationRequest, call: int, i: int) -> Generation:
     return Generation(req.request_id, i, f"{req.request_id}#{call}", 10, 3, 0.01, "stop")
 
 
-class Fake:
-    """An engine that records each call's requests and answers through `answer`."""
-
-    preferred_batch_size = 8
-
-    def __init__(self, answer: Answer = echo, name: str = "fake") -> None:
-        self.answer = answer
-        self.name = name
-        self.calls: list[list[GenerationRequest]] = []
-        self.closed = 0
-
-    def info(self) -> EngineInfo:
-        return EngineInfo(engine="fake", engine_version="1", model_path=self.name,
-                          hardware="test")
-
-    def generate(self, requests, params):
-        self.calls.append(list(requests))
-        call = len(self.calls) - 1
-        return [[self.answer(r, call, i) for i in range(params.n)] for r in requests]
-
-    def close(self) -> None:
-        self.closed += 1
+def mock(answer: Answer = echo, name: str = "fake") -> MockEngine:
+    """The mock engine, answering through `answer(request, call, sample)`; it records each
+    call's requests (`calls`, `batches`, `requests`) and how often it was closed."""
+    return MockEngine(answer=lambda r, i, call: answer(r, call, i), name=name)
 
 
 def write_exp(d: Path, yaml: str, cases: list[dict[str, Any]],
@@ -91,7 +74,7 @@ def write_exp(d: Path, yaml: str, cases: list[dict[str, Any]],
     return load_experiment(d / "experiment.yaml")
 
 
-def run(exp: Experiment, db: Path, eng: Fake, models: list[ModelSpec], **kw: Any):
+def run(exp: Experiment, db: Path, eng: MockEngine, models: list[ModelSpec], **kw: Any):
     return run_experiment(exp, ModelRegistry(models), db, RunOptions(
         models=[m.id for m in models], engine_loader=lambda name, spec: eng, progress=False,
         log=lambda s: None, **kw))
@@ -144,7 +127,7 @@ CONV_CASES = [
 
 def conv_answer(req: GenerationRequest, call: int, i: int) -> Generation:
     if req.request_id == "c4" and call == 1:
-        return Generation(req.request_id, i, "", None, None, 0.5, "error", error="boom")
+        return Generation.failed(req.request_id, i, "boom", 0.5)
     return echo(req, call, i)
 
 
@@ -155,15 +138,14 @@ def test_conversation_rounds_skip_user_messages_with_scripted_replies():
 
 def test_conversation_runs_in_lockstep_and_stores_the_whole_transcript(tmp_path):
     exp = write_exp(tmp_path / "exp", CONV_YAML, CONV_CASES)
-    eng = Fake(conv_answer)
+    eng = mock(conv_answer)
     db = tmp_path / "r.duckdb"
     [s] = run(exp, db, eng, [model("m-chat")])
     assert (s.written, s.errors, s.complete) == (4, 1, True)
 
     # one engine call per round, each with every case still having that round
-    assert [[r.request_id for r in call] for call in eng.calls] == [
-        ["c1", "c2", "c3", "c4"], ["c1", "c3", "c4"], ["c1"]]
-    first, second, third = eng.calls
+    assert eng.batches == [["c1", "c2", "c3", "c4"], ["c1", "c3", "c4"], ["c1"]]
+    first, second, third = (call.requests for call in eng.calls)
     # the scripted assistant message is sent as given, not generated
     assert first[1].messages == msgs("user", "b1", "assistant", "B scripted", "user", "b2")
     assert first[0].messages == msgs("system", "S", "user", "a1")
@@ -172,7 +154,7 @@ def test_conversation_runs_in_lockstep_and_stores_the_whole_transcript(tmp_path)
                                       "user", "a2")
     assert third[0].messages == msgs("system", "S", "user", "a1", "assistant", "c1#0",
                                      "user", "a2", "assistant", "c1#1", "user", "a3")
-    assert all(r.prompt is None for call in eng.calls for r in call)
+    assert all(r.prompt is None for r in eng.requests)
 
     t = transcripts(db)
     assert [(m["role"], m["content"], m["generated"]) for m in t["c1"]] == [
@@ -209,17 +191,15 @@ def test_conversation_runs_in_lockstep_and_stores_the_whole_transcript(tmp_path)
 
 def test_conversation_for_a_base_model_is_one_plain_prompt_per_turn(tmp_path):
     exp = write_exp(tmp_path / "exp", CONV_YAML.replace("m-chat", "m-base"), CONV_CASES[:2])
-    eng = Fake()
+    eng = mock()
     db = tmp_path / "r.duckdb"
     run(exp, db, eng, [model("m-base", kind="base")])
-    assert [[r.request_id for r in call] for call in eng.calls] == [["c1", "c2"], ["c1"],
-                                                                    ["c1"]]
-    assert all(r.messages is None and r.prompt.endswith("Assistant:")
-               for call in eng.calls for r in call)
-    assert eng.calls[0][0].prompt == "System: S\n\nUser: a1\n\nAssistant:"
-    assert eng.calls[0][1].prompt == ("User: b1\n\nAssistant: B scripted\n\nUser: b2\n\n"
+    assert eng.batches == [["c1", "c2"], ["c1"], ["c1"]]
+    assert all(r.messages is None and r.prompt.endswith("Assistant:") for r in eng.requests)
+    assert eng.calls[0].requests[0].prompt == "System: S\n\nUser: a1\n\nAssistant:"
+    assert eng.calls[0].requests[1].prompt == ("User: b1\n\nAssistant: B scripted\n\nUser: b2\n\n"
                                       "Assistant:")
-    assert eng.calls[1][0].prompt == ("System: S\n\nUser: a1\n\nAssistant: c1#0\n\n"
+    assert eng.calls[1].requests[0].prompt == ("System: S\n\nUser: a1\n\nAssistant: c1#0\n\n"
                                       "User: a2\n\nAssistant:")
     assert [m["content"] for m in transcripts(db)["c1"]] == [
         "S", "a1", "c1#0", "a2", "c1#1", "a3", "c1#2"]
@@ -228,9 +208,9 @@ def test_conversation_for_a_base_model_is_one_plain_prompt_per_turn(tmp_path):
 def test_a_variant_system_prompt_opens_a_conversation_without_one(tmp_path):
     yaml = CONV_YAML + "    system: Be brief.\n"
     exp = write_exp(tmp_path / "exp", yaml, CONV_CASES[:3])
-    eng = Fake()
+    eng = mock()
     run(exp, tmp_path / "r.duckdb", eng, [model("m-chat")])
-    by_id = {r.request_id: r for r in eng.calls[0]}
+    by_id = {r.request_id: r for r in eng.calls[0].requests}
     assert by_id["c2"].messages[0] == {"role": "system", "content": "Be brief."}
     assert by_id["c1"].messages[0] == {"role": "system", "content": "S"}  # the case's own
 
@@ -285,11 +265,11 @@ def tool_answer(req: GenerationRequest, call: int, i: int) -> Generation:
 def test_tools_are_offered_in_the_case_order_and_their_calls_reach_the_scorer(tmp_path):
     exp = write_exp(tmp_path / "exp", TOOLS_YAML, TOOL_CASES,
                     {"tools.json": json.dumps(TOOLS)})
-    eng = Fake(tool_answer)
+    eng = mock(tool_answer)
     db = tmp_path / "r.duckdb"
     [s] = run(exp, db, eng, [model("m-chat")])
     assert s.written == 2
-    [call] = eng.calls
+    [(call, _)] = eng.calls
     assert [r.tools for r in call] == [[TOOLS[2], TOOLS[1]], [TOOLS[0]]]
     assert call[0].messages == msgs("system", "Use a tool.", "user", "do beta")
 
@@ -313,7 +293,7 @@ def test_tools_change_the_case_hash_and_the_run_id(tmp_path):
                     {"tools.json": json.dumps(TOOLS)})
     case = exp.cases[0]
     assert exp.case_hash(case) != case.content_hash(None)
-    eng = Fake(tool_answer)
+    eng = mock(tool_answer)
     [s] = run(exp, tmp_path / "r.duckdb", eng, [model("m-chat")])
     variant = exp.variant("tools")
     assert s.run_id != _default_run_id(exp, variant, "m-chat")
@@ -362,7 +342,7 @@ def _run_sandboxed(*args: Any, **kw: Any):
 def test_execute_runs_each_output_against_the_hidden_tests_in_the_sandbox(tmp_path):
     exp = write_exp(tmp_path / "exp", CODE_YAML, CODE_CASES)
     db = tmp_path / "r.duckdb"
-    [s] = _run_sandboxed(exp, db, Fake(code_answer), [model("m-chat")])
+    [s] = _run_sandboxed(exp, db, mock(code_answer), [model("m-chat")])
     assert s.written == 2
     seen = {case_id: ctx.execution for case_id, _, ctx in SEEN}
     good, bad = seen["good"], seen["bad"]
@@ -379,7 +359,7 @@ def test_execute_runs_each_output_against_the_hidden_tests_in_the_sandbox(tmp_pa
 def test_execute_with_several_samples_stores_each_samples_own_execution(tmp_path):
     exp = write_exp(tmp_path / "exp", CODE_YAML.replace("n: 1", "n: 2"), CODE_CASES[:1])
     db = tmp_path / "r.duckdb"
-    [s] = _run_sandboxed(exp, db, Fake(code_answer), [model("m-chat")])
+    [s] = _run_sandboxed(exp, db, mock(code_answer), [model("m-chat")])
     assert s.written == 2
     execs = [ctx.execution for _, _, ctx in SEEN]
     assert [e.status for e in execs] == ["ok", "no_code"]
@@ -400,7 +380,7 @@ def _default_run_id(exp: Experiment, variant, model_id: str) -> str:
     """The run id as the runner computed it before tasks existed."""
     s = exp.spec.sampling
     return RunSpec(experiment_id=exp.id, experiment_version=exp.spec.version,
-                   model_id=model_id, variant=variant.name, engine="fake", engine_version="1",
+                   model_id=model_id, variant=variant.name, engine="mock", engine_version="1",
                    model_sha256=None, model_revision=None, temperature=s.temperature,
                    top_p=s.top_p, max_tokens=s.max_tokens, seed=s.seed, n_samples=s.n,
                    constrained=variant.constrained,
@@ -420,7 +400,7 @@ def test_a_one_prompt_task_keeps_its_run_id_prompt_and_no_transcript(tmp_path, s
         y.write_text(y.read_text().replace("scorer:", "steps: [prompt, generate]\nscorer:"))
     exp = load_experiment(d / "experiment.yaml")
     assert exp.spec.steps == DEFAULT_STEPS and exp.spec.task_signature() is None
-    eng = Fake(json_answer)
+    eng = mock(json_answer)
     db = tmp_path / "r.duckdb"
     summaries = run(exp, db, eng, [model("m1")])
     assert {s.variant: s.run_id for s in summaries} == {
@@ -435,7 +415,7 @@ def test_a_one_prompt_task_keeps_its_run_id_prompt_and_no_transcript(tmp_path, s
             assert prompt == old.prompt_text
     # and the requests are what build_request made: no tools, same messages and constraint
     old = build_request(exp, exp.spec.variants[1], model("m1"), exp.cases[0], "p1")
-    sent = [r for call in eng.calls for r in call if r.json_schema is not None][0]
+    sent = [r for r in eng.requests if r.json_schema is not None][0]
     assert (sent.messages, sent.json_schema, sent.tools) == (old.messages, old.json_schema,
                                                              None)
 
@@ -476,7 +456,7 @@ def test_stored_runs_of_one_prompt_experiments_keep_their_ids(tmp_path, experime
     if exp.spec.version != stored_run["experiment_version"]:
         pytest.skip(f"{experiment_id} is at a newer version than the committed run")
     spec = ModelSpec.model_validate(json.loads(stored_run["model_spec"]))
-    eng = Fake(json_answer)
+    eng = mock(json_answer)
     eng.info = lambda: EngineInfo(  # type: ignore[method-assign]
         engine=stored_run["engine"], engine_version=stored_run["engine_version"],
         model_sha256=stored_run["model_sha256"], model_revision=stored_run["model_revision"],
@@ -501,12 +481,12 @@ def test_run_experiments_loads_each_model_once_for_all_experiments(tmp_path):
     y = d / "experiment.yaml"
     y.write_text(y.read_text().replace("models: [smollm2-135m]", "models: [m2]"))
     b = load_experiment(y)
-    loaded: dict[str, Fake] = {}
+    loaded: dict[str, MockEngine] = {}
     loads: list[str] = []
 
-    def loader(name: str, spec: ModelSpec) -> Fake:
+    def loader(name: str, spec: ModelSpec) -> MockEngine:
         loads.append(spec.id)
-        loaded[spec.id] = Fake(json_answer, name=spec.id)
+        loaded[spec.id] = mock(json_answer, name=spec.id)
         return loaded[spec.id]
 
     db = tmp_path / "r.duckdb"
@@ -538,13 +518,13 @@ def test_run_experiments_loads_each_model_once_for_all_experiments(tmp_path):
 
 def test_run_experiments_closes_the_model_when_an_experiment_fails(tmp_path):
     a = write_exp(tmp_path / "a", CONV_YAML, CONV_CASES[:1])
-    made: list[Fake] = []
+    made: list[MockEngine] = []
 
     def boom(req: GenerationRequest, call: int, i: int) -> Generation:
         raise RuntimeError("engine crashed")
 
-    def loader(name: str, spec: ModelSpec) -> Fake:
-        made.append(Fake(boom))
+    def loader(name: str, spec: ModelSpec) -> MockEngine:
+        made.append(mock(boom))
         return made[-1]
 
     with pytest.raises(RuntimeError, match="engine crashed"):
@@ -561,12 +541,12 @@ def test_rerun_of_a_task_run_recognises_its_template_and_keeps_the_id(tmp_path, 
 
     exp = write_exp(tmp_path / "exp", CONV_YAML, CONV_CASES[:2])
     db = tmp_path / "r.duckdb"
-    [s] = run(exp, db, Fake(), [model("m-chat")])
+    [s] = run(exp, db, mock(), [model("m-chat")])
     real = pipeline.runner.run_experiment
 
     def with_fake(exp, registry, db_path, options: RunOptions):
         return real(exp, registry, db_path,
-                    dataclasses.replace(options, engine_loader=lambda name, spec: Fake()))
+                    dataclasses.replace(options, engine_loader=lambda name, spec: mock()))
 
     monkeypatch.setattr(pipeline.runner, "run_experiment", with_fake)
     report = rerun(db, s.run_id, tmp_path / "again.duckdb", progress=False, log=lambda s: None)
