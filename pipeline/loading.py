@@ -15,7 +15,9 @@ code that only reads the files.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
+from typing import Any
 
 from pipeline.config._yaml import KeyPath
 from pipeline.config.experiment import Experiment, parse_experiment
@@ -52,7 +54,7 @@ def resolve_names(exp: Experiment, models: ModelRegistry | None = None) -> None:
         where = f"{exp.path}:{line}" if line else str(exp.path)
         problems.append(f"{where}: key '{'.'.join(str(k) for k in key)}': {message}")
 
-    def known(registry: Registry[object], name: str, key: KeyPath) -> None:
+    def known(registry: Registry[Any], name: str, key: KeyPath) -> None:
         if name not in registry:
             refuse(key, registry.unknown_message(name))
 
@@ -78,8 +80,6 @@ def resolve_names(exp: Experiment, models: ModelRegistry | None = None) -> None:
 
 
 def _unknown_model(model_id: str, models: ModelRegistry) -> str:
-    import difflib
-
     names = sorted(models.ids())
     close = difflib.get_close_matches(model_id, names, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""

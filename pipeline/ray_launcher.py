@@ -98,8 +98,8 @@ def run_on_ray(experiment: Path, registry: Path, db: Path, options: RunOptions, 
     from pipeline.config import load_model_registry
     from pipeline.loading import load_experiment
 
-    exp = load_experiment(experiment)
     reg = load_model_registry(registry)
+    exp = load_experiment(experiment, None if options.models else reg)
     specs = [reg.get(m) for m in (options.models or exp.spec.models)]
     local = address in (None, "", "local")
     ray.init(address=None if local else address, log_to_driver=False,
