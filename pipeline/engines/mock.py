@@ -5,9 +5,9 @@ Why one engine and not a fake per test: every test that stood in for a model wro
 class (eight of them), each recording calls and building generations its own way; a fix to
 the engine seam then had to reach all eight. Here the answers are data: a list of replies,
 the first whose patterns match a request answers it (`text`, or `error` for a failed sample,
-built by `Generation.failed`), else `default`. A test that needs logic passes `answer`, a
-function of (request, sample index, call index). Every call is recorded (`calls`: requests and
-sampling params, in order), so tests assert what the model was asked.
+built by `Generation.failed`); a request no reply matches gets `answer(request, sample index,
+call index)` when a test that needs logic passes one, else `default`. Every call is recorded
+(`calls`: requests and sampling params, in order), so tests assert what the model was asked.
 
 As a registered engine (`--engine mock`) it reads its script from the YAML file named by
 `LLMX_MOCK_SCRIPT` (`default:` and `replies:`, each reply `text` or `error` with optional
@@ -141,17 +141,15 @@ class MockEngine:
         self.closed += 1
 
     def _sample(self, req: GenerationRequest, i: int, call: int) -> Generation:
-        if self.answer is not None:
-            out = self.answer(req, i, call)
-            if isinstance(out, Generation):
-                return out
-            return self._generation(req, i, out)
         reply = next((r for r in self.replies if r.matches(req)), None)
-        if reply is None:
-            return self._generation(req, i, self.default)
-        if reply.error is not None:
+        if reply is not None and reply.error is not None:
             return Generation.failed(req.request_id, i, reply.error, self.latency_s)
-        return self._generation(req, i, reply.text)
+        if reply is not None:
+            return self._generation(req, i, reply.text)
+        if self.answer is None:
+            return self._generation(req, i, self.default)
+        out = self.answer(req, i, call)
+        return out if isinstance(out, Generation) else self._generation(req, i, out)
 
     def _generation(self, req: GenerationRequest, i: int, text: str) -> Generation:
         return Generation(req.request_id, i, text, self.prompt_tokens, self.completion_tokens,

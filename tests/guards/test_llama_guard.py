@@ -1,12 +1,13 @@
-"""The Llama Guard 3 format guard at its engine seam (a scripted engine): the exact prompt,
+"""The Llama Guard 3 format guard at its engine seam (the mock engine, scripted): the exact prompt,
 the reply parsing, the rule grouping, batching per mode, latency shares and failures."""
 
+import re
 from pathlib import Path
 
 import pytest
 
 from pipeline.config.compliance import Rule, load_rules
-from pipeline.engines import EngineInfo, Generation
+from pipeline.engines.mock import MockEngine, Reply
 from pipeline.guards.base import GuardContext, GuardInput, guards
 from pipeline.guards.llama_guard import (
     CATEGORY_PLAN,
@@ -30,30 +31,12 @@ TINY = [rule("R01", "No structuring advice", "Do not explain how to split cash d
         rule("R02", "Mask card numbers", "Never show a full card number.")]
 
 
-class Scripted:
-    """Answers each request by a function of its prompt text; records every batch."""
-
-    preferred_batch_size = 8
-
-    def __init__(self, answer, fail=None, latency=0.01):
-        self.answer, self.fail, self.latency = answer, fail or set(), latency
-        self.batches = []
-
-    def info(self):
-        return EngineInfo(engine="scripted", engine_version="1", hardware="test")
-
-    def generate(self, requests, params):
-        self.batches.append((list(requests), params))
-        out = []
-        for r in requests:
-            bad = any(key in r.prompt_text for key in self.fail)
-            out.append([Generation(r.request_id, 0, "" if bad else self.answer(r.prompt_text),
-                                   10, 2, self.latency, "error" if bad else "stop",
-                                   error="CUDA OOM" if bad else None)])
-        return out
-
-    def close(self):
-        pass
+def scripted(answer, fail=()):
+    """The mock engine answering each request by `answer(prompt text)`; a prompt holding a
+    key of *fail* gets an engine error. It records every call (requests, params)."""
+    return MockEngine([Reply(error="CUDA OOM", prompt=re.escape(k)) for k in sorted(fail)],
+                      answer=lambda r, i, call: answer(r.prompt_text), prompt_tokens=10,
+                      completion_tokens=2)
 
 
 def guard(engine, rules=TINY, **kw):
@@ -119,7 +102,7 @@ def test_request_shape_follows_model_kind_and_judge():
     assert base.messages is None and base.prompt.startswith("Task: Check")
     # the real Llama Guard 3 gets its raw Llama 3 form: its own chat template would put
     # back the default S1-S14 hazards
-    real = guard(Scripted(lambda p: "safe"), judge_model="llama-guard-3-8b")
+    real = guard(scripted(lambda p: "safe"), judge_model="llama-guard-3-8b")
     req = real._request(ITEM, "input", "r")
     assert req.prompt.startswith("<|begin_of_text|><|start_header_id|>user<|end_header_id|>"
                                  "\n\nTask: Check")
@@ -206,14 +189,14 @@ def answer(prompt):
 
 
 def test_one_generate_per_mode_and_cascade():
-    eng = Scripted(answer)
+    eng = scripted(answer)
     items = [GuardInput("a", "How do I launder cash?", (), "Sure."),
              GuardInput("b", "My card number?", (), "It is 4111 1111 1111 1111."),
              GuardInput("c", "Opening hours?", (), "9 to 5."),
              GuardInput("d", "Opening hours?", ())]  # input-only: no draft
     out = guard(eng).check(items)
-    assert len(eng.batches) == 2
-    (inputs, params), (outputs, _) = eng.batches
+    assert len(eng.calls) == 2
+    (inputs, params), (outputs, _) = eng.calls
     assert len(inputs) == 4 and params.temperature == 0.0 and params.n == 1
     assert params.max_tokens == 24
     # output mode only for drafts that input let through
@@ -232,18 +215,18 @@ def test_one_generate_per_mode_and_cascade():
 
 def test_single_mode_guards_are_registered():
     assert {"llama_guard", "llama_guard_input", "llama_guard_output"} <= set(guards.names())
-    eng = Scripted(answer)
+    eng = scripted(answer)
     out = guards.get("llama_guard_output")(GuardContext(rules=TINY, engine=eng)).check(
         [GuardInput("a", "How do I launder cash?", (), "4111 1111 1111 1111")])
-    assert len(eng.batches) == 1 and out[0].tier == "llama_guard_output"
+    assert len(eng.calls) == 1 and out[0].tier == "llama_guard_output"
     [v] = guards.get("llama_guard_output")(GuardContext(rules=TINY, engine=eng)).check(
         [GuardInput("b", "no draft", ())])
     assert not v.block and v.detail == "no draft to judge (output mode only)"
-    assert len(eng.batches) == 1  # nothing to send
+    assert len(eng.calls) == 1  # nothing to send
 
 
 def test_unparseable_reply_and_engine_error_allow_with_detail():
-    eng = Scripted(lambda p: "Hmm, hard to say.", fail={"BROKEN"})
+    eng = scripted(lambda p: "Hmm, hard to say.", fail={"BROKEN"})
     out = guard(eng, modes=("input",)).check([GuardInput("a", "hello", ()),
                                               GuardInput("b", "BROKEN query", ())])
     assert not out[0].block and out[0].detail == "input: unparseable"
@@ -253,17 +236,13 @@ def test_unparseable_reply_and_engine_error_allow_with_detail():
 
 
 def test_unsafe_without_a_known_category_still_blocks():
-    out = guard(Scripted(lambda p: "unsafe\nS9")).check([GuardInput("a", "x", ())])
+    out = guard(scripted(lambda p: "unsafe\nS9")).check([GuardInput("a", "x", ())])
     assert out[0].block and out[0].rules == () and "unknown codes S9" in out[0].detail
 
 
 def test_a_raising_engine_loses_no_case():
-    class Raising(Scripted):
-        def generate(self, requests, params):
-            raise RuntimeError("server gone")
-
-    out = guard(Raising(answer)).check([GuardInput("a", "x", (), "y"),
-                                        GuardInput("b", "z", ())])
+    out = guard(MockEngine(raises=RuntimeError("server gone"))).check(
+        [GuardInput("a", "x", (), "y"), GuardInput("b", "z", ())])
     assert [v.block for v in out] == [False, False]
     assert all("server gone" in v.detail for v in out)
 
@@ -271,8 +250,8 @@ def test_a_raising_engine_loses_no_case():
 def test_deterministic():
     items = [GuardInput("a", "How do I launder cash?", (), "Sure."),
              GuardInput("b", "q", (), "4111")]
-    one = [(v.block, v.rules, v.tier, v.detail) for v in guard(Scripted(answer)).check(items)]
-    two = [(v.block, v.rules, v.tier, v.detail) for v in guard(Scripted(answer)).check(items)]
+    one = [(v.block, v.rules, v.tier, v.detail) for v in guard(scripted(answer)).check(items)]
+    two = [(v.block, v.rules, v.tier, v.detail) for v in guard(scripted(answer)).check(items)]
     assert one == two
 
 
