@@ -37,12 +37,12 @@ install-cpu: $(VENV)/.cpu
 
 ## Build the site from the committed results.duckdb into site/
 site: $(VENV)/.core
-	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+	$(PY) -m pipeline build
 
-## The same site built by Zensical instead of MkDocs: the render core stages the pages, then
-## `zensical build` (pipeline/site/zensical; same numbers on every page, tests/site/test_zensical.py)
+## The same site built by Zensical instead of MkDocs: the build session stages the pages, then
+## `zensical build` (pipeline/site/adapters/zensical; same numbers on every page, tests/site/test_zensical.py)
 site-zensical: $(VENV)/.site
-	$(PY) -m pipeline.site.zensical
+	$(PY) -m pipeline build --generator zensical
 
 $(VENV)/.site: $(VENV)/.core
 	$(PIP) install -q -e '.[site]'

@@ -5,6 +5,7 @@
     python -m pipeline merge shard-*.duckdb [--into results.duckdb]
     python -m pipeline migrate [--db results.duckdb]
     python -m pipeline overlap TRAIN.yaml [--db results.duckdb]
+    python -m pipeline build [--generator mkdocs|zensical] [-f mkdocs.yml] [-d SITE_DIR]
 
 User errors (bad files, unknown ids, a newer database) print one message and exit 2, never
 a traceback; Ctrl-C exits 130 after the last committed batch.
@@ -110,6 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     overlap.add_argument("--workers", type=int, help="sandbox runs at once (default: the "
                          "CPU count)")
     overlap.add_argument("--db", type=Path, default=DEFAULT_DB)
+
+    build = sub.add_parser("build", help="build the site from the results database, with "
+                           "MkDocs (the `pipeline` plugin) or Zensical (staged by the same "
+                           "build session); --strict either way")
+    build.add_argument("--generator", choices=("mkdocs", "zensical"), default="mkdocs")
+    build.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
+    build.add_argument("-d", "--site-dir", type=Path, default=None,
+                       help="where the site goes (default: the config's site_dir)")
     return p
 
 
@@ -262,9 +271,24 @@ def _cmd_overlap(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    if args.generator == "zensical":
+        from pipeline.site.adapters.zensical.__main__ import main as zensical_main
+
+        return zensical_main(["-f", str(args.config_file)]
+                             + (["--site-dir", str(args.site_dir)] if args.site_dir else []))
+    import os
+    import subprocess
+
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(args.config_file)]
+    if args.site_dir is not None:
+        cmd += ["-d", str(args.site_dir)]
+    return subprocess.run(cmd, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}).returncode
+
+
 COMMANDS = {"run": _cmd_run, "show": _cmd_show, "rerun": _cmd_rerun, "merge": _cmd_merge,
             "migrate": _cmd_migrate, "train": _cmd_train,
-            "compact": _cmd_compact, "overlap": _cmd_overlap}
+            "compact": _cmd_compact, "overlap": _cmd_overlap, "build": _cmd_build}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,7 +5,7 @@ from helpers import ROOT
 from pipeline.cli import COMMANDS
 from pipeline.engines import engines
 from pipeline.scoring import scorers
-from pipeline.site.components import components
+from pipeline.site.core.components import components
 
 
 def test_components_and_scorers_are_documented():

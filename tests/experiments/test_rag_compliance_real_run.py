@@ -16,8 +16,8 @@ import duckdb
 import pytest
 
 from helpers import ROOT, require_models
-from pipeline.site.errors import RenderError
-from pipeline.site.render import render_markdown
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.render import render_markdown
 
 GUARDS = {"baseline", "enforcement_v1", "enforcement_v2", "llama_guard", "nemo_guardrails"}
 POSTS = sorted((ROOT / "posts" / "posts").glob("rag-compliance-*.md"))

@@ -118,7 +118,7 @@ def test_limit_5_run_of_the_adapter_reaches_the_post(trained: tuple[TrainReport,
     import duckdb
     import yaml
 
-    from pipeline.site.render import render_markdown
+    from pipeline.site.core.render import render_markdown
 
     a, _ = trained
     registry = yaml.safe_load((ROOT / "experiments" / "models.cpu-vllm.yaml").read_text())

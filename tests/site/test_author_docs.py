@@ -9,10 +9,10 @@ import duckdb
 import pytest
 
 from helpers import ROOT
-from pipeline.site import reference
-from pipeline.site.components import components
-from pipeline.site.front_matter import PostFrontMatter
-from pipeline.site.sql_functions import register
+from pipeline.site.builder import reference
+from pipeline.site.builder.front_matter import PostFrontMatter
+from pipeline.site.core.components import components
+from pipeline.site.core.sql_functions import register
 from pipeline.store.schema import DDL_V1, MIGRATIONS, SCHEMA_VERSION
 
 PAGE = (ROOT / "posts" / "writing-posts.md").read_text(encoding="utf-8")
@@ -81,7 +81,7 @@ def test_every_schema_column_has_a_meaning():
         assert reference.TABLES.get(table), f"table {table}: no description in reference.py"
         for column, _, _ in columns:
             assert reference.COLUMNS.get(table, {}).get(column), (
-                f"column {table}.{column}: no meaning in pipeline/site/reference.py")
+                f"column {table}.{column}: no meaning in pipeline/site/builder/reference.py")
     stale = [(t, c) for t, cols in reference.COLUMNS.items() for c in cols
              if c not in {name for name, _, _ in tables.get(t, [])}]
     assert not stale, f"reference.py describes columns the schema lacks: {stale}"

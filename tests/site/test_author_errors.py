@@ -5,9 +5,9 @@ direction, a scope box of the runs the page reads, and CI headers that name thei
 import pytest
 
 from helpers import make_db
-from pipeline.site.errors import RenderError
-from pipeline.site.front_matter import PostFrontMatter, unknown_keys
-from pipeline.site.render import render_markdown
+from pipeline.site.builder.front_matter import PostFrontMatter, unknown_keys
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.render import render_markdown
 from pipeline.store import open_read
 
 RATES = """```sql rates

@@ -7,7 +7,6 @@ and the line or key.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,20 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, make_db
-
 SITE = Path(__file__).resolve().parents[1] / "sites" / "basic"
 SQL_BLOCK = "```sql extra file=queries/extra.sql\n```\n"
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    dst = tmp_path / "site_project"
-    shutil.copytree(SITE, dst)
-    cfg = dst / "mkdocs.yml"
-    cfg.write_text(cfg.read_text().replace("SITE_OVERRIDES", str(ROOT / "site_overrides")))
-    make_db(dst / "results.duckdb", {("m1", "plain"): [True, True, False]})
-    return dst
+def project(tmp_path: Path, make_site_project) -> Path:
+    return make_site_project(tmp_path / "site_project", {("m1", "plain"): [True, True, False]})
 
 
 def _post(old: str, new: str | bytes, name: str = "tiny.md") -> Callable[[Path], None]:

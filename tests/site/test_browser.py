@@ -6,33 +6,27 @@ downloads the rows, dark mode re-themes a chart, and a hostile model output stay
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, chromium, make_db, open_page, page_weight, serve, site_pages
+from helpers import ROOT, chromium, open_page, page_weight, serve, site_pages
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """Build the repository's site plus the test site (hostile output) and serve both."""
+def site(tmp_path_factory, repo_site, make_site_project):
+    """The repository's site (built once per session) plus the test site (hostile output),
+    served together."""
     root = tmp_path_factory.mktemp("browser")
     env = {"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"}
-    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(root / "main")],
-                       cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
-    assert r.returncode == 0, r.stderr
-    project = root / "tiny_project"
-    shutil.copytree(ROOT / "tests" / "sites" / "basic", project)
-    cfg = project / "mkdocs.yml"
-    cfg.write_text(cfg.read_text().replace("SITE_OVERRIDES", str(ROOT / "site_overrides")))
-    make_db(project / "results.duckdb", {("m1", "plain"): [True, True, False],
-                                         ("m2", "plain"): [False, True, True]},
-            outputs={"p1": HOSTILE})
+    (root / "main").symlink_to(repo_site, target_is_directory=True)
+    project = make_site_project(root / "tiny_project", {("m1", "plain"): [True, True, False],
+                                                        ("m2", "plain"): [False, True, True]},
+                                outputs={"p1": HOSTILE})
     r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d",
                         str(root / "tiny")], cwd=project, capture_output=True, text=True,
                        env=env, timeout=300)

@@ -1,7 +1,6 @@
 """Real `mkdocs build` runs of a small site against a tiny DB built in the test."""
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ import duckdb
 import pytest
 from bs4 import BeautifulSoup
 
-from helpers import ROOT, make_db
+from helpers import ROOT
 
 SITE = Path(__file__).resolve().parents[1] / "sites" / "basic"
 
@@ -22,15 +21,9 @@ def build(project: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def project(tmp_path):
-    dst = tmp_path / "site_project"
-    shutil.copytree(SITE, dst)
-    cfg = dst / "mkdocs.yml"
-    cfg.write_text(cfg.read_text().replace("SITE_OVERRIDES", str(ROOT / "site_overrides")))
-    make_db(dst / "results.duckdb", {("m1", "plain"): [True, True, False],
-                                     ("m2", "plain"): [False, False, True]},
-            outputs={"p1": "<img src=x onerror=alert(1)>"})
-    return dst
+def project(site_project):
+    """The basic test site (tests/site/conftest.py), this test's own copy."""
+    return site_project
 
 
 def _soup(project: Path, page: str) -> BeautifulSoup:
@@ -329,8 +322,8 @@ def test_plotly_js_is_the_vendored_partial_bundle_of_the_python_packages_version
     """The site serves our bundle of plotly.js (core with scatter, bar, heatmap: every trace
     type chart.py draws; built by plotly-llmx.build.sh), of the version the `plotly` package
     builds its figures for, with its licence."""
-    from pipeline.site.components import chart
-    from pipeline.site.source import PLOTLY_JS_FILE, PLOTLY_JS_LICENSE, PLOTLY_JS_VERSION
+    from pipeline.site.builder.source import PLOTLY_JS_FILE, PLOTLY_JS_LICENSE, PLOTLY_JS_VERSION
+    from pipeline.site.core.components import chart
 
     assets = ROOT / "pipeline" / "site" / "assets"
     head = (assets / PLOTLY_JS_FILE).read_text()[:300]

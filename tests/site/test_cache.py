@@ -5,9 +5,9 @@ import duckdb
 import pytest
 
 from helpers import make_db
-from pipeline.site.cache import QueryCache, referenced_names
-from pipeline.site.errors import RenderError
-from pipeline.site.render import render_markdown
+from pipeline.site.core.cache import QueryCache, referenced_names
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.render import render_markdown
 from pipeline.store import open_read
 
 DOC = """Intro.
@@ -72,7 +72,7 @@ def test_referenced_names_and_fallback():
 
 
 def test_rendered_components_are_reused_only_for_the_same_code(tmp_path, monkeypatch):
-    import pipeline.site.page_cache as cache_mod
+    import pipeline.site.core.version as cache_mod
 
     db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, False, False]})
     doc = DOC + "\n```table\nquery: rates\n```\n"

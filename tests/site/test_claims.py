@@ -4,8 +4,8 @@ the page's other comparisons, and fails the build when the data does not support
 import duckdb
 import pytest
 
-from pipeline.site.errors import RenderError
-from pipeline.site.render import page_claims, render_markdown
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.render import page_claims, render_markdown
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ sql: SELECT (mcnemar_test(12, 1, 60)).p < 0.05 AS holds, mcnemar_test(12, 1, 60)
 
 
 def test_the_scope_box_states_the_family(con):
-    from pipeline.site.render import FAMILY_MARKER, _family_note
+    from pipeline.site.core.render import FAMILY_MARKER, _family_note
 
     note = _family_note(page_claims(_claim("strong", "higher", "model = 'strong'"), con), "")
     assert "adjusted together (Holm)" in note and "claims/" in note

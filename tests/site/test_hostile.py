@@ -24,7 +24,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from helpers import ROOT, chromium, open_page, serve, site_pages
-from pipeline.site.escaping import DISPLAY_CHARS
+from pipeline.site.core.escaping import DISPLAY_CHARS
 from pipeline.store import open_snapshot
 
 SITE = ROOT / "tests" / "sites" / "hostile"

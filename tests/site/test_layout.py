@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from html import unescape as html_unescape
 from pathlib import Path
 
@@ -22,8 +20,8 @@ import duckdb
 import pytest
 
 from helpers import ROOT, chromium, page_weight, serve
-from pipeline.site.palette import SHADES, Model, Palette, shade
-from pipeline.site.store_queries import model_lineage
+from pipeline.site.core.palette import SHADES, Model, Palette, shade
+from pipeline.site.core.store_queries import model_lineage
 
 PROBE = (Path(__file__).parent / "layout_probe.js").read_text()
 WIDTHS = (1300, 375)
@@ -33,14 +31,10 @@ MIN_PLOT_PX = 120
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("layout")
-    env = {"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"}
-    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(root / "main")],
-                       cwd=ROOT, capture_output=True, text=True, env=env, timeout=900)
-    assert r.returncode == 0, r.stderr
-    with serve(root) as base:
-        yield root / "main", base + "/main"
+def site(repo_site):
+    """The repository's site (built once per session, tests/site/conftest.py), served."""
+    with serve(repo_site.parent) as base:
+        yield repo_site, f"{base}/{repo_site.name}"
 
 
 @pytest.fixture(scope="module")
@@ -168,8 +162,11 @@ def test_the_probe_fails_on_planted_faults(site, browser):
     shutil.rmtree(planted, ignore_errors=True)
     _plant(path, slug, planted)
     # the copy sits one level deeper than the post's own folder would: same depth, so the
-    # relative asset URLs still resolve
-    faults = probe(browser, f"{base}/planted-faults/", 1300)
+    # relative asset URLs still resolve (and it goes again: the session's site is shared)
+    try:
+        faults = probe(browser, f"{base}/planted-faults/", 1300)
+    finally:
+        shutil.rmtree(planted, ignore_errors=True)
     text = "\n".join(faults)
     assert re.search(r"table \d+ \(column 0 with a long title\): cut", text), text
     assert re.search(r"planted long label\): (clipped label|overprint)", text), text

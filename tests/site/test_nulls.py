@@ -12,9 +12,9 @@ import duckdb
 import pytest
 
 from helpers import ROOT, make_db
-from pipeline.site.errors import RenderError
-from pipeline.site.render import render_markdown
-from pipeline.site.source import split_page
+from pipeline.site.builder.source import split_page
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.render import render_markdown
 from pipeline.store.db import open_read
 
 # every kind of column a component reads, NULL in some rows: a category, a value, an

@@ -21,13 +21,13 @@ import pytest
 from bs4 import BeautifulSoup
 
 from helpers import CTX, EXPERIMENTS, ROOT, make_db, model, run_spec
-from pipeline.config import load_experiment
 from pipeline.config.experiment import Case
+from pipeline.loading import load_experiment
 from pipeline.scoring import PASSED, Metric, Outcome, ScoringContext, scorers
 from pipeline.scoring.base import declare_outcomes, passed_disagrees
-from pipeline.site.outcomes import UNKNOWN, experiment_outcomes, outcomes_of
-from pipeline.site.pages import generated_pages
-from pipeline.site.render import render_markdown
+from pipeline.site.builder.pages import generated_pages
+from pipeline.site.core.outcomes import UNKNOWN, experiment_outcomes, outcomes_of
+from pipeline.site.core.render import render_markdown
 from pipeline.store import ResultRow, Store
 
 DB = ROOT / "results.duckdb"

@@ -1,6 +1,6 @@
-"""The site's fixed colours (pipeline/site/palette.py)."""
+"""The site's fixed colours (pipeline/site/core/palette.py)."""
 
-from pipeline.site.palette import MODEL_COLOURS, OTHER_COLOURS, SUCCESS_COLOUR, Model, Palette
+from pipeline.site.core.palette import MODEL_COLOURS, OTHER_COLOURS, SUCCESS_COLOUR, Model, Palette
 
 MODELS = [Model("smollm2-135m", "SmolLM2 135M Instruct"),
           Model("gemma3-270m", "Gemma 3 270M (base)"),

@@ -3,9 +3,9 @@
 import pytest
 
 from helpers import make_db
-from pipeline.site.errors import RenderError
-from pipeline.site.formatting import format_value, round_down_plus
-from pipeline.site.render import render_markdown
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.formatting import format_value, round_down_plus
+from pipeline.site.core.render import render_markdown
 from pipeline.store import open_read
 
 RATES = """```sql rates
@@ -179,7 +179,7 @@ def test_heatmap_needs_z(con):
 def test_csv_neutralises_spreadsheet_formulas():
     import pandas as pd
 
-    from pipeline.site.components.base import csv_bytes
+    from pipeline.site.core.components.base import csv_bytes
 
     data = csv_bytes(pd.DataFrame({"out": ["=HYPERLINK(\"x\")", "ok", "-1+1"], "n": [1, 2, 3]}))
     assert data.decode().splitlines() == ["out,n", "\"'=HYPERLINK(\"\"x\"\")\",1", "ok,2",
@@ -263,7 +263,7 @@ def test_scope_box_says_when_a_run_is_partial(tmp_path):
 
 def test_zero_of_zero_is_a_dash_never_zero_percent(con):
     """0 of 0 is not a rate: the value, its interval and a table's CI column say "—"."""
-    from pipeline.site.formatting import format_ci
+    from pipeline.site.core.formatting import format_ci
     from pipeline.stats import wilson_interval
 
     assert format_value(None, "percent") == "—"

@@ -1,4 +1,4 @@
-from pipeline.site.series import SeriesEntry, series_nav
+from pipeline.site.builder.series import SeriesEntry, series_nav
 
 A = SeriesEntry("Part 1", 3, "First", "posts/a.md")
 B = SeriesEntry("Part 1", 5, "Second [draft]", "posts/b.md")

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from statsmodels.stats.contingency_tables import cochrans_q
 
-from pipeline.site.query import QueryScope
-from pipeline.site.sql_functions import register
+from pipeline.site.core.query import QueryScope
+from pipeline.site.core.sql_functions import register
 
 
 @pytest.fixture

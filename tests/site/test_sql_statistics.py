@@ -10,7 +10,7 @@ from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
-from pipeline.site.sql_functions import FUNCTIONS, register
+from pipeline.site.core.sql_functions import FUNCTIONS, register
 
 RNG = np.random.default_rng(2026)
 

@@ -1,4 +1,4 @@
-"""The build refuses a post's SQL that computes a statistic by hand (pipeline.site.stat_guard).
+"""The build refuses a post's SQL that computes a statistic by hand (pipeline.site.core.stat_guard).
 
 Every rule has SQL it must flag and look-alike SQL it must leave alone; the current posts'
 statements pass; a planted hand-written Wilson interval fails a real `mkdocs build` with
@@ -8,7 +8,6 @@ the post's file and line and the SQL function to use instead.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,13 +15,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from helpers import ROOT, make_db
-from pipeline.site import stat_guard
-from pipeline.site.components import components, parse_options
-from pipeline.site.document import find_blocks
-from pipeline.site.errors import RenderError
-from pipeline.site.query import QueryScope
-from pipeline.site.sql_functions import FUNCTIONS
+from helpers import ROOT
+from pipeline.site.core import stat_guard
+from pipeline.site.core.components import components, parse_options
+from pipeline.site.core.document import find_blocks
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.query import QueryScope
+from pipeline.site.core.sql_functions import FUNCTIONS
 
 SITE = Path(__file__).resolve().parents[1] / "sites" / "basic"
 
@@ -204,14 +203,9 @@ sql: >-
 """
 
 
-def _build(tmp_path: Path, insert: str, files: dict[str, str] | None = None) -> tuple[str, int]:
-    """Build the small test site with *insert* after its "Intro." line; return stderr and the
-    post line *insert* starts on."""
-    project = tmp_path / "site_project"
-    shutil.copytree(SITE, project)
-    cfg = project / "mkdocs.yml"
-    cfg.write_text(cfg.read_text().replace("SITE_OVERRIDES", str(ROOT / "site_overrides")))
-    make_db(project / "results.duckdb", {("m1", "plain"): [True, True, False]})
+def _build(project: Path, insert: str, files: dict[str, str] | None = None) -> tuple[str, int]:
+    """Build the small test site *project* with *insert* after its "Intro." line; return
+    stderr and the post line *insert* starts on."""
     post = project / "posts" / "posts" / "tiny.md"
     text = post.read_text()
     assert "Intro.\n" in text
@@ -229,17 +223,19 @@ def _build(tmp_path: Path, insert: str, files: dict[str, str] | None = None) -> 
 
 
 @pytest.mark.parametrize("how", ["inline", "file", "claim"])
-def test_planted_hand_written_wilson_fails_the_build_naming_post_and_line(tmp_path, how):
+def test_planted_hand_written_wilson_fails_the_build_naming_post_and_line(tmp_path, how,
+                                                                          make_site_project):
+    project = make_site_project(tmp_path / "site_project", {("m1", "plain"): [True, True, False]})
     if how == "inline":
-        stderr, line = _build(tmp_path, PLANTED_BLOCK)
+        stderr, line = _build(project, PLANTED_BLOCK)
         what = "query 'wilson'"
     elif how == "file":
         body = PLANTED_BLOCK.split("\n", 1)[1].rsplit("```", 1)[0]
-        stderr, line = _build(tmp_path, "```sql wilson file=queries/wilson.sql\n```\n",
+        stderr, line = _build(project, "```sql wilson file=queries/wilson.sql\n```\n",
                               {"queries/wilson.sql": body})
         what = "query 'wilson'"
     else:
-        stderr, line = _build(tmp_path, PLANTED_CLAIM)
+        stderr, line = _build(project, PLANTED_CLAIM)
         what = "the sql: option"
     assert f"posts/tiny.md:{line}: {what} computes a statistic by hand" in stderr, stderr
     assert "[critical-value]" in stderr and "[proportion-se]" in stderr

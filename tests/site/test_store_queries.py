@@ -1,4 +1,4 @@
-"""pipeline.site.store_queries is the one place of the site that knows the store's schema:
+"""pipeline.site.core.store_queries is the one place of the site that knows the store's schema:
 its statements run on a real store, and no other module of pipeline/site/ holds SQL that
 names the store's tables or views or reads the schema catalog."""
 
@@ -9,9 +9,9 @@ import pytest
 
 from helpers import CTX, ROOT, make_db, model, row, run_spec
 from pipeline.config.models import Adapter
-from pipeline.site import store_queries as sq
-from pipeline.site.cards import data_date
-from pipeline.site.render import render_markdown
+from pipeline.site.builder.cards import data_date
+from pipeline.site.core import store_queries as sq
+from pipeline.site.core.render import render_markdown
 from pipeline.store import Store
 from pipeline.store.schema import DDL_V1, MIGRATIONS
 
@@ -179,7 +179,7 @@ def test_no_other_site_module_queries_the_store():
                 continue
             line = text.count("\n", 0, m.start()) + 1
             offenders.append(f"{path.relative_to(ROOT)}:{line}: {m.group(0)}")
-    assert not offenders, ("SQL against the store belongs in pipeline/site/store_queries.py:\n"
+    assert not offenders, ("SQL against the store belongs in pipeline/site/core/store_queries.py:\n"
                            + "\n".join(offenders))
 
 

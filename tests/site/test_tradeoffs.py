@@ -4,9 +4,9 @@ precision and the false-positive rate, in tables, charts, sentences and card hea
 import duckdb
 import pytest
 
-from pipeline.site.errors import RenderError
-from pipeline.site.render import render_inline_text, render_markdown
-from pipeline.site.tradeoffs import missing
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.render import render_markdown
+from pipeline.site.core.tradeoffs import missing
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_a_card_headline_built_in_sql_is_read_through_its_sql(con):
     source = ("```sql h\nSELECT string_agg(guard || ' ' || printf('%.0f%%', 100 * recall), "
               "'; ') AS text FROM g\n```\n")
     with pytest.raises(RenderError, match="this headline"):
-        render_inline_text("Recall: {{ value h.text }}", source, con)
+        render_markdown(source, con, headline="Recall: {{ value h.text }}")
     full = ("```sql h\nSELECT string_agg(guard || printf(' %.0f%% / %.0f%% / %.0f%%', "
             "100 * recall, 100 * precision, 100 * false_block_rate), '; ') AS text FROM g\n```\n")
-    assert "v1" in render_inline_text("{{ value h.text }}", full, con)
+    assert "v1" in render_markdown(full, con, headline="{{ value h.text }}").headline_html

@@ -1,7 +1,8 @@
-"""One render core, two site generators: the same project built by `mkdocs build --strict`
-(our plugin) and by Zensical (`python -m pipeline.site.zensical`: the core stages the pages,
-Zensical builds them) shows the same numbers on every page: posts' components, generated
-pages (models, experiments, cases, database reference) and the archive cards."""
+"""One build session, two site generators: the same project built by `mkdocs build --strict`
+(our plugin) and by Zensical (`python -m pipeline build --generator zensical`: the session
+stages the pages, Zensical builds them) shows the same numbers on every page: posts'
+components, generated pages (models, experiments, cases, database reference) and the archive
+cards. Both read the same options (one schema) and both have the page cache."""
 
 import re
 import shutil
@@ -9,11 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 from bs4 import BeautifulSoup
 
-from helpers import ROOT, make_db
-from pipeline.site.staging import PLUGIN_DEFAULTS, BlogLayout, split_page
+from helpers import ROOT
+from pipeline.site.builder.staging import BlogLayout, split_page, stage
 from pipeline.store import open_snapshot
 
 pytest.importorskip("zensical")
@@ -31,7 +33,7 @@ def mkdocs(project: Path, site: Path) -> None:
 
 
 def zensical(project: Path, site: Path, work: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.site.zensical",
+    return subprocess.run([sys.executable, "-m", "pipeline.site.adapters.zensical",
                            "--site-dir", str(site), "--work-dir", str(work)],
                           cwd=project, capture_output=True, text=True, timeout=600,
                           env={**ENV, "PYTHONPATH": str(ROOT)})
@@ -83,15 +85,9 @@ def links_resolve(site: Path, page: str) -> None:
 
 
 @pytest.fixture
-def basic(tmp_path):
-    dst = tmp_path / "project"
-    shutil.copytree(BASIC, dst)
-    cfg = dst / "mkdocs.yml"
-    cfg.write_text(cfg.read_text().replace("SITE_OVERRIDES", str(ROOT / "site_overrides")))
-    make_db(dst / "results.duckdb", {("m1", "plain"): [True, True, False],
-                                     ("m2", "plain"): [False, False, True]},
-            outputs={"p1": "<img src=x onerror=alert(1)>"})
-    return dst
+def basic(site_project):
+    """The basic test site (tests/site/conftest.py), this test's own copy."""
+    return site_project
 
 
 def test_basic_site_same_numbers_and_cards(basic, tmp_path):
@@ -146,11 +142,79 @@ def test_real_site_same_numbers_on_every_page(tmp_path):
     links_resolve(tmp_path / "z", "structured-json-small-llms/index.html")
 
 
-def test_staging_reads_the_plugin_options_the_mkdocs_adapter_declares():
-    from pipeline.site.mkdocs.config import ResultsPluginConfig
+def _set_option(project: Path, line: str) -> None:
+    cfg = project / "mkdocs.yml"
+    cfg.write_text(cfg.read_text().replace("lock_wait: 2", line))
 
-    declared = {name: opt.default for name, opt in ResultsPluginConfig._schema}
-    assert declared == PLUGIN_DEFAULTS
+
+@pytest.mark.parametrize("line, option, says", [
+    ("lock_wait: abc", "lock_wait", "valid number"),
+    ("lock_wait: -1", "lock_wait", "greater than or equal to 0"),
+    ("cahce: false", "cahce", "unknown option"),
+    ("cache: 'no'", "cache", "valid boolean"),
+])
+def test_a_bad_option_fails_both_generators_naming_it(basic, tmp_path, line, option, says):
+    """One schema (pipeline.site.builder.options) read at the edge of both paths."""
+    _set_option(basic, line)
+    m = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q"],
+                       cwd=basic, capture_output=True, text=True, timeout=300, env=ENV)
+    assert m.returncode != 0
+    assert f"Plugin 'pipeline' option '{option}': " in m.stderr and says in m.stderr, m.stderr
+    z = zensical(basic, tmp_path / "z", tmp_path / "work")
+    assert z.returncode == 1
+    assert f"plugins.pipeline: option '{option}': " in z.stderr and says in z.stderr, z.stderr
+    for r in (m, z):
+        assert "Traceback" not in r.stderr
+
+
+def test_a_data_change_restages_only_the_pages_that_read_it(basic, tmp_path):
+    """The page cache on the Zensical path, as test_build checks it on the MkDocs path: a
+    rebuild with nothing changed renders nothing; a change to one experiment's rows renders
+    the page reading them (and the home page, whose stats box no key describes)."""
+    _set_option(basic, "lock_wait: 2\n      generated_pages: false")
+    con = duckdb.connect(str(basic / "results.duckdb"))  # a second experiment, its own post
+    con.execute("INSERT INTO experiments SELECT 'other', version, title, description, "
+                "category, scorer, definition, first_seen FROM experiments")
+    con.execute("INSERT INTO cases SELECT 'other', experiment_version, case_id, position, "
+                "input, expected, tags, case_hash FROM cases")
+    con.execute("INSERT INTO runs SELECT * REPLACE ('o-' || run_id AS run_id, "
+                "'other' AS experiment_id) FROM runs")
+    con.execute("INSERT INTO results SELECT * REPLACE ('o-' || run_id AS run_id) FROM results")
+    con.close()
+    posts = basic / "posts" / "posts"
+    (posts / "other.md").write_text(
+        "---\ndate: 2026-01-20\nslug: other\nexperiments: [other]\n---\n\n# Other\n\n"
+        "```sql n\nSELECT avg(passed::INT) AS rate FROM outcomes\n```\n\n"
+        "Rate {{ value n.rate format=percent }}.\n")
+    tiny = posts / "tiny.md"
+    tiny.write_text(tiny.read_text().replace("slug: tiny\n",
+                                             "slug: tiny\nexperiments: [tiny_json]\n"))
+    out = tmp_path / "staged"
+
+    def restage() -> tuple[int, int]:
+        s = stage(basic / "mkdocs.yml", out, links_from="source")
+        return s.pages_rendered, s.pages_cached
+
+    rendered, cached = restage()
+    assert rendered >= 2 and cached == 0
+    assert restage() == (0, rendered)  # nothing changed: every page from the cache
+    tiny.write_text(tiny.read_text().replace("# Tiny post", "# Tiny post\n\nNew prose."))
+    assert restage() == (0, rendered)  # a prose edit: spliced, no render
+    assert "New prose." in (out / "posts" / "tiny.md").read_text()
+    con = duckdb.connect(str(basic / "results.duckdb"))  # the other experiment changes
+    con.execute("UPDATE results SET passed = true WHERE run_id LIKE 'o-%'")
+    con.close()
+    assert restage() == (2, rendered - 2)
+    assert "100.0%" in (out / "posts" / "other.md").read_text()
+
+
+def test_python_m_pipeline_build_runs_either_generator(basic, tmp_path):
+    for generator in ("mkdocs", "zensical"):
+        r = subprocess.run([sys.executable, "-m", "pipeline", "build", "--generator", generator,
+                            "-d", str(tmp_path / generator)], cwd=basic, capture_output=True,
+                           text=True, timeout=600, env={**ENV, "PYTHONPATH": str(ROOT)})
+        assert r.returncode == 0, r.stderr
+        assert (tmp_path / generator / "tiny" / "index.html").is_file()
 
 
 def test_post_urls_follow_the_blog_settings():

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline.site.page_cache import code_version
+from pipeline.site.core.version import code_version
 
 _FUNCTIONS_VERSION: str | None = None
 
@@ -32,9 +32,9 @@ def functions_version() -> str:
     bootstrap, a corrected interval) must not reuse results computed by the old one."""
     global _FUNCTIONS_VERSION
     if _FUNCTIONS_VERSION is None:
-        root = Path(__file__).resolve().parents[1]
+        root = Path(__file__).resolve().parents[2]  # pipeline/
         h = hashlib.sha256()
-        for f in (root / "stats.py", root / "site" / "sql_functions.py"):
+        for f in (root / "stats.py", root / "site" / "core" / "sql_functions.py"):
             h.update(f.read_bytes())
         _FUNCTIONS_VERSION = h.hexdigest()[:16]
     return _FUNCTIONS_VERSION

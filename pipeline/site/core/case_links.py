@@ -4,12 +4,12 @@ A reader who sees a case id in a table (a column `case_id`) or in the prose (an 
 span that is exactly a case id of the experiments the page reads) can open that case: its
 input, expected answer and every model's output. The link goes to the case's anchor
 (`#case-<id>`) on the cases page that holds it: the experiment's latest version, page
-`position // per_page + 1`, with `per_page` computed as `pipeline.site.pages` lays the pages
+`position // per_page + 1`, with `per_page` computed as the generated cases pages lay the pages
 out. An id that is not a case of exactly one of those experiments gets no link (a wrong link
 is worse than none).
 
 Ids are data: the fragment is percent-encoded (the browser decodes it to match the element
-id), the path segments are slugs (`pipeline.site.urls`), so no id can break out of the URL or
+id), the path segments are slugs (`pipeline.site.core.urls`), so no id can break out of the URL or
 the attribute it sits in; link text is escaped by the templates that print it.
 """
 
@@ -20,10 +20,9 @@ from urllib.parse import quote
 
 import duckdb
 
-from pipeline.site.pages import cases_per_page
-from pipeline.site.query import QueryScope
-from pipeline.site.store_queries import CASE_INDEX_SQL
-from pipeline.site.urls import experiment_dir
+from pipeline.site.core.query import QueryScope
+from pipeline.site.core.store_queries import CASE_INDEX_SQL
+from pipeline.site.core.urls import cases_per_page, experiment_dir
 
 
 def case_fragment(case_id: str) -> str:

@@ -1,15 +1,15 @@
 """Case ids named in a post's prose, made links: pure text work on the page's lines.
 
-Light on purpose (no DuckDB, no pandas): the page cache (`pipeline.site.page_cache`) replays
+Light on purpose (no DuckDB, no pandas): the page cache (`pipeline.site.builder.page_cache`) replays
 a cached page through the same functions, with the links it stored
-(`pipeline.site.case_links` looks the ids up when the page is rendered).
+(`pipeline.site.core.case_links` looks the ids up when the page is rendered).
 """
 
 from __future__ import annotations
 
 import re
 
-from pipeline.site.document import mask_code_spans
+from pipeline.site.core.document import mask_code_spans
 
 _CODE_SPAN = re.compile(r"(?<![`\[])`([^`\n]+)`(?![`\]])")
 _HEADING = re.compile(r"^\s{0,3}#")

@@ -16,6 +16,7 @@ class RenderError(PipelineError):
         self.message = message
         self.line = line
         self.sql = sql
+        self.where: str | None = None  # a part of the page other than its body ("headline")
         super().__init__(message)
 
     def describe(self, path: str) -> str:
@@ -29,4 +30,6 @@ class RenderError(PipelineError):
         text = f"{where}: {message}"
         if self.sql:
             text += "\n  SQL:\n" + "\n".join("    " + s for s in self.sql.strip().splitlines())
+        if self.where:
+            text += f"\n  (while rendering the {self.where})"
         return text

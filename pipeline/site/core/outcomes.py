@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pipeline.scoring.base import PASSED, Outcome
-from pipeline.site.store_queries import experiment_scorer, outcome_sql
+from pipeline.site.core.store_queries import experiment_scorer, outcome_sql
 
 if TYPE_CHECKING:
     import duckdb

@@ -12,12 +12,12 @@ import re
 import duckdb
 import pandas as pd
 
-from pipeline.site import sql_functions, stat_guard
-from pipeline.site.cache import QueryCache, read_cached
-from pipeline.site.errors import RenderError
-from pipeline.site.lineage import Lineage
-from pipeline.site.palette import Model, Palette
-from pipeline.site.store_queries import (
+from pipeline.site.core import sql_functions, stat_guard
+from pipeline.site.core.cache import QueryCache, read_cached
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.lineage import Lineage
+from pipeline.site.core.palette import Model, Palette
+from pipeline.site.core.store_queries import (
     drop_experiment_shadows,
     experiment_ids,
     model_lineage,
@@ -52,7 +52,7 @@ class QueryScope:
         self._frames: dict[str, pd.DataFrame] = {}
         self._tables = relation_names(con)
         self._lineage: Lineage | None = None
-        # run ids each query of the page can read (see pipeline.site.lineage), in order
+        # run ids each query of the page can read (see pipeline.site.core.lineage), in order
         self.reads: list[frozenset[str]] = []
         # (query name or None, SQL, cache key) of the data read, in order, and whether an
         # output read data no key describes: the page cache keys the page on these

@@ -17,21 +17,21 @@ import pandas as pd
 
 from pipeline.config._yaml import read_text
 from pipeline.errors import ConfigError
-from pipeline.site import tradeoffs
-from pipeline.site.cache import (
+from pipeline.site.core import tradeoffs
+from pipeline.site.core.cache import (
     QueryCache,
     RenderedComponent,
     component_key,
     load_component,
     store_component,
 )
-from pipeline.site.case_links import case_index, page_experiments
-from pipeline.site.case_mentions import code_spans, link_code_spans, prose_skip
-from pipeline.site.components import RenderState, components, parse_options
-from pipeline.site.components import claim as claims
-from pipeline.site.components.base import Options
-from pipeline.site.components.value import render_value
-from pipeline.site.document import (
+from pipeline.site.core.case_links import case_index, page_experiments
+from pipeline.site.core.case_mentions import code_spans, link_code_spans, prose_skip
+from pipeline.site.core.components import RenderState, components, parse_options
+from pipeline.site.core.components import claim as claims
+from pipeline.site.core.components.base import Options
+from pipeline.site.core.components.value import render_value
+from pipeline.site.core.document import (
     INLINE,
     UNKNOWN,
     Block,
@@ -40,8 +40,8 @@ from pipeline.site.document import (
     mask_code_spans,
     splice,
 )
-from pipeline.site.errors import RenderError
-from pipeline.site.query import QueryScope
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.query import QueryScope
 
 
 @dataclass
@@ -51,7 +51,7 @@ class Rendered:
     queries: dict[str, str] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     executed: int = 0
-    # What the page cache (pipeline.site.page_cache) keeps to replay this render after a
+    # What the page cache (pipeline.site.builder.page_cache) keeps to replay this render after a
     # prose edit: each block's text in order, each inline value's in order, the cache keys
     # of the data the page read ((query name or None, SQL, key) in order), and whether some
     # output read data no key describes (then any change to the database re-renders it).
@@ -63,6 +63,8 @@ class Rendered:
     claims: list[claims.ClaimRecord] = field(default_factory=list)
     # {case id: URL from the site root} of the case ids the prose names in code spans
     case_links: dict[str, str] = field(default_factory=dict)
+    # the page's card headline as HTML (None: render_markdown was given none)
+    headline_html: str | None = None
 
 
 # Where the scope box states how the page's comparisons were adjusted (known only once every
@@ -74,14 +76,19 @@ ADJUSTMENT = "holm"
 def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
                     line_offset: int = 0, root_url: str = "",
                     cache: QueryCache | None = None, base_dir: Path | None = None,
-                    experiments: list[str] | None = None) -> Rendered:
-    """Render every named query, component and inline value in *markdown*.
+                    experiments: list[str] | None = None,
+                    headline: str | None = None) -> Rendered:
+    """Render every named query, component and inline value in *markdown*, and the
+    page's *headline* (an archive card's text, with inline values) from the same results.
 
     *line_offset* is added to line numbers in errors (e.g. the front matter's length), so an
     error points at the line in the author's file. *root_url* is the relative URL from the
     page to the site root; data files in the result are to be published under that root.
     *base_dir* is where `sql NAME file=PATH` blocks find their files (the post's folder).
     *experiments* restricts every query of the page to those experiments' rows.
+    *headline* is rendered with the page's named queries as they stand at the end of the
+    page (never run again for the card); a failure in it raises RenderError with
+    `where="headline"`.
     """
     lines = markdown.split("\n")
     blocks, fenced = find_blocks(lines, components.names())
@@ -126,20 +133,34 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
             if exc.line is not None:
                 exc.line += line_offset
             raise
+        headline_html = None if headline is None else _headline(headline, scope)
         return Rendered(out, charts=state.charts, queries=dict(scope.sql),
                         files=state.files, executed=scope.executed,
                         block_texts=[replace[b.start][1] for b in blocks],
                         inline_texts=inline_texts, keys=list(scope.keys_read),
                         unkeyed=scope.unkeyed, kinds=sorted(components.names()),
-                        claims=list(state.claim_records), case_links=links)
+                        claims=list(state.claim_records), case_links=links,
+                        headline_html=headline_html)
     finally:
         scope.close()
+
+
+def _headline(text: str, scope: QueryScope) -> str:
+    """An archive card's headline as HTML: its inline values from the page's own named
+    queries (the text around them escaped)."""
+    try:
+        labels = [lab for body in inline_bodies(text) for lab in _value_labels(body, scope, 0)]
+        tradeoffs.require_both_sides(labels, "this headline", None)
+        return _render_inline(text, scope, 0, literal=html.escape)
+    except RenderError as exc:
+        exc.where = "headline"
+        raise
 
 
 def _case_mentions(lines: list[str], fenced: set[int], replace: dict[int, tuple[int, str]],
                    scope: QueryScope) -> dict[str, str]:
     """{case id: URL from the site root} for each code span of the prose that is exactly a
-    case id of one of the experiments the page reads (pipeline.site.case_links)."""
+    case id of one of the experiments the page reads (pipeline.site.core.case_links)."""
     spans = code_spans(lines, prose_skip(fenced, replace))
     if not spans:
         return {}
@@ -166,7 +187,7 @@ def _value_labels(body: str, scope: QueryScope, line: int) -> list[str]:
 
 def _check_paragraphs(lines: list[str], fenced: set[int],
                       replace: dict[int, tuple[int, str]], scope: QueryScope) -> None:
-    """The trade-off rule (pipeline.site.tradeoffs) over the inline values of each paragraph:
+    """The trade-off rule (pipeline.site.core.tradeoffs) over the inline values of each paragraph:
     a sentence that prints a guard's recall prints its precision and false-positive rate."""
     para: list[tuple[int, str]] = []
     skip_to = -1
@@ -300,22 +321,3 @@ def _render_inline(line: str, scope: QueryScope, lineno: int,
         last = m.end()
     pieces.append(literal(line[last:]))
     return "".join(pieces)
-
-
-def render_inline_text(text: str, markdown_source: str, con: duckdb.DuckDBPyConnection,
-                       cache: QueryCache | None = None, base_dir: Path | None = None,
-                       experiments: list[str] | None = None) -> str:
-    """Render inline values in a short text (an archive card's headline) using the named
-    queries of the post it belongs to. Returns HTML: the text around the values is escaped."""
-    lines = markdown_source.split("\n")
-    blocks, _ = find_blocks(lines, ())
-    scope = QueryScope(con, cache, experiments)
-    try:
-        for b in blocks:
-            if b.kind == "sql" and b.name:
-                scope.define(b.name, _sql_of(b, base_dir), b.line)
-        labels = [lab for body in inline_bodies(text) for lab in _value_labels(body, scope, 0)]
-        tradeoffs.require_both_sides(labels, "this headline", None)
-        return _render_inline(text, scope, 0, literal=html.escape)
-    finally:
-        scope.close()

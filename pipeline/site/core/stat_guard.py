@@ -1,7 +1,7 @@
 """Refuse a post's SQL that computes a statistic by hand.
 
 Every interval, test and metric a post shows comes from the SQL functions of
-`pipeline.site.sql_functions` (statsmodels, scipy, scikit-learn behind them) or from a
+`pipeline.site.core.sql_functions` (statsmodels, scipy, scikit-learn behind them) or from a
 component that computes it (a chart's `successes:`/`trials:`). A z value typed as 1.96, a
 standard error written as `sqrt(p * (1 - p) / n)` or a bootstrap hand-rolled with `range(2000)`
 and `hash()` is a second, untested implementation of the same statistic, so the build refuses
@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 import duckdb
 
-from pipeline.site.errors import RenderError
+from pipeline.site.core.errors import RenderError
 
 # Balanced parentheses up to six levels deep, for patterns that skip a function's argument.
 _BAL = r"[^()]*"
@@ -40,7 +40,7 @@ _STDEV = r"(?:stddev(?:_samp|_pop)?|stdev|std|var_samp|var_pop|variance)"
 
 WILSON = ("wilson_ci(k, n) (a rate with its 95% Wilson interval; a chart's or table's "
           "successes: + trials: draw it), cluster_rate_ci(...) when a case has several samples")
-SQL_FUNCTIONS = ("the SQL functions of pipeline/site/sql_functions.py: see 'Statistics: use "
+SQL_FUNCTIONS = ("the SQL functions of pipeline/site/core/sql_functions.py: see 'Statistics: use "
                  "the library' in posts/writing-posts.md")
 
 

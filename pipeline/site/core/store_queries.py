@@ -410,7 +410,7 @@ def site_stats(run: Callable[[str], pd.DataFrame]) -> SiteStats:
 
 def experiment_run_dates(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """{experiment id: the day (ISO) its latest run with stored outputs finished}: when an
-    archive card's data was last run (`pipeline.site.cards`). Experiments without a finished
+    archive card's data was last run (`pipeline.site.builder.cards`). Experiments without a finished
     run with outputs are absent."""
     return {e: d.isoformat() for e, d in con.execute(
         "SELECT experiment_id, max(finished_at)::DATE FROM runs r WHERE finished_at IS NOT "

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pipeline.site.errors import RenderError
+from pipeline.site.core.errors import RenderError
 
 
 @dataclass(frozen=True)

@@ -37,3 +37,15 @@ def experiment_dir(experiment_id: str) -> str:
 def cases_url(experiment_id: str) -> str:
     """URL of an experiment's first cases page, relative to the site root."""
     return f"{experiment_dir(experiment_id)}/cases/"
+
+
+CASES_PER_PAGE = 25
+MIN_CASES_PER_PAGE = 5
+OUTPUTS_PER_PAGE = 100
+
+
+def cases_per_page(outputs_per_case: int) -> int:
+    """Cases on one cases page of an experiment version whose cases each get
+    *outputs_per_case* outputs (also where `pipeline.site.core.case_links` finds a case)."""
+    return max(MIN_CASES_PER_PAGE,
+               min(CASES_PER_PAGE, OUTPUTS_PER_PAGE // max(outputs_per_case, 1)))

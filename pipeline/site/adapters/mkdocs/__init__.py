@@ -1,3 +1,2 @@
-"""The MkDocs adapter of the render core: the `pipeline` plugin (`plugin.py`) and its options
-(`config.py`). Everything generator-independent (front matter, series, generated pages,
-assets) lives in the core (`pipeline.site.staging`, `pipeline.site.render`)."""
+"""The MkDocs adapter: the `pipeline` plugin (`plugin.py`, entry point in pyproject.toml).
+Hooks only; the work is the build session's (`pipeline.site.builder.session`)."""

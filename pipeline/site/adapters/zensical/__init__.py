@@ -2,12 +2,12 @@
 
 Zensical reads mkdocs.yml, runs Python-Markdown and has its own blog and RSS, but runs no
 MkDocs plugin (it skips ours silently) and has no public module API yet. So the site is
-rendered first (`pipeline.site.staging`: the same render core as the MkDocs plugin) into
+rendered first (`pipeline.site.builder.staging`: the same build session as the MkDocs plugin) into
 `.cache/llmx/zensical/docs/`, next to a copy of the config that drops the `pipeline` plugin,
 points at that folder and adds our styles and scripts; Zensical builds that, and the result
 is moved to the config's `site_dir` (or `--site-dir`).
 
-    python -m pipeline.site.zensical [-f mkdocs.yml] [--site-dir DIR] [--stage-only]
+    python -m pipeline.site.adapters.zensical [-f mkdocs.yml] [--site-dir DIR] [--stage-only]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.site.staging import (
+from pipeline.site.builder.staging import (
     EXTRA_CSS,
     EXTRA_JAVASCRIPT,
     Staged,

@@ -1,4 +1,5 @@
-"""python -m pipeline.site.zensical [-f mkdocs.yml] [--site-dir DIR] [--stage-only]"""
+"""python -m pipeline.site.adapters.zensical [-f mkdocs.yml] [--site-dir DIR] [--stage-only]
+(also `python -m pipeline build --generator zensical`)"""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.site.staging import StageError
-from pipeline.site.zensical import build
+from pipeline.site.adapters.zensical import build
+from pipeline.site.builder.staging import StageError
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m pipeline.site.zensical",
+    p = argparse.ArgumentParser(prog="python -m pipeline.site.adapters.zensical",
                                 description="Build the site with Zensical (staged by the "
                                             "render core; the MkDocs plugin is not used).")
     p.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
@@ -33,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     s = built.staged
     what = f"staged in {s.docs_dir}" if args.stage_only else f"built into {built.site_dir}"
     print(f"pipeline: {len(s.pages)} pages {what} in {time.monotonic() - start:.1f} s "
-          f"({s.queries_run} queries run, {s.queries_cached} read from the cache)",
+          f"({s.queries_run} queries run, {s.queries_cached} read from the cache; "
+          f"{s.pages_rendered} pages rendered, {s.pages_cached} from the page cache)",
           file=sys.stderr)
     return 0
 

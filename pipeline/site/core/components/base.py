@@ -2,7 +2,7 @@
 
 A component is registered by name with its options model (pydantic, extra keys forbidden),
 so an unknown option fails with the list of valid ones. Markup lives in Jinja templates with
-autoescaping on and a `finalize` hook (`pipeline.site.escaping`) that also neutralises the
+autoescaping on and a `finalize` hook (`pipeline.site.core.escaping`) that also neutralises the
 Markdown, fence and template syntax in every printed string: whatever a model (or a merged
 database) wrote reaches the page as text.
 """
@@ -20,10 +20,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from pipeline.registry import Registry
-from pipeline.site.errors import RenderError
-from pipeline.site.escaping import DISPLAY_CHARS, clip, finalize_block, scrub
-from pipeline.site.query import QueryScope
-from pipeline.site.urls import cases_url
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.escaping import DISPLAY_CHARS, clip, finalize_block, scrub
+from pipeline.site.core.query import QueryScope
+from pipeline.site.core.urls import cases_url
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("pipeline.site", "templates"),

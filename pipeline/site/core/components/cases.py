@@ -2,7 +2,7 @@
 model's output, its verdict on each of the experiment's outcomes and its failure mode, one page
 of cases at a time.
 
-The outcomes are the scorer's declared ones (`pipeline.site.outcomes`), primary first, one
+The outcomes are the scorer's declared ones (`pipeline.site.core.outcomes`), primary first, one
 column each, headed by the label posts use too; the page says which field each is read from
 and which one the stored `passed` holds. The generated cases pages write them into the
 block (`outcomes:`, `passed:`), so a changed label renders the page again; a block without
@@ -14,11 +14,11 @@ import json
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline.site.components.base import Options, RenderState, component, render_template
-from pipeline.site.errors import RenderError
-from pipeline.site.outcomes import PASSED, Outcome, Outcomes, experiment_outcomes, verdicts
-from pipeline.site.query import QueryScope
-from pipeline.site.store_queries import case_count, case_outputs, case_page, latest_version
+from pipeline.site.core.components.base import Options, RenderState, component, render_template
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.outcomes import PASSED, Outcome, Outcomes, experiment_outcomes, verdicts
+from pipeline.site.core.query import QueryScope
+from pipeline.site.core.store_queries import case_count, case_outputs, case_page, latest_version
 
 
 class OutcomeOption(BaseModel):

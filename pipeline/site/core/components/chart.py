@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from pipeline.site import tradeoffs
-from pipeline.site.components.base import (
+from pipeline.site.core import tradeoffs
+from pipeline.site.core.components.base import (
     DataOptions,
     RenderState,
     cases_links,
@@ -28,11 +28,11 @@ from pipeline.site.components.base import (
     render_template,
     require_columns,
 )
-from pipeline.site.components.table import shown_labels
-from pipeline.site.errors import RenderError
-from pipeline.site.escaping import plotly_text
-from pipeline.site.palette import OTHER_COLOURS, Palette
-from pipeline.site.query import QueryScope
+from pipeline.site.core.components.table import shown_labels
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.escaping import plotly_text
+from pipeline.site.core.palette import OTHER_COLOURS, Palette
+from pipeline.site.core.query import QueryScope
 from pipeline.stats import wilson_interval
 
 # Category tick labels wrap at this many characters, onto at most this many lines

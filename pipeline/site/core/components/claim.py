@@ -29,10 +29,10 @@ from typing import Any, Literal
 import pandas as pd
 
 from pipeline import stats
-from pipeline.site.components.base import DataOptions, RenderState, component, render_template
-from pipeline.site.errors import RenderError
-from pipeline.site.formatting import format_value
-from pipeline.site.query import QueryScope
+from pipeline.site.core.components.base import DataOptions, RenderState, component, render_template
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.formatting import format_value
+from pipeline.site.core.query import QueryScope
 
 Expect = Literal["higher", "lower", "different", "no_difference"]
 ALPHA = 0.05

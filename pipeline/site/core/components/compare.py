@@ -7,16 +7,16 @@ With `score:`, a paired-bootstrap CI of the mean score difference is added.
 
 from __future__ import annotations
 
-from pipeline.site.components.base import (
+from pipeline.site.core.components.base import (
     DataOptions,
     RenderState,
     component,
     render_template,
     require_columns,
 )
-from pipeline.site.errors import RenderError
-from pipeline.site.formatting import format_value
-from pipeline.site.query import QueryScope
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.formatting import format_value
+from pipeline.site.core.query import QueryScope
 from pipeline.stats import mcnemar_test, paired_bootstrap_ci
 
 

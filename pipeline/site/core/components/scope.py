@@ -1,7 +1,7 @@
 """The scope box: what exactly produced the numbers on this page.
 
 By default it covers the runs the page's queries above the box can read (their filters on
-experiment, version, model and variant, worked out from the SQL by `pipeline.site.lineage`);
+experiment, version, model and variant, worked out from the SQL by `pipeline.site.core.lineage`);
 `experiments:` lists experiments explicitly instead, all their runs. One row per run: model and
 weights hash, engine and version, sampling and seed, cases, dates, hardware, git state.
 Runs that do not yet hold every case of their experiment are flagged, and the box says so
@@ -10,10 +10,10 @@ at the top: a page built from a partial run must not read as if it were complete
 
 from __future__ import annotations
 
-from pipeline.site.components.base import Options, RenderState, component, render_template
-from pipeline.site.errors import RenderError
-from pipeline.site.query import QueryScope
-from pipeline.site.store_queries import experiments_of_runs, run_provenance
+from pipeline.site.core.components.base import Options, RenderState, component, render_template
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.query import QueryScope
+from pipeline.site.core.store_queries import experiments_of_runs, run_provenance
 
 
 class ScopeOptions(Options):
@@ -27,7 +27,7 @@ def scope_box(o: ScopeOptions, scope: QueryScope, line: int, state: RenderState)
     if o.experiments:
         experiments = o.experiments  # the author's list: every run of these experiments
     else:
-        # the runs the page's queries above the box can read (pipeline.site.lineage): a
+        # the runs the page's queries above the box can read (pipeline.site.core.lineage): a
         # page about one variant or one model lists those runs, not the whole experiment
         read = sorted(scope.runs_read())
         experiments = experiments_of_runs(scope.con, read) if read else []

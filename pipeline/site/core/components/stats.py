@@ -5,10 +5,10 @@ Models are base models: a fine-tuned adapter (a LoRA with its own model id) is c
 
 from __future__ import annotations
 
-from pipeline.site.components.base import Options, RenderState, component, render_template
-from pipeline.site.formatting import round_down_plus
-from pipeline.site.query import QueryScope
-from pipeline.site.store_queries import site_stats
+from pipeline.site.core.components.base import Options, RenderState, component, render_template
+from pipeline.site.core.formatting import round_down_plus
+from pipeline.site.core.query import QueryScope
+from pipeline.site.core.store_queries import site_stats
 
 
 class StatsOptions(Options):

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from pipeline.site import tradeoffs
-from pipeline.site.case_links import case_index, page_experiments
-from pipeline.site.components.base import (
+from pipeline.site.core import tradeoffs
+from pipeline.site.core.case_links import case_index, page_experiments
+from pipeline.site.core.components.base import (
     DataOptions,
     RenderState,
     cases_links,
@@ -27,10 +27,10 @@ from pipeline.site.components.base import (
     render_template,
     require_columns,
 )
-from pipeline.site.errors import RenderError
-from pipeline.site.escaping import clip
-from pipeline.site.formatting import FORMATS, Format, format_ci, format_value
-from pipeline.site.query import QueryScope
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.escaping import clip
+from pipeline.site.core.formatting import FORMATS, Format, format_ci, format_value
+from pipeline.site.core.query import QueryScope
 from pipeline.stats import wilson_interval
 
 

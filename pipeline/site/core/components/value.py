@@ -11,10 +11,10 @@ import shlex
 
 import pandas as pd
 
-from pipeline.site.errors import RenderError
-from pipeline.site.escaping import escape_text
-from pipeline.site.formatting import FORMATS, format_ci, format_value
-from pipeline.site.query import QueryScope
+from pipeline.site.core.errors import RenderError
+from pipeline.site.core.escaping import escape_text
+from pipeline.site.core.formatting import FORMATS, format_ci, format_value
+from pipeline.site.core.query import QueryScope
 from pipeline.stats import wilson_interval
 
 _RESERVED = ("format", "ci")

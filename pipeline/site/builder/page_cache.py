@@ -29,35 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.site.case_mentions import link_code_spans, prose_skip
-from pipeline.site.document import find_blocks, inline_bodies, splice
+from pipeline.site.core.case_mentions import link_code_spans, prose_skip
+from pipeline.site.core.document import find_blocks, inline_bodies, splice
+from pipeline.site.core.version import code_version
 
 if TYPE_CHECKING:
-    from pipeline.site.render import Rendered
+    from pipeline.site.core.render import Rendered
 
 _HEADER = 3 * 4096  # DuckDB's file header and its two database headers
-_CODE_VERSION: str | None = None
-
-
-def code_version() -> str:
-    """Hash of the site package's code and templates, and of the statistics it calls
-    (pipeline/stats.py: an interval computed by another version of it must not be replayed
-    from a cached page or card headline): output rendered by another version of them is
-    never reused."""
-    global _CODE_VERSION
-    if _CODE_VERSION is None:
-        root = Path(__file__).parent
-        h = hashlib.sha256()
-        h.update((root.parent / "stats.py").read_bytes())
-        for f in sorted(root.rglob("*")):
-            if f.suffix in (".py", ".html", ".js", ".md") and f.is_file() \
-                    and not f.name.startswith("plotly"):  # the vendored bundle draws, no more
-                h.update(f.relative_to(root).as_posix().encode())
-                h.update(f.read_bytes())
-        _CODE_VERSION = h.hexdigest()[:16]
-    return _CODE_VERSION
-
-
 def db_token(path: Path) -> str:
     """The state of a DuckDB file as its bytes show it: every commit changes the WAL, every
     checkpoint the headers. The same for the file and a snapshot copy of it."""
@@ -83,6 +62,7 @@ class Replayed:
     markdown: str
     charts: int
     files: dict[str, bytes] = field(default_factory=dict)
+    headline_html: str | None = None
 
 
 class PageCache:
@@ -118,7 +98,8 @@ class PageCache:
     # -- pages ----------------------------------------------------------------------------
     @staticmethod
     def plan(markdown: str, kinds: list[str], root_url: str, experiments: Any,
-             base_dir: Path | None) -> tuple[str, list[str], dict[int, int], set[int]]:
+             base_dir: Path | None, headline: str | None = None,
+             ) -> tuple[str, list[str], dict[int, int], set[int]]:
         """(plan hash, lines, {block start: block end}, fenced lines) of *markdown*."""
         lines = markdown.split("\n")
         blocks, fenced = find_blocks(lines, kinds)
@@ -130,13 +111,14 @@ class PageCache:
                                  if p.is_file() else None)
         inline = [body for i, line in enumerate(lines) if i not in fenced and "{{" in line
                   for body in inline_bodies(line)]
-        key = _sha([code_version(), kinds, root_url, experiments, files, inline,
+        key = _sha([code_version(), kinds, root_url, experiments, files, inline, headline,
                     [(b.kind, b.name, b.body, b.file) for b in blocks]])
         return key, lines, {b.start: b.end for b in blocks}, fenced
 
     def lookup(self, src_uri: str, markdown: str, root_url: str, experiments: Any,
                base_dir: Path | None,
-               data_key_now: Callable[[dict[str, Any]], str | None]) -> Replayed | None:
+               data_key_now: Callable[[dict[str, Any]], str | None],
+               headline: str | None = None) -> Replayed | None:
         """The page rebuilt from the cache, or None when it must be rendered.
         *data_key_now(entry)* recomputes the key of the data the entry read, on the current
         database (None: it cannot)."""
@@ -145,7 +127,7 @@ class PageCache:
         if entry is None:
             return None
         plan, lines, ends, fenced = self.plan(markdown, entry["kinds"], root_url, experiments,
-                                              base_dir)
+                                              base_dir, headline)
         if plan != entry["plan"] or len(ends) != len(entry["blocks"]):
             return None
         if entry["token"] != self.token:
@@ -156,7 +138,7 @@ class PageCache:
         texts = iter(entry["inline"])
 
         def inline(line: str, _n: int) -> str:
-            from pipeline.site.document import INLINE, mask_code_spans
+            from pipeline.site.core.document import INLINE, mask_code_spans
 
             pieces, last = [], 0
             for m in INLINE.finditer(mask_code_spans(line)):
@@ -177,14 +159,15 @@ class PageCache:
                 return None
             files[rel] = p.read_bytes()
         self.stats["pages_cached"] += 1
-        return Replayed(out, entry["charts"], files)
+        return Replayed(out, entry["charts"], files, entry.get("headline"))
 
     def store(self, src_uri: str, markdown: str, root_url: str, experiments: Any,
-              base_dir: Path | None, rendered: Rendered) -> None:
+              base_dir: Path | None, rendered: Rendered, headline: str | None = None) -> None:
         self.stats["pages_rendered"] += 1
         if self.directory is None:
             return
-        plan, *_ = self.plan(markdown, rendered.kinds, root_url, experiments, base_dir)
+        plan, *_ = self.plan(markdown, rendered.kinds, root_url, experiments, base_dir,
+                             headline)
         blobs = {}
         for rel, data in rendered.files.items():
             blob = hashlib.sha256(data).hexdigest()[:32]
@@ -201,9 +184,9 @@ class PageCache:
             "data": keys_digest([k for _, _, k in rendered.keys]),
             "unkeyed": rendered.unkeyed, "blocks": rendered.block_texts,
             "inline": rendered.inline_texts, "charts": rendered.charts, "files": blobs,
-            "case_links": rendered.case_links})
+            "case_links": rendered.case_links, "headline": rendered.headline_html})
 
-    # -- anything else keyed on the database's state (generated pages, headlines) ----------
+    # -- anything else keyed on the database's state (generated pages, run dates) ----------
     def get(self, name: str, key: Any, with_db: bool = True) -> Any | None:
         """The value stored as *name* under *key* (and this database state, by default)."""
         entry = self._read(self._path("value", name))
@@ -219,29 +202,3 @@ class PageCache:
 
 def keys_digest(keys: list[str]) -> str:
     return _sha(keys)
-
-
-def data_key_now(con: Any, cache: Any, entry: dict[str, Any]) -> str | None:
-    """The digest of *entry*'s query keys, recomputed on *con* (the current snapshot)."""
-    import duckdb
-
-    from pipeline.site.errors import RenderError
-    from pipeline.site.query import QueryScope
-
-    try:
-        scope = QueryScope(con, cache, entry["experiments"] or None)
-    except (RenderError, duckdb.Error):
-        return None
-    try:
-        named: dict[str, str] = {}
-        keys = []
-        for name, sql, _ in entry["keys"]:
-            key = cache.key(con, sql, named, scope.partition)
-            if name:
-                named[name] = key
-            keys.append(key)
-        return keys_digest(keys)
-    except duckdb.Error:
-        return None
-    finally:
-        scope.close()

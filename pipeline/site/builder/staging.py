@@ -1,21 +1,20 @@
-"""The generator-independent build step: a docs folder + the results database → a staged docs
+"""The generator-independent build: a docs folder + the results database → a staged docs
 folder of plain Markdown that any static-site generator builds without a plugin of ours.
 
-Every author page goes through the same core as in the MkDocs plugin (`render_markdown`:
-named queries, components, inline values; the series box), the pages generated from the
-database are written out and rendered the same way, the archive-card headline is rendered
-into the front matter (`llmx_headline_html`, since a generator without our `live` filter
-cannot run queries from a template), and so are whether the page draws charts
-(`llmx_charts`, for the theme's plotly.js tag) and, for a blog post, the day its data was last
-run (`llmx_data_date`, `pipeline.site.cards`; "" when unknown). The data files a page links
-(CSV downloads, whole texts) and the assets (plotly.js, charts.js, tables.js, results.css) are
-copied to where the site root will be. The Zensical adapter (`pipeline.site.zensical`) builds the
-result; nothing here imports MkDocs or Zensical.
+The work is the build session's (`pipeline.site.builder.session`), the same as under the MkDocs
+plugin, page cache included: every author page and every page generated from the database is
+rendered (series box, named queries, components, inline values), and what a theme template
+would otherwise compute is written into the front matter, since a generator without our
+filters cannot run queries from a template: the archive card's headline
+(`llmx_headline_html`), whether the page draws charts (`llmx_charts`, for the theme's
+plotly.js tag) and, for a blog post, the day its data was last run (`llmx_data_date`, ""
+when unknown). The data files the pages link and the assets are written where the site
+root will be. Nothing here imports MkDocs or Zensical (`pipeline.site.adapters.zensical`
+builds the result).
 """
 
 from __future__ import annotations
 
-import html
 import json
 import posixpath
 import shutil
@@ -25,33 +24,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import yaml
 from markdown.extensions.toc import slugify
 
-from pipeline.errors import PipelineError
-from pipeline.site.cache import QueryCache
-from pipeline.site.cards import data_date
-from pipeline.site.errors import RenderError
-from pipeline.site.ledger import post_claims
-from pipeline.site.pages import generated_pages
-from pipeline.site.render import render_inline_text, render_markdown
-from pipeline.site.series import SeriesEntry, series_nav
-from pipeline.site.source import (  # noqa: F401  (the light core, re-exported)
-    ASSET_DIR,
-    PLUGIN_DEFAULTS,
-    YAML_RE,
-    Page,
-    StageError,
-    copy_assets,
-    page_title,
-    posts_by_experiment,
-    read_pages,
-    series_entries,
-    split_page,
-)
-from pipeline.site.store_queries import experiment_ids, experiment_run_dates
-from pipeline.store import open_snapshot
+from pipeline.site.builder.options import SiteOptions, parse_options
+from pipeline.site.builder.session import BuildSession
+from pipeline.site.builder.source import ASSET_DIR, Page, StageError, page_title, split_page
 
 EXTRA_CSS = [f"{ASSET_DIR}/results.css"]
 EXTRA_JAVASCRIPT = [f"{ASSET_DIR}/tables.js"]
@@ -121,14 +99,11 @@ def plugin_entries(cfg: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
         yield str(name), dict(options or {})
 
 
-def plugin_options(cfg: dict[str, Any], config_file: Path) -> dict[str, Any]:
-    """The `pipeline` plugin's options, defaults filled in; unknown keys fail."""
-    found = dict(next((o for n, o in plugin_entries(cfg) if n == "pipeline"), {}))
-    unknown = sorted(set(found) - set(PLUGIN_DEFAULTS))
-    if unknown:
-        raise StageError(f"{config_file}: plugins.pipeline: unknown option(s) "
-                         f"{', '.join(unknown)} (valid: {', '.join(PLUGIN_DEFAULTS)})")
-    return {**PLUGIN_DEFAULTS, **found}
+def plugin_options(cfg: dict[str, Any], config_file: Path) -> SiteOptions:
+    """The `pipeline` plugin's options (`builder.options.SiteOptions`): every problem fails
+    with the file and the option's name."""
+    found = next((o for n, o in plugin_entries(cfg) if n == "pipeline"), None)
+    return parse_options(found, str(config_file))
 
 
 # --- URLs: where each page will live, so relative links to the site root work -----------
@@ -210,6 +185,8 @@ class Staged:
     pages: list[str] = field(default_factory=list)
     queries_run: int = 0
     queries_cached: int = 0
+    pages_rendered: int = 0
+    pages_cached: int = 0
 
 
 def _with_front_matter(page: Page, extra: dict[str, Any], body: str) -> str:
@@ -219,43 +196,21 @@ def _with_front_matter(page: Page, extra: dict[str, Any], body: str) -> str:
     return f"---\n{page.front}{lines}---\n\n{body}"
 
 
-def _render_page(page: Page, con: duckdb.DuckDBPyConnection, cache: QueryCache | None,
-                 layout: BlogLayout, series: dict[str, SeriesEntry],
-                 files: dict[str, bytes], links_from: str,
-                 run_dates: dict[str, str]) -> str:
-    markdown = page.body
-    here = series.get(page.src_uri)
-    if here is not None:
-        markdown += series_nav(here, list(series.values()))
+def _stage_page(session: BuildSession, page: Page, layout: BlogLayout, links_from: str) -> str:
+    """The page's staged text: rendered body, and front matter with what templates need."""
+    up = root_url(layout.url(page) if links_from == "output" else page.src_uri)
     experiments = page.meta.get("experiments")
+    out = session.render_page(page.src_uri, page.body, offset=page.offset, root_url=up,
+                              experiments=experiments, base_dir=page.base_dir,
+                              headline=page.meta.get("headline"))
     extra: dict[str, Any] = {}
-    if "```" in markdown or "{{" in markdown:
-        try:
-            up = root_url(layout.url(page) if links_from == "output" else page.src_uri)
-            rendered = render_markdown(markdown, con, page.offset, root_url=up, cache=cache,
-                                       base_dir=page.base_dir, experiments=experiments)
-        except RenderError as exc:
-            raise StageError(exc.describe(page.src_uri)) from None
-        markdown = rendered.markdown
-        files.update(rendered.files)
-        if rendered.charts:
-            extra["llmx_charts"] = rendered.charts
+    if out.charts:
+        extra["llmx_charts"] = out.charts
     if layout.is_post(page.src_uri) and not page.generated:
-        extra["llmx_data_date"] = data_date(experiments, run_dates)
-    headline = page.meta.get("headline")
-    if headline:
-        text = str(headline)
-        if "{{" not in text:
-            extra["llmx_headline_html"] = html.escape(text)
-        else:
-            try:
-                extra["llmx_headline_html"] = render_inline_text(
-                    text, page.text, con, cache=cache, base_dir=page.base_dir,
-                    experiments=experiments)
-            except RenderError as exc:
-                raise StageError(exc.describe(page.src_uri)
-                                 + "\n  (while rendering the headline)") from None
-    return _with_front_matter(page, extra, markdown)
+        extra["llmx_data_date"] = session.data_date(experiments)
+    if out.headline_html is not None:
+        extra["llmx_headline_html"] = out.headline_html
+    return _with_front_matter(page, extra, out.markdown)
 
 
 def stage(config_file: Path, out_dir: Path, links_from: str = "output") -> Staged:
@@ -268,61 +223,41 @@ def stage(config_file: Path, out_dir: Path, links_from: str = "output") -> Stage
     config_file = config_file.resolve()
     root = config_file.parent
     cfg = load_site_config(config_file)
-    opts = plugin_options(cfg, config_file)
+    options = plugin_options(cfg, config_file)  # validated once, here, before any work
     docs_dir = (root / str(cfg.get("docs_dir", "docs"))).resolve()
     if not docs_dir.is_dir():
         raise StageError(f"{config_file}: docs_dir {docs_dir} is not a folder")
-    db_path = root / str(opts["db"])
-    if not db_path.is_file():
-        raise StageError(f"pipeline: results database {db_path} not found")
-    layout = BlogLayout.from_config(cfg)
-
     if out_dir.exists():
         shutil.rmtree(out_dir)
     shutil.copytree(docs_dir, out_dir,
                     ignore=shutil.ignore_patterns(".*"))  # static files, as they are
     staged = Staged(out_dir)
-    if not opts["enabled"]:
+    if not options.enabled:
         return staged
-
-    pages = read_pages(docs_dir)
+    session = BuildSession(root, options)
+    layout = BlogLayout.from_config(cfg)
     docs = (docs_dir.relative_to(root).as_posix() + "/"
             if docs_dir.is_relative_to(root) and docs_dir != root else "")
-    series = series_entries(pages, docs)
     try:
-        snapshot_dir, con = open_snapshot(db_path, wait_s=float(opts["lock_wait"]))
-    except PipelineError as exc:
-        raise StageError(f"pipeline: {exc}") from None
-    cache = QueryCache(root / str(opts["cache_dir"])) if opts["cache"] else QueryCache(None)
-    files: dict[str, bytes] = {}
-    try:
-        run_dates = experiment_run_dates(con)
-        if opts["generated_pages"]:
-            experiments = experiment_ids(con)
-            claims = post_claims(pages, con, cache)
-            for src_uri, markdown in generated_pages(
-                    con, posts_by_experiment(pages, experiments), claims).items():
-                if src_uri in pages:
-                    raise StageError(f"pipeline: {src_uri} is generated from the results "
-                                     "database; remove the file of that name from the docs "
-                                     "dir")
-                page = split_page(markdown, src_uri)
-                page.generated = True
-                pages[src_uri] = page
+        session.add_sources(
+            (path.relative_to(docs_dir).as_posix(), path) for path in sorted(docs_dir.rglob("*.md"))
+            if not any(part.startswith(".")  # MkDocs leaves dot-folders out too
+                       for part in path.relative_to(docs_dir).parts))
+        session.check_front_matter(docs)
+        pages = {u: session.page(u) for u in session.sources}
+        for src_uri, markdown in session.generated_pages().items():
+            page = split_page(markdown, src_uri)
+            page.generated = True
+            pages[src_uri] = page
         for src_uri, page in pages.items():
             target = out_dir / src_uri
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(_render_page(page, con, cache, layout, series, files,
-                                             links_from, run_dates),
-                              encoding="utf-8")
+            target.write_text(_stage_page(session, page, layout, links_from), encoding="utf-8")
             staged.pages.append(src_uri)
     finally:
-        con.close()
-        shutil.rmtree(snapshot_dir, ignore_errors=True)
-    copy_assets(out_dir)
-    for rel, data in files.items():
-        target = out_dir / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    staged.queries_run, staged.queries_cached = cache.stats["run"], cache.stats["cached"]
+        session.close()
+    session.write_outputs(out_dir)
+    s = session.stats
+    staged.queries_run, staged.queries_cached = s.queries_run, s.queries_cached
+    staged.pages_rendered, staged.pages_cached = s.pages_rendered, s.pages_cached
     return staged

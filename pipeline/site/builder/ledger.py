@@ -3,7 +3,7 @@
 A reader who doubts a sentence finds it here with the test behind it: its statement, the
 test and n, the raw and adjusted p (or the numbers a check rests on), its status, and a link
 to the claim on its post. The claims are evaluated exactly as the posts evaluate them
-(`pipeline.site.render.page_claims`: same queries, same family and adjustment), so the
+(`pipeline.site.core.render.page_claims`: same queries, same family and adjustment), so the
 ledger cannot disagree with a page; a claim that fails fails the build here as there.
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 
 import duckdb
 
-from pipeline.site.cache import QueryCache
-from pipeline.site.errors import RenderError
-from pipeline.site.source import Page, StageError, page_title
+from pipeline.site.builder.source import Page, StageError, page_title
+from pipeline.site.core.cache import QueryCache
+from pipeline.site.core.errors import RenderError
 
 LEDGER_PATH = "claims/index.md"
 
@@ -25,7 +25,7 @@ def post_claims(pages: dict[str, Page], con: duckdb.DuckDBPyConnection,
                 cache: QueryCache | None = None) -> list[dict[str, Any]]:
     """[{post title, src_uri, claims: [ClaimRecord]}] for every page that has a claim, in
     path order. Raises StageError naming the post and line of a claim that fails."""
-    from pipeline.site.render import page_claims
+    from pipeline.site.core.render import page_claims
 
     out = []
     for src_uri, page in sorted(pages.items()):
@@ -45,7 +45,7 @@ def post_claims(pages: dict[str, Page], con: duckdb.DuckDBPyConnection,
 
 def ledger_markdown(posts: list[dict[str, Any]]) -> str:
     """The ledger page (Markdown with escaped HTML from templates/pages/claims.md)."""
-    from pipeline.site.pages import render_page
+    from pipeline.site.builder.pages import render_page
 
     n_claims = sum(len(p["claims"]) for p in posts)
     n_tests = sum(len(c.rows) for p in posts for c in p["claims"] if c.kind == "comparison")

@@ -1,9 +1,8 @@
-"""The generator-independent core's light half: the plugin's options, a page's front matter
-and body, the series index, which pages quote which experiment, and the assets. Both adapters
-(`pipeline.site.mkdocs`, `pipeline.site.staging` for Zensical) use these; nothing here
-imports MkDocs, DuckDB or pandas, and pydantic and the strict YAML loader are imported only
-when a page's front matter must be parsed, so a build whose pages all come from the page
-cache pays for none of them.
+"""The light half of a site build: a page's front matter and body, the series index, which
+pages quote which experiment, and the assets. Used by the build session
+(`pipeline.site.builder.session`); nothing here imports MkDocs, DuckDB or pandas, and pydantic
+and the strict YAML loader are imported only when a page's front matter must be parsed, so a
+build whose pages all come from the page cache pays for none of them.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import ConfigError, PipelineError
-from pipeline.site.series import SeriesEntry
+from pipeline.site.builder.series import SeriesEntry
 
 if TYPE_CHECKING:
     from pipeline.config._yaml import KeyPath
@@ -33,17 +32,6 @@ ASSETS = ("charts.js", "tables.js", "results.css")
 PLOTLY_JS_VERSION = "4.1.1"
 PLOTLY_JS_FILE = "plotly-llmx.min.js"
 PLOTLY_JS_LICENSE = "plotly-llmx.LICENSE"
-
-# The options of the `pipeline` plugin entry in mkdocs.yml, with their defaults: the same
-# keys as the MkDocs adapter's ResultsPluginConfig, which takes its defaults from here.
-PLUGIN_DEFAULTS: dict[str, Any] = {
-    "enabled": True,
-    "db": "results.duckdb",
-    "lock_wait": 60,
-    "cache": True,
-    "cache_dir": ".cache/llmx/queries",
-    "generated_pages": True,
-}
 
 # MkDocs' own front matter pattern (mkdocs.utils.meta.YAML_RE): the same block on both sides.
 YAML_RE = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.UNICODE | re.DOTALL)
@@ -114,24 +102,6 @@ def page_title(page: Page) -> str:
         page.src_uri))
 
 
-def read_pages(docs_dir: Path) -> dict[str, Page]:
-    """Every Markdown page an author wrote, read strictly (binary or non-UTF-8 fails with
-    its path), in path order."""
-    out: dict[str, Page] = {}
-    for path in sorted(docs_dir.rglob("*.md")):
-        rel = path.relative_to(docs_dir).as_posix()
-        if any(part.startswith(".") for part in Path(rel).parts):
-            continue  # MkDocs leaves dot-folders out too
-        try:
-            text = read_page_text(path, rel)
-        except ConfigError as exc:
-            raise StageError(str(exc)) from None
-        page = split_page(text, rel)
-        page.base_dir = path.parent
-        out[rel] = page
-    return out
-
-
 def series_entries(pages: dict[str, Page], docs: str = "",
                    warn: Callable[[str], None] | None = None) -> dict[str, SeriesEntry]:
     """Validate the front matter of every page (one model of every owner's keys: a key no
@@ -140,7 +110,7 @@ def series_entries(pages: dict[str, Page], docs: str = "",
     instead of failing, so the server keeps running."""
     from pydantic import ValidationError
 
-    from pipeline.site.front_matter import unknown_keys, validate_front_matter
+    from pipeline.site.builder.front_matter import unknown_keys, validate_front_matter
 
     out: dict[str, SeriesEntry] = {}
     unknown: list[str] = []

@@ -5,7 +5,7 @@ through the same render path, cache and escaping as an author's post. Every stri
 database reaches them through autoescaped Jinja templates (`templates/pages/`) whose
 `finalize` hook also neutralises Markdown, fence and template syntax; ids reach SQL as
 literals that cannot end the fence they sit in, component options as JSON-quoted YAML, and
-file paths as slugs (`pipeline.site.urls`). A model name like
+file paths as slugs (`pipeline.site.core.urls`). A model name like
 `<script>…</script>` or `{{ value x.y }}` therefore shows as those characters, and an id
 like `../../x` cannot choose where a page is written.
 
@@ -23,10 +23,10 @@ import duckdb
 import jinja2
 from markupsafe import Markup
 
-from pipeline.site.escaping import escape_text, finalize_text, scrub
-from pipeline.site.outcomes import UNKNOWN, Outcomes, outcome_sql, outcomes_of
-from pipeline.site.reference import REFERENCE_PATH, database_reference
-from pipeline.site.store_queries import (
+from pipeline.site.builder.reference import REFERENCE_PATH, database_reference
+from pipeline.site.core.escaping import escape_text, finalize_text, scrub
+from pipeline.site.core.outcomes import UNKNOWN, Outcomes, outcome_sql, outcomes_of
+from pipeline.site.core.store_queries import (
     case_count,
     experiment_scorers,
     experiment_summaries,
@@ -34,19 +34,7 @@ from pipeline.site.store_queries import (
     model_names,
     samples_per_case,
 )
-from pipeline.site.urls import experiment_dir, model_path, slug
-
-CASES_PER_PAGE = 25
-MIN_CASES_PER_PAGE = 5
-OUTPUTS_PER_PAGE = 100
-
-
-def cases_per_page(outputs_per_case: int) -> int:
-    """Cases on one cases page of an experiment version whose cases each get
-    *outputs_per_case* outputs (also where `pipeline.site.case_links` finds a case)."""
-    return max(MIN_CASES_PER_PAGE,
-               min(CASES_PER_PAGE, OUTPUTS_PER_PAGE // max(outputs_per_case, 1)))
-
+from pipeline.site.core.urls import cases_per_page, experiment_dir, model_path, slug
 
 _SQL_PLAIN = re.compile(r"[A-Za-z0-9 ._:/@+-]*")
 
@@ -138,16 +126,16 @@ def generated_pages(con: duckdb.DuckDBPyConnection,
                     claims: list[dict[str, Any]] | None = None) -> dict[str, str]:
     """All generated pages: {path: markdown}. *posts_by_experiment* maps an experiment id to
     the (title, path) of the posts whose queries name it, for back-links. *claims* (from
-    `pipeline.site.ledger.post_claims`) makes the claims ledger; None leaves it out."""
+    `pipeline.site.builder.ledger.post_claims`) makes the claims ledger; None leaves it out."""
     pages: dict[str, str] = {}
     if claims is not None:
-        from pipeline.site.ledger import LEDGER_PATH, ledger_markdown
+        from pipeline.site.builder.ledger import LEDGER_PATH, ledger_markdown
 
         pages[LEDGER_PATH] = ledger_markdown(claims)
     models = model_names(con)
     experiments = experiment_summaries(con)
     runs_by_model = experiments_by_model(con)
-    # each experiment version's outcomes, as its scorer declares them (pipeline.site.outcomes)
+    # each experiment version's outcomes, as its scorer declares them (pipeline.site.core.outcomes)
     outcomes = {key: outcomes_of(name) for key, name in experiment_scorers(con).items()}
 
     pages["models/index.md"] = _render("models_index.md", models=models)

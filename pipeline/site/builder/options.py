@@ -1,0 +1,67 @@
+"""The options of the `pipeline` entry under `plugins:` in mkdocs.yml: one typed schema for
+both generators, validated once where the options come in (the MkDocs plugin's
+`load_config`, the Zensical adapter's reading of mkdocs.yml).
+
+Strict on purpose: `lock_wait: abc` or `cahce: false` would otherwise publish a site built
+with a setting the author did not ask for; each problem names the option.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pipeline.site.builder.source import StageError
+
+
+class SiteOptions(BaseModel):
+    """What the site build reads from the `pipeline` plugin entry. (The same settings as
+    `pipeline.config.base.StrictModel`, plus `strict`; not derived from it because importing
+    `pipeline.config` loads every experiment model, 0.2 s on each prose-only rebuild.)"""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    enabled: bool = Field(True, description="Render pages with the results (false: plain "
+                          "Markdown passes through).")
+    db: str = Field("results.duckdb", description="The results database, relative to "
+                    "mkdocs.yml; opened read-only, from a snapshot copy.")
+    lock_wait: float = Field(60, ge=0, description="Seconds to keep retrying while a runner "
+                             "holds the database's write lock.")
+    cache: bool = Field(True, description="Cache query results, rendered components and "
+                        "pages (a prose edit re-runs no query).")
+    cache_dir: str = Field(".cache/llmx/queries", description="Where the caches live, "
+                           "relative to mkdocs.yml.")
+    generated_pages: bool = Field(True, description="Generate models/, experiments/, the "
+                                  "cases pages, the claims ledger and the database reference.")
+
+
+class OptionsError(StageError):
+    """The plugin's options are invalid; `problems` holds (option name, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]], where: str = "") -> None:
+        self.problems = problems
+        lines = [f"plugins.pipeline: option '{name}': {message}" for name, message in problems]
+        super().__init__("\n".join(f"{where}: {line}" if where else line for line in lines))
+
+
+def parse_options(raw: Any, where: str = "") -> SiteOptions:
+    """*raw* (the plugin entry's mapping, None for no options) as SiteOptions, or
+    OptionsError naming each bad option (*where*: the config file, for the message)."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise OptionsError([("(all)", f"expected a mapping of options, found "
+                                      f"{type(raw).__name__}")], where)
+    try:
+        return SiteOptions.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for e in exc.errors():
+            name = ".".join(map(str, e["loc"])) or "(all)"
+            message = ("unknown option (valid: " + ", ".join(SiteOptions.model_fields) + ")"
+                       if e["type"] == "extra_forbidden" else e["msg"])
+            if e["type"] != "extra_forbidden" and "input" in e:
+                message += f" (got {e['input']!r})"
+            problems.append((name, message))
+        raise OptionsError(problems, where) from None

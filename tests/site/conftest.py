@@ -1,0 +1,67 @@
+"""Site projects for the site tests, made one way: a copy of a folder of tests/sites/ with
+the theme overrides pointed at the repository's, and a results database from the session's
+shared ones (tests/conftest.py: built once, copied per project, since builds write to it).
+The repository's own site, which several slow tests read, is built once per session."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT
+
+SITES = ROOT / "tests" / "sites"
+BUILD_ENV = {"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"}
+# the basic project's default database: model output p1 is markup, which must stay text
+HOSTILE_OUTPUT = "<img src=x onerror=alert(1)>"
+BASIC_OUTCOMES = {("m1", "plain"): [True, True, False], ("m2", "plain"): [False, False, True]}
+
+MakeProject = Callable[..., Path]
+
+
+def copy_site(src: Path, dst: Path, ignore: Callable[..., object] | None = None) -> Path:
+    """Copy the test site *src* to *dst*, its mkdocs.yml pointed at our theme overrides."""
+    shutil.copytree(src, dst, ignore=ignore)
+    cfg = dst / "mkdocs.yml"
+    cfg.write_text(cfg.read_text().replace("SITE_OVERRIDES", str(ROOT / "site_overrides")))
+    return dst
+
+
+@pytest.fixture(scope="session")
+def make_site_project(shared_dbs) -> MakeProject:
+    """`make_site_project(dst, outcomes=..., outputs=..., site="basic", ignore=None)`: a copy
+    of tests/sites/<site> at *dst* with its own results.duckdb (by default the basic
+    project's: m1 passes p1, p2; m2 passes p3; p1's output is markup)."""
+    def make(dst: Path, outcomes: dict | None = None, outputs: dict | None = None,
+             site: str = "basic", ignore: Callable[..., object] | None = None) -> Path:
+        copy_site(SITES / site, dst, ignore)
+        if outcomes is None:
+            outcomes, outputs = BASIC_OUTCOMES, {"p1": HOSTILE_OUTPUT}
+        shutil.copyfile(shared_dbs.get(outcomes, outputs), dst / "results.duckdb")
+        return dst
+    return make
+
+
+@pytest.fixture
+def site_project(tmp_path: Path, make_site_project: MakeProject) -> Path:
+    """This test's own copy of the basic project (posts, config and database may change)."""
+    return make_site_project(tmp_path / "site_project")
+
+
+def mkdocs_build(project: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", *args], cwd=project,
+                          capture_output=True, text=True, timeout=timeout, env=BUILD_ENV)
+
+
+@pytest.fixture(scope="session")
+def repo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's own site, built once per session (read it, never change it)."""
+    out = tmp_path_factory.mktemp("repo_site") / "main"
+    r = mkdocs_build(ROOT, "-q", "-d", str(out), timeout=900)
+    assert r.returncode == 0, r.stderr
+    return out
