@@ -6,7 +6,9 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from pipeline.config.base import StrictModel
 
 
 class Status(StrEnum):
@@ -38,15 +40,13 @@ class Status(StrEnum):
     OUTPUT_LIMIT = "output_limit"
 
 
-class SandboxOptions(BaseModel):
+class SandboxOptions(StrictModel):
     """Limits for one execution. Every limit applies to each execution separately.
 
     ``memory_mb``, ``max_file_mb`` and ``cpu_s`` are per-process rlimits: a code that forks
     ``max_procs`` processes may use up to ``max_procs`` times as much memory and CPU time in
     total (the wall-clock limit still ends them all).
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     timeout_s: float = Field(10.0, gt=0, le=3600, description="wall-clock limit, seconds")
     cpu_s: float | None = Field(
