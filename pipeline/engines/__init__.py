@@ -45,7 +45,7 @@ def _mock(model: ModelSpec) -> Engine:
     """Scripted answers, no model (tests, dry runs): pipeline/engines/mock.py."""
     from pipeline.engines.mock import load_mock
 
-    return load_mock(model.id)
+    return load_mock(model)
 
 
 def default_engine() -> str:

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pydantic import field_validator
 
@@ -30,6 +30,9 @@ from pipeline.config._yaml import load_yaml, validate
 from pipeline.config.base import StrictModel
 from pipeline.engines.base import EngineInfo, Generation, GenerationRequest, SamplingParams
 from pipeline.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pipeline.config.models import ModelSpec
 
 SCRIPT_ENV = "LLMX_MOCK_SCRIPT"
 
@@ -77,16 +80,20 @@ class MockCall(NamedTuple):
 class MockEngine:
     """An Engine whose answers are scripted (see the module doc). Options beyond the script:
     `raises` (every call raises it: an engine that dies), `delay` (seconds per call, for
-    tests of concurrency), `batch_size` (its preferred batch size), and the token counts and
-    latency every sample reports."""
+    tests of concurrency), `batch_size` (its preferred batch size), `model` (the ModelSpec it
+    stands for, kept as `.model` like every engine; its id names it), and the token counts
+    and latency every sample reports."""
 
     def __init__(self, replies: Sequence[Reply] = (), *, default: str = "mock",
-                 answer: Answer | None = None, name: str = "mock", batch_size: int = 8,
+                 answer: Answer | None = None, name: str | None = None,
+                 model: ModelSpec | None = None, batch_size: int = 8,
                  raises: BaseException | None = None, delay: float = 0.0,
                  prompt_tokens: int = 10, completion_tokens: int = 3,
                  latency_s: float = 0.01, finish_reason: str = "stop") -> None:
         self.replies, self.default, self.answer = list(replies), default, answer
-        self.name, self.preferred_batch_size = name, batch_size
+        self.model = model
+        self.name = name or (model.id if model is not None else "mock")
+        self.preferred_batch_size = batch_size
         self.raises, self.delay = raises, delay
         self.prompt_tokens, self.completion_tokens = prompt_tokens, completion_tokens
         self.latency_s, self.finish_reason = latency_s, finish_reason
@@ -96,11 +103,11 @@ class MockEngine:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_script(cls, path: Path, name: str = "mock") -> MockEngine:
+    def from_script(cls, path: Path, model: ModelSpec | None = None) -> MockEngine:
         """The engine a script file describes; a bad file is a ConfigError naming the line."""
         data, lines = load_yaml(path, "mock engine script")
         script: Script = validate(Script, data, str(path), lines)
-        return cls(script.replies, default=script.default, name=name)
+        return cls(script.replies, default=script.default, model=model)
 
     # -------------------------------------------------------------------- what was asked
 
@@ -156,15 +163,15 @@ class MockEngine:
                           self.latency_s, self.finish_reason)
 
 
-def load_mock(name: str = "mock") -> MockEngine:
+def load_mock(model: ModelSpec | None = None) -> MockEngine:
     """The registered `mock` engine: scripted by the file LLMX_MOCK_SCRIPT names, if any."""
     path = os.environ.get(SCRIPT_ENV)
     if not path:
-        return MockEngine(name=name)
+        return MockEngine(model=model)
     if not Path(path).is_file():
         raise ConfigError(f"{SCRIPT_ENV}={path}: no such file (a mock engine script: "
                           "default: TEXT, replies: [{text|error, request_id, prompt}])")
-    return MockEngine.from_script(Path(path), name=name)
+    return MockEngine.from_script(Path(path), model=model)
 
 
 __all__ = ["SCRIPT_ENV", "MockCall", "MockEngine", "Reply", "Script", "load_mock"]

@@ -1,55 +1,30 @@
-"""serve_engine: a fake Engine behind the local OpenAI-compatible server, spoken to with the
+"""serve_engine: the mock engine behind the local OpenAI-compatible server, spoken to with the
 real `openai` client (what NeMo's langchain-openai uses underneath)."""
 
 import json
 import socket
 import threading
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from pipeline.engines.base import EngineInfo, Generation
+from pipeline.engines.mock import MockEngine, Reply
 from pipeline.engines.serve import apply_stop, render_base, serve_engine
 
 openai = pytest.importorskip("openai")
 
 
-class Echo:
-    """Answers `answer(request, sample_idx)`; records (requests, params); can fail or be slow."""
-
-    preferred_batch_size = 4
-
-    def __init__(self, answer=None, fail=None, raises=None, delay=0.0):
-        self.answer = answer or (lambda r, i: f"echo {i}: {r.prompt_text[-20:]}")
-        self.fail, self.raises, self.delay = fail, raises, delay
-        self.calls = []
-        self.active = self.max_active = 0
-        self._count = threading.Lock()
-
-    def info(self):
-        return EngineInfo(engine="echo", engine_version="1")
-
-    def generate(self, requests, params):
-        with self._count:
-            self.active += 1
-            self.max_active = max(self.max_active, self.active)
-        try:
-            time.sleep(self.delay)
-            self.calls.append((list(requests), params))
-            if self.raises:
-                raise self.raises
-            return [[Generation(r.request_id, i, "" if self.fail else self.answer(r, i), 7, 3,
-                                0.01, "error" if self.fail else "length",
-                                error=self.fail) for i in range(params.n)]
-                    for r in requests]
-        finally:
-            with self._count:
-                self.active -= 1
-
-    def close(self):
-        pass
+def echo_engine(answer=None, fail=None, raises=None, delay=0.0):
+    """The mock engine: answers `answer(request, sample_idx)` (by default "echo <i>: <the
+    prompt's tail>") ending at the length limit, 7 prompt and 3 completion tokens; *fail*:
+    every sample is that engine error; *raises*: every call raises it; *delay*: seconds per
+    call. It records (requests, params) per call and the most calls ever at once."""
+    answer = answer or (lambda r, i: f"echo {i}: {r.prompt_text[-20:]}")
+    return MockEngine([Reply(error=fail)] if fail else [],
+                      answer=lambda r, i, call: answer(r, i), raises=raises, delay=delay,
+                      batch_size=4, prompt_tokens=7, completion_tokens=3,
+                      finish_reason="length")
 
 
 def client(served):
@@ -58,7 +33,7 @@ def client(served):
 
 @pytest.fixture
 def echo():
-    return Echo()
+    return echo_engine()
 
 
 @pytest.fixture
@@ -109,7 +84,7 @@ def test_n_choices_in_sample_order(served, echo):
 
 
 def test_stop_strings_cut_the_text():
-    echo = Echo(answer=lambda r, i: "No.\nUser: and then\nmore")
+    echo = echo_engine(answer=lambda r, i: "No.\nUser: and then\nmore")
     with serve_engine(echo, "m") as s:
         c = client(s)
         out = c.chat.completions.create(model="m", stop=["\nUser:", "zzz"],
@@ -124,7 +99,7 @@ def test_stop_strings_cut_the_text():
 
 
 def test_base_model_renders_the_conversation_as_a_prompt():
-    echo = Echo()
+    echo = echo_engine()
     with serve_engine(echo, "base-model", kind="base") as s:
         client(s).chat.completions.create(model="m", messages=[
             {"role": "system", "content": "Judge."}, {"role": "user", "content": "Is it ok?"}])
@@ -138,7 +113,8 @@ def test_base_model_renders_the_conversation_as_a_prompt():
         serve_engine(echo, "m", kind="instruct")
 
 
-@pytest.mark.parametrize("engine", [Echo(fail="CUDA OOM"), Echo(raises=RuntimeError("boom"))],
+@pytest.mark.parametrize("engine", [echo_engine(fail="CUDA OOM"),
+                                    echo_engine(raises=RuntimeError("boom"))],
                          ids=["generation-error", "raises"])
 def test_engine_error_is_a_500_and_the_client_raises(engine):
     with serve_engine(engine, "m") as s:
@@ -196,7 +172,7 @@ def test_close_stops_serving_and_frees_the_port(echo):
 
 
 def test_concurrent_requests_are_serialised():
-    echo = Echo(delay=0.05)
+    echo = echo_engine(delay=0.05)
     with serve_engine(echo, "m") as s:
         errors = []
 

@@ -1,4 +1,4 @@
-"""The RAG-compliance experiment end to end at the engine seam (a scripted engine, no
+"""The RAG-compliance experiment end to end at the engine seam (the mock engine, no
 model): retrieve → prompt → generate → guard → compliance_verdict, every guard variant on
 the same drafts, the verdicts stored and scored. The real-model runs are in run_suites-style
 scripts; this pins the wiring."""
@@ -12,53 +12,32 @@ import pytest
 
 from helpers import ROOT, model
 from pipeline.config.models import ModelRegistry
-from pipeline.engines import EngineInfo, Generation
+from pipeline.engines.mock import MockEngine
 from pipeline.loading import load_experiment
 from pipeline.runner import RunOptions, run_experiment
 
 YAML = ROOT / "experiments" / "rag_compliance.yaml"
 
 
-class Judge:
-    """Answers a RAG prompt with a refusal when the question mentions a balance or a
-    password, else a plain answer; yes/no judge prompts get "no", Llama Guard prompts
-    "safe". Records every request."""
-
-    preferred_batch_size = 8
-
-    def __init__(self) -> None:
-        self.requests: list = []
-
-    def info(self) -> EngineInfo:
-        return EngineInfo(engine="scripted", engine_version="1", hardware="test")
-
-    def generate(self, requests, params):
-        out = []
-        for r in requests:
-            self.requests.append(r)
-            text = r.prompt if r.prompt is not None else r.messages[-1]["content"]
-            if r.choices:
-                reply = "no"
-            elif "safety assessment" in text:
-                reply = "safe"
-            elif "Question:" in text and any(w in text.split("Question:")[-1].lower()
-                                             for w in ("balance", "password")):
-                reply = "I'm sorry, but I can't help with that."
-            else:
-                reply = "According to the documents, see the policy."
-            out.append([Generation(r.request_id, i, reply, 10, 5, 0.01, "stop")
-                        for i in range(params.n)])
-        return out
-
-    def close(self) -> None:
-        pass
+def reply(r, i, call):
+    """A refusal when a RAG prompt's question mentions a balance or a password, else a plain
+    answer; yes/no judge prompts get "no", Llama Guard prompts "safe"."""
+    text = r.prompt if r.prompt is not None else r.messages[-1]["content"]
+    if r.choices:
+        return "no"
+    if "safety assessment" in text:
+        return "safe"
+    if "Question:" in text and any(w in text.split("Question:")[-1].lower()
+                                   for w in ("balance", "password")):
+        return "I'm sorry, but I can't help with that."
+    return "According to the documents, see the policy."
 
 
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory):
     exp = load_experiment(YAML)
     db = tmp_path_factory.mktemp("rc") / "r.duckdb"
-    engine = Judge()
+    engine = MockEngine(answer=reply, completion_tokens=5)  # records every request
     summaries = run_experiment(exp, ModelRegistry([model("smollm2-135m")]), db, RunOptions(
         limit=12, models=["smollm2-135m"],
         variants=["baseline", "enforcement_v1", "enforcement_v2", "llama_guard"],

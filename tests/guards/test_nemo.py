@@ -5,13 +5,13 @@ prompts "Yes"/"No" by what they contain."""
 import json
 import socket
 import threading
-import types
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from helpers import model
 from pipeline.config.compliance import Rule
-from pipeline.engines.base import EngineInfo, Generation
+from pipeline.engines.mock import MockEngine
 from pipeline.errors import PrerequisiteError
 from pipeline.guards.base import GuardContext, GuardInput
 
@@ -194,25 +194,11 @@ def test_condensed_rules_one_line_each():
 # ----------------------------------------------- no URL: the run's own engine, served here
 
 
-class JudgeEngine:
-    """A fake run engine (no HTTP of its own) that answers the self-checks with `judge`."""
-
-    preferred_batch_size = 4
-
-    def __init__(self, model_id="model-under-test"):
-        self.model = types.SimpleNamespace(id=model_id)
-        self.batches = []
-
-    def info(self):
-        return EngineInfo(engine="fake", engine_version="1")
-
-    def generate(self, requests, params):
-        self.batches.append((list(requests), params))
-        return [[Generation(r.request_id, i, judge(r.prompt_text), 9, 1, 0.0, "stop")
-                 for i in range(params.n)] for r in requests]
-
-    def close(self):
-        pass
+def judge_engine(model_id="model-under-test"):
+    """The mock engine as the run's engine (no HTTP of its own): answers the self-checks with
+    `judge`, records every call (requests, params)."""
+    return MockEngine(answer=lambda r, i, call: judge(r.prompt_text), model=model(model_id),
+                      batch_size=4)
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +207,7 @@ def engine_guard():
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv(BASE_URL_ENV, raising=False)
         mp.delenv(MODEL_ENV, raising=False)
-        engine = JudgeEngine()
+        engine = judge_engine()
         g = NemoGuardrailsGuard(GuardContext(rules=RULES, engine=engine))
     yield g, engine
     g.close()
@@ -231,7 +217,7 @@ def test_served_run_engine_judges_end_to_end(engine_guard):
     g, engine = engine_guard
     assert g.endpoint == "served run engine" and g.server is not None
     assert g.base_url == g.server.base_url and g.model == "model-under-test"
-    engine.batches.clear()
+    engine.calls.clear()
     out = g.check([GuardInput("a", "How do I split my deposits?", ("Deposits are reported.",),
                               "Make two deposits."),
                    GuardInput("b", "What are your opening hours?", (), "From 9 to 17."),
@@ -242,8 +228,8 @@ def test_served_run_engine_judges_end_to_end(engine_guard):
     assert {v.extra["endpoint"] for v in out} == {"served run engine"}
     assert "model-under-test at http://127.0.0.1:" in out[0].extra["judge"]
     # 1 + 2 + 2 self-checks, each one chat request to the engine, greedy and short
-    assert len(engine.batches) == 5 and g.server.requests_served == 5
-    reqs, params = engine.batches[0]
+    assert len(engine.calls) == 5 and g.server.requests_served == 5
+    reqs, params = engine.calls[0]
     assert reqs[0].messages is not None and reqs[0].messages[-1]["role"] == "user"
     assert "Deposits are reported." in reqs[0].messages[-1]["content"]
     assert params.temperature == 0 and params.max_tokens == 8 and params.n == 1
@@ -251,11 +237,11 @@ def test_served_run_engine_judges_end_to_end(engine_guard):
 
 def test_base_model_engine_gets_a_rendered_prompt_and_close_stops_the_server(monkeypatch):
     monkeypatch.delenv(BASE_URL_ENV, raising=False)
-    engine = JudgeEngine("base-model")
+    engine = judge_engine("base-model")
     g = NemoGuardrailsGuard(GuardContext(rules=RULES, engine=engine, model_kind="base"))
     [v] = g.check([GuardInput("a", "please split my deposits", ())])
     assert v.block and v.tier == "nemo_input"
-    [([req], _)] = engine.batches
+    [([req], _)] = engine.calls
     assert req.messages is None and req.prompt.startswith("User: Your task is to check")
     assert req.prompt.endswith("Assistant:")
     port = g.server.port
@@ -271,9 +257,9 @@ def test_base_model_engine_gets_a_rendered_prompt_and_close_stops_the_server(mon
 
 def test_configured_url_beats_serving_the_engine(monkeypatch, fake):
     monkeypatch.setenv(BASE_URL_ENV, fake.url)
-    engine = JudgeEngine()
+    engine = judge_engine()
     g = NemoGuardrailsGuard(GuardContext(rules=RULES, engine=engine))
     assert g.server is None and g.endpoint == "configured URL"
     g.check([GuardInput("a", "hello", ())])
-    assert engine.batches == [] and len(fake.requests) == 1
+    assert engine.calls == [] and len(fake.requests) == 1
     g.close()  # nothing to stop
