@@ -19,7 +19,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from helpers import make_db  # noqa: E402 - needs the path above
+from helpers import DEFAULT_OUTCOMES, Outcomes, SharedDBs  # noqa: E402 - after the path
 
 # The per-part switches the helpers read; --require-all sets all of them, so a missing part
 # fails with its own message (the install command) before the skip-to-failure hook below.
@@ -60,30 +60,6 @@ def pytest_make_collect_report(collector: pytest.Collector):
 
 
 # ---------------------------------------------------------------- shared results databases
-
-Outcomes = dict[tuple[str, str], list[bool]]
-
-# The DB most tests read: two models on the tiny experiment's cases p1..p3.
-DEFAULT_OUTCOMES: Outcomes = {("m1", "plain"): [True, True, False],
-                              ("m2", "plain"): [False, False, True]}
-
-
-class SharedDBs:
-    """Tiny results DBs written through the real Store (helpers.make_db), each built once per
-    session for its (outcomes, outputs) and then shared: building one costs a Store, copying
-    one a file copy."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._built: dict[str, Path] = {}
-
-    def get(self, outcomes: Outcomes, outputs: dict[str, str] | None = None) -> Path:
-        key = repr((sorted(outcomes.items()), sorted((outputs or {}).items())))
-        if key not in self._built:
-            path = self.folder / f"db{len(self._built)}.duckdb"
-            self._built[key] = make_db(path, outcomes, outputs)
-        return self._built[key]
-
 
 @pytest.fixture(scope="session")
 def shared_dbs(tmp_path_factory: pytest.TempPathFactory) -> SharedDBs:

@@ -82,6 +82,30 @@ def make_db(path: Path, outcomes: dict[tuple[str, str], list[bool]],
     return path
 
 
+Outcomes = dict[tuple[str, str], list[bool]]
+
+# The DB most tests read: two models on the tiny experiment's cases p1..p3.
+DEFAULT_OUTCOMES: Outcomes = {("m1", "plain"): [True, True, False],
+                              ("m2", "plain"): [False, False, True]}
+
+
+class SharedDBs:
+    """Tiny results DBs written through the real Store (helpers.make_db), each built once per
+    session for its (outcomes, outputs) and then shared: building one costs a Store, copying
+    one a file copy."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._built: dict[str, Path] = {}
+
+    def get(self, outcomes: Outcomes, outputs: dict[str, str] | None = None) -> Path:
+        key = repr((sorted(outcomes.items()), sorted((outputs or {}).items())))
+        if key not in self._built:
+            path = self.folder / f"db{len(self._built)}.duckdb"
+            self._built[key] = make_db(path, outcomes, outputs)
+        return self._built[key]
+
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from helpers import ROOT, TINY, make_db
+from helpers import ROOT, TINY, SharedDBs
 
 TEN_MB = 10 * 1024 * 1024
 BOMB = "\n".join(
@@ -209,17 +209,18 @@ CLI_ROWS: dict[str, Callable[[Path], Case]] = {
 
 
 @pytest.fixture(scope="module")
-def dbs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def dbs(tmp_path_factory: pytest.TempPathFactory, shared_dbs: SharedDBs) -> Path:
     """Good shard databases, built once; each row copies what it needs."""
-    return make_dbs(tmp_path_factory.mktemp("dbs"))
+    return make_dbs(tmp_path_factory.mktemp("dbs"), shared_dbs)
 
 
-def make_dbs(d: Path) -> Path:
-    """a: a good shard; b: a's run with another output for p1; newer: schema version 99;
-    foreign: a DuckDB file that is not a results database."""
-    make_db(d / "a.duckdb", {("m1", "plain"): [True, True, False]})
-    make_db(d / "b.duckdb", {("m1", "plain"): [True, True, False]},
-            outputs={"p1": "a different output"})
+def make_dbs(d: Path, shared: SharedDBs) -> Path:
+    """a: a good shard; b: a's run with another output for p1 (both copies of the session's
+    shared DBs); newer: schema version 99; foreign: a DuckDB file that is not a results
+    database."""
+    one_run = {("m1", "plain"): [True, True, False]}
+    shutil.copyfile(shared.get(one_run), d / "a.duckdb")
+    shutil.copyfile(shared.get(one_run, outputs={"p1": "a different output"}), d / "b.duckdb")
     shutil.copyfile(d / "a.duckdb", d / "newer.duckdb")
     con = duckdb.connect(str(d / "newer.duckdb"))
     con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")

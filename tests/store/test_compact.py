@@ -10,7 +10,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from helpers import make_db
 from pipeline.errors import StoreError
 from pipeline.store.compact import compact
 from pipeline.store.db import open_read
@@ -27,9 +26,10 @@ def _dump(path: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
-def _bloated(tmp_path: Path) -> Path:
-    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, False, True],
-                                         ("m2", "plain"): [False, False, True]})
+@pytest.fixture
+def bloated(results_db) -> Path:
+    """This test's copy of the shared tiny DB (6 results), with freed blocks in the file."""
+    db = results_db(write=True)
     con = duckdb.connect(str(db))
     con.execute("CREATE TABLE scratch AS SELECT range AS i, repeat('x', 200) AS s "
                 "FROM range(200000)")
@@ -39,8 +39,8 @@ def _bloated(tmp_path: Path) -> Path:
     return db
 
 
-def test_compact_keeps_every_row_and_view_in_a_smaller_file(tmp_path: Path) -> None:
-    db = _bloated(tmp_path)
+def test_compact_keeps_every_row_and_view_in_a_smaller_file(tmp_path: Path, bloated: Path) -> None:
+    db = bloated
     before, size = _dump(db), db.stat().st_size
     report = compact(db)
     assert _dump(db) == before  # every table and view, every row
@@ -49,8 +49,8 @@ def test_compact_keeps_every_row_and_view_in_a_smaller_file(tmp_path: Path) -> N
     assert not list(tmp_path.glob(".*compact*"))  # no scratch file left
 
 
-def test_compact_refuses_a_database_with_a_write_ahead_log(tmp_path: Path) -> None:
-    db = _bloated(tmp_path)
+def test_compact_refuses_a_database_with_a_write_ahead_log(bloated: Path) -> None:
+    db = bloated
     wal = db.with_name(db.name + ".wal")
     wal.write_bytes(b"")
     before = db.read_bytes()
@@ -59,8 +59,8 @@ def test_compact_refuses_a_database_with_a_write_ahead_log(tmp_path: Path) -> No
     assert db.read_bytes() == before
 
 
-def test_compact_refuses_while_a_writer_holds_the_file(tmp_path: Path) -> None:
-    db = _bloated(tmp_path)
+def test_compact_refuses_while_a_writer_holds_the_file(bloated: Path) -> None:
+    db = bloated
     holder = subprocess.Popen(
         [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
          "print('held', flush=True); time.sleep(300)", str(db)],

@@ -5,7 +5,7 @@ import textwrap
 import duckdb
 import pytest
 
-from helpers import CTX, TINY, make_db, row, run_spec
+from helpers import CTX, TINY, row, run_spec
 from pipeline.errors import StoreError
 from pipeline.loading import load_experiment
 from pipeline.store import SCHEMA_VERSION, Store, open_read, open_write, schema_version
@@ -45,8 +45,8 @@ def test_foreign_database_is_refused(tmp_path):
         open_write(db)
 
 
-def test_results_are_written_once_and_resume_skips(tmp_path):
-    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, False]})
+def test_results_are_written_once_and_resume_skips(results_db):
+    db = results_db({("m1", "plain"): [True, False]}, write=True)
     store = Store(db)
     run_id = run_spec("m1", "plain").run_id
     assert store.completed(run_id) == {("p1", 0), ("p2", 0)}
@@ -70,8 +70,8 @@ def test_run_id_is_stable_and_start_run_is_idempotent(tmp_path):
     con.close()
 
 
-def test_changed_case_under_same_version_is_refused(tmp_path):
-    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True]})
+def test_changed_case_under_same_version_is_refused(results_db):
+    db = results_db({("m1", "plain"): [True]}, write=True)
     exp = load_experiment(TINY)
     changed = exp.cases[0].model_copy(update={"expected": {"name": "X", "age": 1}})
     exp.cases[0] = changed
@@ -79,13 +79,13 @@ def test_changed_case_under_same_version_is_refused(tmp_path):
         Store(db).sync_experiment(exp)
 
 
-def test_reader_waits_for_a_writer_in_another_process(tmp_path):
+def test_reader_waits_for_a_writer_in_another_process(results_db):
     """Two real processes: a writer holds the file until told to let go; the reader keeps
     retrying meanwhile (still waiting while the lock is held, however slow the machine),
     then reads once it is released."""
     import threading
 
-    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True]})
+    db = results_db({("m1", "plain"): [True]}, write=True)  # locked: its own copy
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys, time, duckdb
         con = duckdb.connect({str(db)!r})
@@ -126,12 +126,12 @@ def test_reader_waits_for_a_writer_in_another_process(tmp_path):
         holder.wait()
 
 
-def test_snapshot_is_consistent_and_leaves_the_file_free_for_writers(tmp_path):
+def test_snapshot_is_consistent_and_leaves_the_file_free_for_writers(results_db):
     import shutil
 
     from pipeline.store import open_snapshot
 
-    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True]})
+    db = results_db({("m1", "plain"): [True]}, write=True)
     folder, snap = open_snapshot(db)
     try:
         writer = open_write(db, wait_s=0)  # the build's snapshot does not hold the file
