@@ -33,7 +33,7 @@ from pipeline.site.core.errors import RenderError
 from pipeline.site.core.escaping import plotly_text
 from pipeline.site.core.palette import OTHER_COLOURS, Palette
 from pipeline.site.core.query import QueryScope
-from pipeline.stats import wilson_interval
+from pipeline.stats import wilson_intervals
 
 # Category tick labels wrap at this many characters, onto at most this many lines
 TICK_WIDTH = 18
@@ -81,11 +81,11 @@ def _with_rate(df: pd.DataFrame, o: ChartOptions) -> pd.DataFrame:
     k = df[o.successes].astype(int)
     n = df[o.trials].astype(int)
     df["rate"] = np.where(n > 0, k / n.where(n > 0, 1), np.nan)
-    ci = [wilson_interval(a, b) for a, b in zip(k, n, strict=True)]
-    df["ci_plus"] = [hi - r for (lo, hi), r in zip(ci, df["rate"], strict=True)]
-    df["ci_minus"] = [r - lo for (lo, hi), r in zip(ci, df["rate"], strict=True)]
-    df["ci_low"] = [c[0] for c in ci]
-    df["ci_high"] = [c[1] for c in ci]
+    low, high = wilson_intervals(k.tolist(), n.tolist())
+    df["ci_plus"] = [hi - r for hi, r in zip(high, df["rate"], strict=True)]
+    df["ci_minus"] = [r - lo for lo, r in zip(low, df["rate"], strict=True)]
+    df["ci_low"] = low
+    df["ci_high"] = high
     return df
 
 
