@@ -8,6 +8,8 @@ read-only connection: one consistent snapshot of the file.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -26,6 +28,8 @@ from pipeline.site.core.store_queries import (
     run_keys,
     shadow_experiments,
 )
+
+T = TypeVar("T")
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _POSITION = re.compile(r"LINE (\d+):")
@@ -60,12 +64,19 @@ class QueryScope:
         self.unkeyed = False
         self._palette: Palette | None = None
 
+    def _fact(self, what: str, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """A catalog fact of this connection, once per build when there is a build's cache
+        (it depends on the experiments the page is restricted to, which the key includes)."""
+        if self.cache is None:
+            return compute(self.con)
+        return self.cache.fact(self.con, what, self.partition, compute)
+
     @property
     def palette(self) -> Palette:
         """The site's fixed model colours (the same on every page of a build)."""
         if self._palette is None:
             try:
-                models = [Model(*row) for row in model_lineage(self.con)]
+                models = [Model(*row) for row in self._fact("models", model_lineage)]
             except duckdb.CatalogException:  # a database with no model registry
                 models = []
             self._palette = Palette(models)
@@ -116,8 +127,9 @@ class QueryScope:
     @property
     def lineage(self) -> Lineage:
         if self._lineage is None:
-            candidates = [key._asdict() for key in run_keys(self.con)]
-            self._lineage = Lineage(self.con, candidates, relation_columns(self.con))
+            candidates = [key._asdict() for key in self._fact("run_keys", run_keys)]
+            self._lineage = Lineage(self.con, candidates,
+                                    self._fact("relation_columns", relation_columns))
         return self._lineage
 
     def runs_read(self) -> frozenset[str]:
@@ -155,7 +167,7 @@ class QueryScope:
         dependency exact: a change to another experiment's rows re-runs none of them.
         (Views such as `outcomes` resolve their tables to the shadows too.)
         """
-        known = experiment_ids(self.con)
+        known = self._fact("experiment_ids", experiment_ids)
         unknown = [e for e in experiments if e not in known]
         if unknown:
             raise RenderError(f"front matter experiments: unknown id(s) {', '.join(unknown)}; "
@@ -182,7 +194,7 @@ class QueryScope:
     def experiment_ids(self) -> list[str]:
         """Experiment ids in the database (for links from charts/tables to cases pages)."""
         if not hasattr(self, "_experiment_ids"):
-            self._experiment_ids = experiment_ids(self.con)
+            self._experiment_ids = self._fact("experiment_ids", experiment_ids)
         return self._experiment_ids
 
     def experiments_in(self, sql: str) -> list[str]:

@@ -92,7 +92,9 @@ def _with_rate(df: pd.DataFrame, o: ChartOptions) -> pd.DataFrame:
 def _clean(values: pd.Series | list) -> list:
     """JSON-ready numbers: NULL, NA and NaN (e.g. a rate over zero trials) become null,
     which plotly.js draws as a gap."""
-    return [None if _missing(v) else float(v) for v in values]
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    missing = series.isna().tolist()
+    return [None if m else float(v) for v, m in zip(series.tolist(), missing, strict=True)]
 
 
 def _missing(v: object) -> bool:
