@@ -216,16 +216,6 @@ def load_generator(folder: Path) -> ModuleType:
     return module
 
 
-def regenerate(folder: Path, name: str = "cases.jsonl") -> tuple[str, str]:
-    """(the case file *name* as the folder's generator renders it now, the committed file).
-    A generator of several files returns {file name: rows}; one of one file, its rows."""
-    gen = load_generator(folder)
-    rows = gen.generate()
-    if isinstance(rows, dict):
-        rows = rows[name]
-    return gen.render(rows), (folder / name).read_text(encoding="utf-8")
-
-
 class BrokenCopy(NamedTuple):
     yaml: Path  # the copied experiment file
     cases: Path  # its case file, as mutated

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from helpers import ROOT, regenerate
+from helpers import ROOT
 from pipeline.config.compliance import (
     ATTACK_CATEGORIES,
     load_compliance,
@@ -31,12 +31,6 @@ def _kind(suite, kind):
 
 
 # ----------------------------------------------------------------------- committed data
-
-
-@pytest.mark.parametrize("name", ["corpus.jsonl", "cases.jsonl"])
-def test_regenerating_gives_the_committed_file(name):
-    generated, committed = regenerate(FOLDER, name)
-    assert generated == committed
 
 
 def test_rules_are_r01_to_r82_with_tiers_and_examples(suite):

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 import pipeline.scoring.classification  # noqa: F401  (registers label_match, label_in_set)
-from helpers import ROOT, broken_copy, regenerate
+from helpers import ROOT, broken_copy
 from pipeline.errors import ConfigError
 from pipeline.loading import load_experiment
 
@@ -23,11 +23,6 @@ def test_loads_with_scorer_and_check(exp):
     assert exp.spec.scorer == "label_match" and exp.spec.case_check == "label_in_set"
     assert len(exp.cases) >= 60
     assert exp.spec.models == ["smollm2-135m", "gemma3-270m", "qwen2.5-coder-1.5b"]
-
-
-def test_regenerating_gives_the_committed_file():
-    generated, committed = regenerate(FOLDER)
-    assert generated == committed
 
 
 def test_balanced_with_hard_cases_per_label(exp):

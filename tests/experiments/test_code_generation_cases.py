@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from helpers import ROOT, broken_copy, regenerate
+from helpers import ROOT, broken_copy
 from pipeline.errors import ConfigError
 from pipeline.loading import load_experiment
 from pipeline.sandbox import SandboxOptions, SandboxUnavailable
@@ -40,11 +40,6 @@ def test_loads_with_the_task_and_scorer():
     assert exp.spec.scorer == "unit_tests" and exp.spec.case_check == "code_has_tests"
     assert exp.spec.models == ["smollm2-135m", "gemma3-270m", "qwen2.5-coder-1.5b"]
     assert 48 <= len(exp.cases) <= 60
-
-
-def test_regenerating_gives_the_committed_file():
-    generated, committed = regenerate(FOLDER)
-    assert generated == committed
 
 
 def test_cases_are_tagged_and_varied():

@@ -7,7 +7,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 import pipeline.scoring.function_call  # noqa: F401  (registers the case check and scorer)
-from helpers import ROOT, broken_copy, regenerate
+from helpers import ROOT, broken_copy
 from pipeline.errors import ConfigError
 from pipeline.loading import load_experiment
 
@@ -20,11 +20,6 @@ TAGS = {"abstain", "missing_info", "near_miss", "unsupported_value", "number_tex
 @pytest.fixture(scope="module")
 def exp():
     return load_experiment(EXPERIMENT)
-
-
-def test_regenerating_gives_the_committed_file():
-    generated, committed = regenerate(FOLDER)
-    assert generated == committed
 
 
 def test_experiment_shape(exp):

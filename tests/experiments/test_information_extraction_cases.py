@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 import pipeline.scoring.extraction  # noqa: F401  (registers extraction_f1 and its check)
-from helpers import ROOT, broken_copy, regenerate
+from helpers import ROOT, broken_copy
 from pipeline.errors import ConfigError
 from pipeline.loading import load_experiment
 from pipeline.scoring.base import ScoringContext
@@ -26,11 +26,6 @@ def test_loads_with_scorer_and_check(exp):
     assert exp.spec.scorer == "extraction_f1"
     assert exp.spec.case_check == "extraction_gold_in_text"
     assert len(exp.cases) >= 48
-
-
-def test_regenerating_gives_the_committed_file():
-    generated, committed = regenerate(FOLDER)
-    assert generated == committed
 
 
 def test_mix_of_kinds_difficulties_and_distractors(exp):

@@ -8,7 +8,7 @@ import collections
 import pytest
 
 import pipeline.scoring.multi_turn as mt
-from helpers import ROOT, broken_copy, regenerate
+from helpers import ROOT, broken_copy
 from pipeline.config.experiment import load_cases
 from pipeline.errors import ConfigError
 from pipeline.loading import load_experiment
@@ -23,11 +23,6 @@ CASES = FOLDER / "cases.jsonl"
 @pytest.fixture(scope="module")
 def cases():
     return load_cases(CASES)
-
-
-def test_regenerating_gives_the_committed_file():
-    generated, committed = regenerate(FOLDER)
-    assert generated == committed
 
 
 def test_experiment_loads_with_the_conversation_step():

@@ -7,7 +7,7 @@ import collections
 import pytest
 
 import pipeline.scoring.multilingual as ml
-from helpers import ROOT, broken_copy, regenerate
+from helpers import ROOT, broken_copy
 from pipeline.errors import ConfigError
 from pipeline.loading import load_experiment
 from pipeline.scoring.answer_match import answer_in_text
@@ -19,11 +19,6 @@ FOLDER = ROOT / "experiments" / "multilingual"
 @pytest.fixture(scope="module")
 def exp():
     return load_experiment(EXPERIMENT)
-
-
-def test_regenerating_gives_the_committed_file():
-    generated, committed = regenerate(FOLDER)
-    assert generated == committed
 
 
 def test_loads_with_scorer_check_and_one_variant(exp):

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import pytest
 
-from helpers import ROOT, load_generator
+from helpers import ROOT
 from pipeline.loading import load_experiment
 from pipeline.scoring.answer_match import answer_in_text
 
@@ -26,14 +26,6 @@ def _load(name):
 @pytest.fixture(scope="module", params=sorted(SPECS))
 def exp(request):
     return _load(request.param)
-
-
-def test_regenerating_gives_the_committed_files():
-    gen = load_generator(FOLDER)
-    files = gen.generate()
-    assert sorted(files) == ["cases.jsonl", "cases_long.jsonl"]
-    for name, rows in files.items():
-        assert gen.render(rows) == (FOLDER / name).read_text(encoding="utf-8"), name
 
 
 def test_paired_design(exp):

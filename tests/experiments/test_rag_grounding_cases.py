@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 import pipeline.scoring.grounding  # noqa: F401  (registers grounded_answer, the case check)
-from helpers import ROOT, broken_copy, regenerate
+from helpers import ROOT, broken_copy
 from pipeline.errors import ConfigError
 from pipeline.loading import load_experiment
 
@@ -18,11 +18,6 @@ FOLDER = ROOT / "experiments" / "rag_grounding"
 @pytest.fixture(scope="module")
 def exp():
     return load_experiment(YAML)
-
-
-def test_regenerating_gives_the_committed_file():
-    generated, committed = regenerate(FOLDER)
-    assert generated == committed
 
 
 def test_loads_with_the_designed_mix(exp):

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 import pipeline.scoring.summary_facts  # noqa: F401  (registers summary_facts, the case check)
-from helpers import ROOT, broken_copy, regenerate
+from helpers import ROOT, broken_copy
 from pipeline.config.experiment import Case
 from pipeline.errors import ConfigError
 from pipeline.loading import load_experiment
@@ -21,11 +21,6 @@ FOLDER = ROOT / "experiments" / "summarization"
 @pytest.fixture(scope="module")
 def exp():
     return load_experiment(YAML)
-
-
-def test_regenerating_gives_the_committed_file():
-    generated, committed = regenerate(FOLDER)
-    assert generated == committed
 
 
 def test_loads_with_traps_in_every_case(exp):

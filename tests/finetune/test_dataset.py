@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from helpers import ROOT, load_generator, regenerate
+from helpers import ROOT, load_generator
 from pipeline.config.experiment import Case, load_cases_with_lines
 from pipeline.errors import ConfigError
 from pipeline.finetune.dataset import (
@@ -68,12 +68,6 @@ def _sandbox(code: str, tests: list[str], entry_point: str,
 
 
 # ------------------------------------------------------------------------------ the files
-
-
-@pytest.mark.parametrize("name", ["cases.jsonl", "train.jsonl", "test_solutions.jsonl"])
-def test_regenerating_gives_the_committed_file(name):
-    generated, committed = regenerate(FOLDER, name)
-    assert generated == committed
 
 
 def test_counts_splits_and_tags():
