@@ -33,6 +33,13 @@ def copy_site(src: Path, dst: Path, ignore: Callable[..., object] | None = None)
 
 
 @pytest.fixture(scope="session")
+def copy_test_site() -> Callable[..., Path]:
+    """`copy_test_site(src, dst, ignore=None)`: a test site copied, with no database (for a
+    test that makes its own, e.g. from the real one)."""
+    return copy_site
+
+
+@pytest.fixture(scope="session")
 def make_site_project(shared_dbs) -> MakeProject:
     """`make_site_project(dst, outcomes=..., outputs=..., site="basic", ignore=None)`: a copy
     of tests/sites/<site> at *dst* with its own results.duckdb (by default the basic

@@ -4,7 +4,6 @@ direction, a scope box of the runs the page reads, and CI headers that name thei
 
 import pytest
 
-from helpers import make_db
 from pipeline.site.builder.front_matter import PostFrontMatter, unknown_keys
 from pipeline.site.core.errors import RenderError
 from pipeline.site.core.render import render_markdown
@@ -19,10 +18,9 @@ FROM outcomes GROUP BY model_id, variant ORDER BY model_id, variant
 
 
 @pytest.fixture
-def con(tmp_path):
-    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, True, False],
-                                         ("m2", "plain"): [False, False, True],
-                                         ("m1", "fancy"): [True, True, True]})
+def con(results_db):
+    db = results_db({("m1", "plain"): [True, True, False], ("m2", "plain"): [False, False, True],
+                     ("m1", "fancy"): [True, True, True]})
     c = open_read(db)
     yield c
     c.close()

@@ -4,7 +4,6 @@ queries that read what changed."""
 import duckdb
 import pytest
 
-from helpers import make_db
 from pipeline.site.core.cache import QueryCache, referenced_names
 from pipeline.site.core.errors import RenderError
 from pipeline.site.core.render import render_markdown
@@ -38,8 +37,8 @@ def _render(db, cache_dir, doc=DOC):
     return out, cache.stats
 
 
-def test_prose_edit_reruns_nothing_and_data_change_only_what_it_touches(tmp_path):
-    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, False, False]})
+def test_prose_edit_reruns_nothing_and_data_change_only_what_it_touches(tmp_path, results_db):
+    db = results_db({("m1", "plain"): [True, False, False]}, write=True)
     cache_dir = tmp_path / "cache"
     first, stats = _render(db, cache_dir)
     assert stats["run"] == 3 and stats["cached"] == 0
@@ -71,10 +70,11 @@ def test_referenced_names_and_fallback():
                             ) is None
 
 
-def test_rendered_components_are_reused_only_for_the_same_code(tmp_path, monkeypatch):
+def test_rendered_components_are_reused_only_for_the_same_code(tmp_path, monkeypatch,
+                                                               results_db):
     import pipeline.site.core.version as cache_mod
 
-    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, False, False]})
+    db = results_db({("m1", "plain"): [True, False, False]})
     doc = DOC + "\n```table\nquery: rates\n```\n"
     _, stats = _render(db, tmp_path / "cache", doc)
     assert stats["components_cached"] == 0
@@ -85,8 +85,8 @@ def test_rendered_components_are_reused_only_for_the_same_code(tmp_path, monkeyp
     assert stats["components_cached"] == 0
 
 
-def test_pages_restricted_to_experiments_rerun_only_when_theirs_change(tmp_path):
-    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, False, False]})
+def test_pages_restricted_to_experiments_rerun_only_when_theirs_change(tmp_path, results_db):
+    db = results_db({("m1", "plain"): [True, False, False]}, write=True)
     con = duckdb.connect(str(db))  # a second experiment: a copy of the first under another id
     con.execute("INSERT INTO experiments SELECT 'other', version, title, description, category, "
                 "scorer, definition, first_seen FROM experiments")

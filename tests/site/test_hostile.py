@@ -106,12 +106,9 @@ def make_hostile_copy(src: Path, dst: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory, copy_test_site):
     root = tmp_path_factory.mktemp("hostile")
-    project = root / "project"
-    shutil.copytree(SITE, project, ignore=shutil.ignore_patterns("*.in"))
-    cfg = project / "mkdocs.yml"
-    cfg.write_text(cfg.read_text().replace("SITE_OVERRIDES", str(ROOT / "site_overrides")))
+    project = copy_test_site(SITE, root / "project", shutil.ignore_patterns("*.in"))
     db = project / "results.duckdb"
     make_hostile_copy(ROOT / "results.duckdb", db)
     con = duckdb.connect(str(db), read_only=True)

@@ -11,7 +11,7 @@ import shutil
 import duckdb
 import pytest
 
-from helpers import ROOT, make_db
+from helpers import ROOT
 from pipeline.site.builder.source import split_page
 from pipeline.site.core.errors import RenderError
 from pipeline.site.core.render import render_markdown
@@ -32,8 +32,8 @@ SELECT * FROM (VALUES
 
 
 @pytest.fixture
-def con(tmp_path):
-    c = duckdb.connect(str(make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True]})))
+def con(results_db):
+    c = duckdb.connect(str(results_db({("m1", "plain"): [True]}, write=True)))
     yield c
     c.close()
 

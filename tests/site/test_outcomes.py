@@ -20,7 +20,7 @@ import duckdb
 import pytest
 from bs4 import BeautifulSoup
 
-from helpers import CTX, EXPERIMENTS, ROOT, make_db, model, run_spec
+from helpers import CTX, EXPERIMENTS, ROOT, model, run_spec
 from pipeline.config.experiment import Case
 from pipeline.loading import load_experiment
 from pipeline.scoring import PASSED, Metric, Outcome, ScoringContext, scorers
@@ -279,8 +279,8 @@ def test_the_experiment_and_model_pages_count_the_posts_outcome(real_db):
     assert mrow.rate == pytest.approx(by_model["qwen2.5-coder-1.5b"].outcome_1)
 
 
-def test_a_single_outcome_experiment_names_it_too(tmp_path):
-    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, False, True]})
+def test_a_single_outcome_experiment_names_it_too(results_db):
+    db = results_db({("m1", "plain"): [True, False, True]})
     con = duckdb.connect(str(db), read_only=True)
     try:
         assert experiment_outcomes(con, "tiny_json", 1).shown == (

@@ -2,7 +2,6 @@
 
 import pytest
 
-from helpers import make_db
 from pipeline.site.core.errors import RenderError
 from pipeline.site.core.formatting import format_value, round_down_plus
 from pipeline.site.core.render import render_markdown
@@ -17,10 +16,9 @@ FROM outcomes GROUP BY model_id, variant ORDER BY model_id, variant
 
 
 @pytest.fixture
-def con(tmp_path):
-    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, True, False],
-                                         ("m2", "plain"): [False, False, True]},
-                 outputs={"p1": "<img src=x onerror=alert(1)>", "p2": "*bold* [x](y)"})
+def con(results_db):
+    db = results_db({("m1", "plain"): [True, True, False], ("m2", "plain"): [False, False, True]},
+                    outputs={"p1": "<img src=x onerror=alert(1)>", "p2": "*bold* [x](y)"})
     c = open_read(db)
     yield c
     c.close()
@@ -229,13 +227,13 @@ def test_table_sort_keys_and_best_per_column(con):
     assert [float(td["data-sort"]) for td in rate_cells] == pytest.approx([2 / 3, 1 / 3])
 
 
-def test_stats_count_only_models_with_outputs(tmp_path):
+def test_stats_count_only_models_with_outputs(results_db):
     """A run that was started but stored nothing (a model that never loaded) is no model
     tested: the home page's counts come from results, not from the registry or run rows."""
     from helpers import CTX, model, run_spec
     from pipeline.store import Store
 
-    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, True, False]})
+    db = results_db({("m1", "plain"): [True, True, False]}, write=True)
     store = Store(db)
     store.sync_model(model("m_empty"))
     store.start_run(run_spec("m_empty", "plain"), CTX)
@@ -247,9 +245,9 @@ def test_stats_count_only_models_with_outputs(tmp_path):
     assert 'data-exact="1"><strong>1</strong> model tested' in out.replace("\n", "")
 
 
-def test_scope_box_says_when_a_run_is_partial(tmp_path):
-    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, True, False],
-                                         ("m2", "plain"): [True]})  # m2 stopped after 1 case
+def test_scope_box_says_when_a_run_is_partial(results_db):
+    db = results_db({("m1", "plain"): [True, True, False],
+                     ("m2", "plain"): [True]})  # m2 stopped after 1 case
     c = open_read(db)
     try:
         md = "```sql r\nSELECT 1 FROM outcomes WHERE experiment_id = 'tiny_json'\n```\n\n" \

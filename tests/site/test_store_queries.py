@@ -7,7 +7,7 @@ import re
 import duckdb
 import pytest
 
-from helpers import CTX, ROOT, make_db, model, row, run_spec
+from helpers import CTX, ROOT, model, row, run_spec
 from pipeline.config.models import Adapter
 from pipeline.site.builder.cards import data_date
 from pipeline.site.core import store_queries as sq
@@ -30,9 +30,8 @@ GENERIC_CATALOG = {"cache.py": {"duckdb_tables()", "duckdb_views()"}}
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory):
-    db = make_db(tmp_path_factory.mktemp("sq") / "r.duckdb",
-                 {("m1", "plain"): [True, False, True], ("m2", "plain"): [True, True, True]})
+def con(shared_dbs):
+    db = shared_dbs.get({("m1", "plain"): [True, False, True], ("m2", "plain"): [True, True, True]})
     con = duckdb.connect(str(db), read_only=True)
     yield con
     con.close()
@@ -109,12 +108,12 @@ def _adapter(model_id: str, base: str):
     return model(model_id).model_copy(update={"adapter": Adapter(name="lora", base=base)})
 
 
-def test_site_stats_count_an_adapter_apart_from_the_base_models(tmp_path):
+def test_site_stats_count_an_adapter_apart_from_the_base_models(results_db):
     """A fine-tuned LoRA adapter is its own model id (models.spec.adapter names its base): the
     stats line counts base models and the adapter apart, "2 models + 1 fine-tuned adapter
     tested", not "3 models". A registered adapter without outputs is not counted."""
-    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, False, True],
-                                         ("m2", "plain"): [True, True, True]})
+    db = results_db({("m1", "plain"): [True, False, True], ("m2", "plain"): [True, True, True]},
+                    write=True)
     store = Store(db)
     store.sync_model(_adapter("m1-lora", "m1"))
     store.sync_model(_adapter("m2-lora", "m2"))  # registered, never run
@@ -133,8 +132,8 @@ def test_site_stats_count_an_adapter_apart_from_the_base_models(tmp_path):
     assert 'data-exact="2"' in models.group(0) and 'data-adapters="1"' in models.group(0)
 
 
-def test_a_posts_data_date_is_its_experiments_latest_finished_run(tmp_path):
-    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, False, True]})
+def test_a_posts_data_date_is_its_experiments_latest_finished_run(results_db):
+    db = results_db({("m1", "plain"): [True, False, True]}, write=True)
     con = duckdb.connect(str(db))
     con.execute("UPDATE runs SET finished_at = TIMESTAMP '2026-12-05 23:10:00'")
     # a second experiment's run, earlier, and one that never finished (no date of its own)
@@ -151,8 +150,8 @@ def test_a_posts_data_date_is_its_experiments_latest_finished_run(tmp_path):
     assert data_date(["open"], dates) == data_date(None, dates) == ""
 
 
-def test_shadow_experiments(tmp_path):
-    db = make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, False, True]})
+def test_shadow_experiments(results_db):
+    db = results_db({("m1", "plain"): [True, False, True]})
     con = duckdb.connect(str(db), read_only=True)
     try:
         sq.shadow_experiments(con, ["other"])

@@ -6,7 +6,6 @@ import duckdb
 import pytest
 from bs4 import BeautifulSoup
 
-from helpers import make_db
 from pipeline.site.builder.page_cache import PageCache
 from pipeline.site.core.cache import QueryCache
 from pipeline.site.core.case_links import case_fragment
@@ -20,10 +19,10 @@ SQL = "SELECT model_id, case_id, raw_output FROM results JOIN runs USING (run_id
 
 
 @pytest.fixture
-def db(tmp_path):
-    return make_db(tmp_path / "r.duckdb", {("m1", "plain"): [True, True, False],
-                                           ("m2", "plain"): [False, False, True]},
-                   outputs={"p1": CODE, "p2": HOSTILE, "p3": "x" * 900})
+def db(results_db):
+    return results_db({("m1", "plain"): [True, True, False], ("m2", "plain"): [False, False, True]},
+                      outputs={"p1": CODE, "p2": HOSTILE, "p3": "x" * 900},
+                      write=True)  # a test adds cases to it
 
 
 @pytest.fixture
