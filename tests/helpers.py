@@ -19,7 +19,9 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from pipeline.config.experiment import Experiment
 from pipeline.config.models import ModelSpec, Weights
+from pipeline.errors import ConfigError
 from pipeline.loading import load_experiment
 from pipeline.store import ResultRow, RunContext, RunSpec, Store
 
@@ -237,3 +239,50 @@ def broken_copy(tmp_path: Path, experiment_id: str,
     cases.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                      encoding="utf-8")
     return BrokenCopy(yaml, cases, rows)
+
+
+# ------------------------------------------------ the kit of the experiments' case-file tests
+
+@functools.cache
+def committed(experiment_id: str) -> Experiment:
+    """experiments/<id>.yaml as committed, loaded once per session through the real loader
+    (names resolved, load-time case checks run), for the tests that only read it."""
+    return load_experiment(EXPERIMENTS / f"{experiment_id}.yaml")
+
+
+def refusal(tmp_path: Path, experiment_id: str, mutate: Callable[[list[dict]], object],
+            keep: int | None = None) -> tuple[str, BrokenCopy]:
+    """The ConfigError message a broken copy of the experiment (`broken_copy`, same
+    arguments) gets at load, and the copy itself (its case file and rows, which the expected
+    message names). The test fails if the copy loads."""
+    bad = broken_copy(tmp_path, experiment_id, mutate, keep)
+    with pytest.raises(ConfigError) as err:
+        load_experiment(bad.yaml)
+    return str(err.value), bad
+
+
+def assert_wiring(exp: Experiment, *, scorer: str, case_check: str,
+                  cases: tuple[int, int | None], steps: list[str] | None = None,
+                  variants: int | None = None, max_tokens: int | None = None,
+                  models: list[str] | None = None) -> None:
+    """What an experiment file promises: its scorer and case check, between cases[0] and
+    cases[1] (None: no upper bound) cases, and, where given, exactly these steps, this many
+    variants, at most *max_tokens* new tokens, exactly these models. One place for it, so
+    that every experiment's test checks the same things the same way."""
+    spec, name = exp.spec, exp.path.name
+    assert (spec.scorer, spec.case_check) == (scorer, case_check), (
+        f"{name}: scorer/case_check {spec.scorer!r}/{spec.case_check!r}, "
+        f"expected {scorer!r}/{case_check!r}")
+    low, high = cases
+    assert low <= len(exp.cases) <= (len(exp.cases) if high is None else high), (
+        f"{name}: {len(exp.cases)} cases, expected {low} to {high or 'any'}")
+    if steps is not None:
+        assert list(spec.steps) == steps, f"{name}: steps {spec.steps}, expected {steps}"
+    if variants is not None:
+        assert len(spec.variants) == variants, (
+            f"{name}: {len(spec.variants)} variants, expected {variants}")
+    if max_tokens is not None:
+        assert spec.sampling.max_tokens <= max_tokens, (
+            f"{name}: max_tokens {spec.sampling.max_tokens}, expected at most {max_tokens}")
+    if models is not None:
+        assert spec.models == models, f"{name}: models {spec.models}, expected {models}"

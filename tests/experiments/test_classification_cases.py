@@ -3,26 +3,15 @@ variant's choices are the cases' label set, and a bad label is refused at load."
 
 from collections import Counter
 
-import pytest
-
 import pipeline.scoring.classification  # noqa: F401  (registers label_match, label_in_set)
-from helpers import ROOT, broken_copy
-from pipeline.errors import ConfigError
-from pipeline.loading import load_experiment
+from helpers import assert_wiring, refusal
 
-YAML = ROOT / "experiments" / "classification.yaml"
-FOLDER = ROOT / "experiments" / "classification"
-
-
-@pytest.fixture(scope="module")
-def exp():
-    return load_experiment(YAML)
+EXPERIMENT = "classification"
 
 
 def test_loads_with_scorer_and_check(exp):
-    assert exp.spec.scorer == "label_match" and exp.spec.case_check == "label_in_set"
-    assert len(exp.cases) >= 60
-    assert exp.spec.models == ["smollm2-135m", "gemma3-270m", "qwen2.5-coder-1.5b"]
+    assert_wiring(exp, scorer="label_match", case_check="label_in_set", cases=(60, None),
+                  models=["smollm2-135m", "gemma3-270m", "qwen2.5-coder-1.5b"])
 
 
 def test_balanced_with_hard_cases_per_label(exp):
@@ -52,9 +41,8 @@ def test_max_tokens_fits_a_short_answer(exp):
 
 
 def test_bad_label_is_refused_at_load(tmp_path):
-    bad = broken_copy(tmp_path, "classification", lambda rows: rows[2].update(expected="invoices"))
-    with pytest.raises(ConfigError) as err:
-        load_experiment(bad.yaml)
-    assert str(err.value).startswith(
+    msg, bad = refusal(tmp_path, "classification",
+                       lambda rows: rows[2].update(expected="invoices"))
+    assert msg.startswith(
         f"{bad.cases}:3: case {bad.rows[2]['id']!r}: expected 'invoices' is not one of "
         "input.labels (billing, ")

@@ -4,26 +4,17 @@ and a broken case fails at load naming file, line and key."""
 
 from __future__ import annotations
 
-import functools
 import re
 
 import pytest
 
-from helpers import ROOT, broken_copy
-from pipeline.errors import ConfigError
-from pipeline.loading import load_experiment
+from helpers import EXPERIMENTS, assert_wiring, refusal
 from pipeline.sandbox import SandboxOptions, SandboxUnavailable
 from pipeline.scoring import code_tests  # noqa: F401  (registers code_has_tests, unit_tests)
 from pipeline.tasks.code_exec import extract_code, run_tests
 
-YAML = ROOT / "experiments" / "code_generation.yaml"
-FOLDER = ROOT / "experiments" / "code_generation"
+EXPERIMENT = "code_generation"
 OPTIONS = SandboxOptions(timeout_s=10, memory_mb=512)  # what the execute step uses
-
-
-@functools.cache
-def _exp():
-    return load_experiment(YAML)
 
 
 def _run(code, case):
@@ -34,16 +25,14 @@ def _run(code, case):
                     "make sandbox-deps")
 
 
-def test_loads_with_the_task_and_scorer():
-    exp = _exp()
-    assert exp.spec.steps == ["prompt", "generate", "execute"]
-    assert exp.spec.scorer == "unit_tests" and exp.spec.case_check == "code_has_tests"
-    assert exp.spec.models == ["smollm2-135m", "gemma3-270m", "qwen2.5-coder-1.5b"]
-    assert 48 <= len(exp.cases) <= 60
+def test_loads_with_the_task_and_scorer(exp):
+    assert_wiring(exp, scorer="unit_tests", case_check="code_has_tests", cases=(48, 60),
+                  steps=["prompt", "generate", "execute"],
+                  models=["smollm2-135m", "gemma3-270m", "qwen2.5-coder-1.5b"])
 
 
-def test_cases_are_tagged_and_varied():
-    cases = _exp().cases
+def test_cases_are_tagged_and_varied(exp):
+    cases = exp.cases
     difficulty = [t for c in cases for t in c.tags if t.startswith("difficulty:")]
     assert len(difficulty) == len(cases)
     for level in ("easy", "medium", "hard"):
@@ -54,8 +43,7 @@ def test_cases_are_tagged_and_varied():
         assert c.expected["entry_point"] == c.id.replace("-", "_")
 
 
-def test_prompts_show_the_signature_but_never_the_tests():
-    exp = _exp()
+def test_prompts_show_the_signature_but_never_the_tests(exp):
     variant = exp.spec.variants[0]
     for c in exp.cases:
         system, user = exp.render(variant, c)
@@ -66,9 +54,9 @@ def test_prompts_show_the_signature_but_never_the_tests():
             assert test not in text
 
 
-def test_reference_solutions_pass_every_case_and_a_stub_passes_none():
-    source = (FOLDER / "reference_solutions.py").read_text(encoding="utf-8")
-    for c in _exp().cases:
+def test_reference_solutions_pass_every_case_and_a_stub_passes_none(exp):
+    source = (EXPERIMENTS / EXPERIMENT / "reference_solutions.py").read_text(encoding="utf-8")
+    for c in exp.cases:
         result = _run(source, c)
         assert (result.status, result.load_error) == ("ok", None), (c.id, result)
         assert result.tests_passed == result.tests_total, (c.id, result.failures)
@@ -76,9 +64,9 @@ def test_reference_solutions_pass_every_case_and_a_stub_passes_none():
         assert _run(stub, c).tests_passed < len(c.expected["tests"]), c.id
 
 
-def test_a_model_style_reply_scores_through_extract_and_run():
+def test_a_model_style_reply_scores_through_extract_and_run(exp):
     """End to end on one case without a model: a fenced reply, extracted and run."""
-    c = next(c for c in _exp().cases if c.id == "invoice-total")
+    c = next(c for c in exp.cases if c.id == "invoice-total")
     reply = ("```python\ndef invoice_total(items, tax_rate_percent):\n"
              "    subtotal = sum(p * q for p, q in items)\n"
              "    return subtotal + round(subtotal * tax_rate_percent / 100)\n```")
@@ -91,9 +79,7 @@ def test_a_test_that_does_not_compile_fails_at_load(tmp_path):
     def mutate(rows):
         rows[4]["expected"]["tests"][1] = "assert percent_change(200, 250) == == 25.0"
 
-    with pytest.raises(ConfigError) as err:
-        load_experiment(broken_copy(tmp_path, "code_generation", mutate).yaml)
-    msg = str(err.value)
+    msg, _ = refusal(tmp_path, "code_generation", mutate)
     assert re.search(r"cases\.jsonl:5: case 'percent-change': expected\.tests\[1\] does not "
                      r"compile", msg), msg
 
@@ -102,7 +88,6 @@ def test_an_entry_point_that_is_not_the_signature_fails_at_load(tmp_path):
     def mutate(rows):
         rows[0]["expected"]["entry_point"] = "mask_card"
 
-    with pytest.raises(ConfigError) as err:
-        load_experiment(broken_copy(tmp_path, "code_generation", mutate).yaml)
+    msg, _ = refusal(tmp_path, "code_generation", mutate)
     assert re.search(r"cases\.jsonl:1: case 'mask-card-number': expected\.entry_point "
-                     r"'mask_card' does not match", str(err.value)), str(err.value)
+                     r"'mask_card' does not match", msg), msg

@@ -4,28 +4,17 @@ gold answers score perfectly, prompts and outputs fit the budget, bad gold is re
 import json
 from collections import Counter
 
-import pytest
-
 import pipeline.scoring.extraction  # noqa: F401  (registers extraction_f1 and its check)
-from helpers import ROOT, broken_copy
-from pipeline.errors import ConfigError
-from pipeline.loading import load_experiment
+from helpers import assert_wiring, refusal
 from pipeline.scoring.base import ScoringContext
 from pipeline.scoring.extraction import extraction_f1
 
-YAML = ROOT / "experiments" / "information_extraction.yaml"
-FOLDER = ROOT / "experiments" / "information_extraction"
-
-
-@pytest.fixture(scope="module")
-def exp():
-    return load_experiment(YAML)
+EXPERIMENT = "information_extraction"
 
 
 def test_loads_with_scorer_and_check(exp):
-    assert exp.spec.scorer == "extraction_f1"
-    assert exp.spec.case_check == "extraction_gold_in_text"
-    assert len(exp.cases) >= 48
+    assert_wiring(exp, scorer="extraction_f1", case_check="extraction_gold_in_text",
+                  cases=(48, None))
 
 
 def test_mix_of_kinds_difficulties_and_distractors(exp):
@@ -61,11 +50,9 @@ def test_gold_value_missing_from_text_is_refused_at_load(tmp_path):
     def mutate(rows):
         rows[4]["expected"][0][rows[4]["input"]["fields"][1]] = "Chief Happiness Officer"
 
-    bad = broken_copy(tmp_path, "information_extraction", mutate)
+    msg, bad = refusal(tmp_path, "information_extraction", mutate)
     row = bad.rows[4]
     field = row["input"]["fields"][1]
-    with pytest.raises(ConfigError) as err:
-        load_experiment(bad.yaml)
-    assert str(err.value) == (
+    assert msg == (
         f"{bad.cases}:5: case {row['id']!r}: expected[0].{field} "
         "'Chief Happiness Officer' does not occur in input.text")

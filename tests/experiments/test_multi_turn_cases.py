@@ -8,16 +8,14 @@ import collections
 import pytest
 
 import pipeline.scoring.multi_turn as mt
-from helpers import ROOT, broken_copy
+from helpers import EXPERIMENTS, assert_wiring, broken_copy
 from pipeline.config.experiment import load_cases
 from pipeline.errors import ConfigError
-from pipeline.loading import load_experiment
 from pipeline.scoring.answer_match import answer_in_text
 from pipeline.scoring.case_checks import run_case_check
 
-EXPERIMENT = ROOT / "experiments" / "multi_turn.yaml"
-FOLDER = ROOT / "experiments" / "multi_turn"
-CASES = FOLDER / "cases.jsonl"
+EXPERIMENT = "multi_turn"
+CASES = EXPERIMENTS / EXPERIMENT / "cases.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +23,9 @@ def cases():
     return load_cases(CASES)
 
 
-def test_experiment_loads_with_the_conversation_step():
-    exp = load_experiment(EXPERIMENT)  # runs the case check too
-    assert list(exp.spec.steps) == ["conversation"]
-    assert exp.spec.scorer == "multi_turn" and exp.spec.case_check == "conversation_turns"
-    assert len(exp.cases) >= 40 and len(exp.spec.variants) == 1
-    assert exp.spec.sampling.max_tokens <= 96
+def test_experiment_loads_with_the_conversation_step(exp):  # loading runs the case check
+    assert_wiring(exp, scorer="multi_turn", case_check="conversation_turns", cases=(40, None),
+                  steps=["conversation"], variants=1, max_tokens=96)
 
 
 def test_case_check_passes_on_the_committed_cases(cases):

@@ -3,29 +3,18 @@ cases cover the languages the suite promises, and `known_language` refuses a bad
 with the file, line, case id and key."""
 
 import collections
-
-import pytest
+import re
 
 import pipeline.scoring.multilingual as ml
-from helpers import ROOT, broken_copy
-from pipeline.errors import ConfigError
-from pipeline.loading import load_experiment
+from helpers import assert_wiring, refusal
 from pipeline.scoring.answer_match import answer_in_text
 
-EXPERIMENT = ROOT / "experiments" / "multilingual.yaml"
-FOLDER = ROOT / "experiments" / "multilingual"
-
-
-@pytest.fixture(scope="module")
-def exp():
-    return load_experiment(EXPERIMENT)
+EXPERIMENT = "multilingual"
 
 
 def test_loads_with_scorer_check_and_one_variant(exp):
-    assert exp.spec.scorer == "answer_in_language"
-    assert exp.spec.case_check == "known_language"
-    assert len(exp.cases) >= 50 and len(exp.spec.variants) == 1
-    assert exp.spec.sampling.max_tokens <= 64
+    assert_wiring(exp, scorer="answer_in_language", case_check="known_language",
+                  cases=(50, None), variants=1, max_tokens=64)
 
 
 def test_language_coverage(exp):
@@ -61,19 +50,17 @@ def test_prompt_names_the_target_language_and_stays_short(exp):
         assert len(system or "") + len(user) < 1200  # far under ~1,200 tokens
 
 
-def _bad_experiment(tmp_path, mutate):
-    bad = broken_copy(tmp_path, "multilingual", lambda rows: mutate(rows[3]), keep=5)
-    return bad.yaml, bad.rows[3]["id"]
+def _refusal(tmp_path, mutate):
+    """The load error of a copy whose fourth case *mutate* changed, and that case's id."""
+    msg, bad = refusal(tmp_path, "multilingual", lambda rows: mutate(rows[3]), keep=5)
+    return msg, bad.rows[3]["id"]
 
 
 def test_unknown_language_code_is_refused_at_load(tmp_path):
     def mutate(row):
         row["input"]["language"] = "xx"
 
-    path, case_id = _bad_experiment(tmp_path, mutate)
-    with pytest.raises(ConfigError) as err:
-        load_experiment(path)
-    msg = str(err.value)
+    msg, case_id = _refusal(tmp_path, mutate)
     assert "cases.jsonl:4:" in msg and repr(case_id) in msg
     assert "input.language 'xx'" in msg and "detector does not know it" in msg
     assert "valid: de, en, es, fr, it, nl, pt" in msg
@@ -84,24 +71,21 @@ def test_a_detector_language_the_suite_does_not_declare_is_refused(tmp_path):
         row["input"]["language"] = "sv"
         row["input"]["language_name"] = "Swedish"
 
-    path, _ = _bad_experiment(tmp_path, mutate)
-    with pytest.raises(ConfigError, match=r"input.language 'sv'.*suite does not declare it"):
-        load_experiment(path)
+    msg, _ = _refusal(tmp_path, mutate)
+    assert re.search(r"input.language 'sv'.*suite does not declare it", msg), msg
 
 
 def test_a_word_answer_without_the_target_language_form_is_refused(tmp_path):
     def mutate(row):
         row["expected"]["aliases"].pop(row["input"]["language"])
 
-    path, _ = _bad_experiment(tmp_path, mutate)
-    with pytest.raises(ConfigError, match=r"expected.aliases has no answer in"):
-        load_experiment(path)
+    msg, _ = _refusal(tmp_path, mutate)
+    assert "expected.aliases has no answer in" in msg, msg
 
 
 def test_language_name_must_match_the_code(tmp_path):
     def mutate(row):
         row["input"]["language_name"] = "Klingon"
 
-    path, _ = _bad_experiment(tmp_path, mutate)
-    with pytest.raises(ConfigError, match=r"input.language_name 'Klingon'"):
-        load_experiment(path)
+    msg, _ = _refusal(tmp_path, mutate)
+    assert "input.language_name 'Klingon'" in msg, msg

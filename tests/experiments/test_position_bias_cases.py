@@ -1,35 +1,27 @@
 """position_bias and position_bias_long: reproducible, paired across positions, fictional
 answers stated once, prompts small enough for the engines they target."""
 
-import functools
 import re
 from collections import defaultdict
 
 import pytest
 
-from helpers import ROOT
-from pipeline.loading import load_experiment
+from helpers import committed
 from pipeline.scoring.answer_match import answer_in_text
 
-FOLDER = ROOT / "experiments" / "position_bias"
-SPECS = {  # experiment file: (passages per context, answer positions)
-    "position_bias.yaml": (9, [1, 3, 5, 7, 9]),
-    "position_bias_long.yaml": (40, [1, 10, 20, 30, 40]),
+SPECS = {  # experiment: (passages per context, answer positions)
+    "position_bias": (9, [1, 3, 5, 7, 9]),
+    "position_bias_long": (40, [1, 10, 20, 30, 40]),
 }
-
-
-@functools.cache
-def _load(name):
-    return load_experiment(ROOT / "experiments" / name)
 
 
 @pytest.fixture(scope="module", params=sorted(SPECS))
 def exp(request):
-    return _load(request.param)
+    return committed(request.param)
 
 
 def test_paired_design(exp):
-    n_passages, positions = SPECS[exp.path.name]
+    n_passages, positions = SPECS[exp.path.stem]
     by_qid = defaultdict(dict)
     for case in exp.cases:
         inp = case.input
@@ -51,8 +43,8 @@ def test_paired_design(exp):
 
 
 def test_short_context_distractors_are_the_long_ones_first():
-    short, long = ({c.input["qid"]: c for c in _load(name).cases if c.input["position"] == 1}
-                   for name in ("position_bias.yaml", "position_bias_long.yaml"))
+    short, long = ({c.input["qid"]: c for c in committed(name).cases if c.input["position"] == 1}
+                   for name in ("position_bias", "position_bias_long"))
     assert short.keys() == long.keys()
     for qid, case in short.items():
         assert case.input["passages"] == long[qid].input["passages"][:9]
@@ -80,7 +72,7 @@ def test_the_question_names_an_entity_only_the_answer_passage_mentions(exp):
 
 
 def test_prompt_numbers_the_documents_and_fits_the_context(exp):
-    n_passages, _ = SPECS[exp.path.name]
+    n_passages, _ = SPECS[exp.path.stem]
     variant = exp.spec.variants[0]
     assert variant.base_suffix == "\nAnswer:" and exp.spec.sampling.max_tokens <= 48
     longest = 0

@@ -2,29 +2,18 @@
 or more unanswerable, two-hop and outside-knowledge cases), fits the context, and the check
 refuses a broken case with file, line and key."""
 
+import re
 from collections import Counter
 
-import pytest
-
 import pipeline.scoring.grounding  # noqa: F401  (registers grounded_answer, the case check)
-from helpers import ROOT, broken_copy
-from pipeline.errors import ConfigError
-from pipeline.loading import load_experiment
+from helpers import assert_wiring, refusal
 
-YAML = ROOT / "experiments" / "rag_grounding.yaml"
-FOLDER = ROOT / "experiments" / "rag_grounding"
-
-
-@pytest.fixture(scope="module")
-def exp():
-    return load_experiment(YAML)
+EXPERIMENT = "rag_grounding"
 
 
 def test_loads_with_the_designed_mix(exp):
-    assert exp.spec.scorer == "grounded_answer"
-    assert exp.spec.case_check == "rag_answer_in_passages"
-    assert exp.spec.sampling.max_tokens <= 64 and len(exp.spec.variants) == 1
-    assert len(exp.cases) >= 48
+    assert_wiring(exp, scorer="grounded_answer", case_check="rag_answer_in_passages",
+                  cases=(48, None), variants=1, max_tokens=64)
     tags = Counter(t for c in exp.cases for t in c.tags)
     assert tags["unanswerable"] / len(exp.cases) >= 0.3
     assert tags["type:two_hop"] >= 5 and tags["type:outside_knowledge"] >= 6
@@ -47,10 +36,8 @@ def test_answer_missing_from_passages_is_refused(tmp_path):
     def drop(rows):
         rows[2]["expected"]["answer"] = "Nobody Anywhere"
         rows[2]["expected"]["aliases"] = []
-    bad = broken_copy(tmp_path, "rag_grounding", drop, keep=5)
-    with pytest.raises(ConfigError) as err:
-        load_experiment(bad.yaml)
-    assert str(err.value) == (f"{bad.cases}:3: case {bad.rows[2]['id']!r}: "
+    msg, bad = refusal(tmp_path, "rag_grounding", drop, keep=5)
+    assert msg == (f"{bad.cases}:3: case {bad.rows[2]['id']!r}: "
                               f"expected.answer 'Nobody Anywhere' (or an alias) is in none of "
                               f"input.passages")
 
@@ -58,7 +45,6 @@ def test_answer_missing_from_passages_is_refused(tmp_path):
 def test_unanswerable_case_whose_passages_answer_is_refused(tmp_path):
     def leak(rows):
         rows[4]["expected"] = {"answerable": False, "absent": ["written notice"]}
-    bad = broken_copy(tmp_path, "rag_grounding", leak, keep=5)
-    with pytest.raises(ConfigError, match=r"cases.jsonl:5: case .*expected.absent 'written "
-                                          r"notice' is in input.passages\[0\]"):
-        load_experiment(bad.yaml)
+    msg, _ = refusal(tmp_path, "rag_grounding", leak, keep=5)
+    assert re.search(r"cases.jsonl:5: case .*expected.absent 'written notice' is in "
+                     r"input.passages\[0\]", msg), msg

@@ -1,18 +1,15 @@
 """structured_json version 2: the generated cases are reproducible, valid against their
 schemas, state every expected value, and leave version 1's files untouched."""
 
-import hashlib
 import json
 import re
 
-import pytest
 from jsonschema import Draft202012Validator
 
-from helpers import ROOT
-from pipeline.loading import load_experiment
+from helpers import EXPERIMENTS
+from pipeline.hashing import file_sha256
 
-EXPERIMENT = ROOT / "experiments" / "structured_json.yaml"
-FOLDER = ROOT / "experiments" / "structured_json"
+EXPERIMENT = "structured_json"
 # Version 1's results are stored with hashes of these files (a case's hash covers its schema):
 # changing one would make the store refuse version 1 and break `rerun` of its runs.
 V1_FILES = {
@@ -25,14 +22,9 @@ V1_FILES = {
 TRAP_TAGS = {"date_text", "number_text", "enum", "distractor", "nullable", "nested", "array"}
 
 
-@pytest.fixture(scope="module")
-def exp():
-    return load_experiment(EXPERIMENT)
-
-
 def test_version_1_files_are_unchanged():
     for name, digest in V1_FILES.items():
-        assert hashlib.sha256((FOLDER / name).read_bytes()).hexdigest() == digest, name
+        assert file_sha256(EXPERIMENTS / EXPERIMENT / name) == digest, name
 
 
 def test_version_2_scale_and_tags(exp):
