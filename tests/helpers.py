@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
 
+import duckdb
 import pytest
 
 from pipeline.config.experiment import Experiment
@@ -65,6 +66,15 @@ def row(case_id: str, passed: bool, output: str = "{}", mode: str | None = None)
                      prompt_tokens=3, completion_tokens=5, latency_ms=1.0, finish_reason="stop",
                      metrics={"parses": 1.0, "schema_valid": 1.0,
                               "field_accuracy": 1.0 if passed else 0.5})
+
+
+def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple]:
+    """The rows *sql* reads from the results database *db*, opened read-only and closed."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
 
 
 def make_db(path: Path, outcomes: dict[tuple[str, str], list[bool]],

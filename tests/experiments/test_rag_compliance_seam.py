@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 import pytest
 
-from helpers import ROOT, model
+from helpers import ROOT, model, query
 from pipeline.config.models import ModelRegistry
 from pipeline.engines.mock import MockEngine
 from pipeline.loading import load_experiment
@@ -18,15 +17,6 @@ from pipeline.runner import RunOptions, run_experiment
 
 YAML = ROOT / "experiments" / "rag_compliance.yaml"
 RESULTS = "FROM outcomes o JOIN results r USING (run_id, case_id, sample_idx)"
-
-
-def stored(db, sql):
-    """The rows *sql* reads from the run's database (opened read-only)."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def reply(r, i, call):
@@ -58,7 +48,7 @@ def ran(tmp_path_factory):
 def test_every_guard_judges_the_same_drafts(ran):
     exp, db, engine, summaries = ran
     assert [s.written for s in summaries] == [12, 12, 12, 12]
-    drafts = stored(db, f"SELECT o.variant, o.case_id, r.raw_output {RESULTS}")
+    drafts = query(db, f"SELECT o.variant, o.case_id, r.raw_output {RESULTS}")
     by_variant: dict[str, dict[str, str]] = {}
     for v, c, out in drafts:
         by_variant.setdefault(v, {})[c] = out
@@ -71,9 +61,9 @@ def test_every_guard_judges_the_same_drafts(ran):
 
 def test_retrieval_guard_and_verdict_are_stored(ran):
     exp, db, _, _ = ran
-    rows = stored(db, f"SELECT o.variant, o.case_id, r.transcript, r.parsed_output, r.prompt "
+    rows = query(db, f"SELECT o.variant, o.case_id, r.transcript, r.parsed_output, r.prompt "
                       f"{RESULTS}")
-    metrics = dict(stored(db, "SELECT metric, count(*) FROM scores GROUP BY 1"))
+    metrics = dict(query(db, "SELECT metric, count(*) FROM scores GROUP BY 1"))
     for _variant, _case_id, transcript, parsed, prompt in rows:
         turns = json.loads(transcript)
         roles = [t["role"] for t in turns]
@@ -87,7 +77,7 @@ def test_retrieval_guard_and_verdict_are_stored(ran):
 
 def test_baseline_blocks_only_refusals_and_enforcement_catches_patterns(ran):
     exp, db, _, _ = ran
-    got = stored(db, "SELECT o.variant, o.case_id, r.parsed_output->>'tier', "
+    got = query(db, "SELECT o.variant, o.case_id, r.parsed_output->>'tier', "
                      f"(r.parsed_output->>'block')::BOOL {RESULTS}")
     base = {c: (t, b) for v, c, t, b in got if v == "baseline"}
     assert all(t in (None, "model_refusal") for t, _ in base.values())

@@ -2,10 +2,9 @@
 
 import dataclasses
 
-import duckdb
 import pytest
 
-from helpers import CTX, TINY, model, row, run_spec
+from helpers import CTX, TINY, model, query, row, run_spec
 from pipeline.errors import StoreError
 from pipeline.loading import load_experiment
 from pipeline.store import Store
@@ -30,28 +29,20 @@ def shard(path, case_ids, spec=None, outputs=None, errors=()):
     return path
 
 
-def table(path, sql):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def test_shards_fold_into_one_complete_run_idempotently(tmp_path):
     a = shard(tmp_path / "a.duckdb", ["p1"])
     b = shard(tmp_path / "b.duckdb", ["p2", "p3"])
     target = tmp_path / "results.duckdb"
     report = merge_databases([a, b], target)
     assert report.results_added == 3 and list(report.runs.values()) == ["complete"]
-    assert table(target, "SELECT case_id, raw_output FROM results ORDER BY 1") == [
+    assert query(target, "SELECT case_id, raw_output FROM results ORDER BY 1") == [
         ("p1", '{"id": "p1"}'), ("p2", '{"id": "p2"}'), ("p3", '{"id": "p3"}')]
-    assert table(target, "SELECT count(*) FROM scores") == [(9,)]
-    assert table(target, "SELECT status, wall_time_s, shard FROM runs") == [
+    assert query(target, "SELECT count(*) FROM scores") == [(9,)]
+    assert query(target, "SELECT status, wall_time_s, shard FROM runs") == [
         ("complete", 3.0, None)]
     again = merge_databases([a, b], target)
     assert again.results_added == 0
-    assert table(target, "SELECT count(*), sum(wall_time_s) FROM results, runs") == [(3, 9.0)]
+    assert query(target, "SELECT count(*), sum(wall_time_s) FROM results, runs") == [(3, 9.0)]
 
 
 def test_differing_run_configs_are_refused_naming_the_field(tmp_path):
@@ -77,9 +68,9 @@ def test_an_error_row_gives_way_to_a_real_output(tmp_path):
     target = shard(tmp_path / "results.duckdb", ["p1", "p2"], errors={"p2"})
     fixed = shard(tmp_path / "retry.duckdb", ["p2"])
     merge_databases([fixed], target)
-    assert table(target, "SELECT case_id, error, raw_output FROM results ORDER BY 1") == [
+    assert query(target, "SELECT case_id, error, raw_output FROM results ORDER BY 1") == [
         ("p1", None, '{"id": "p1"}'), ("p2", None, '{"id": "p2"}')]
-    assert table(target, "SELECT count(*) FROM scores WHERE case_id = 'p2'") == [(3,)]
+    assert query(target, "SELECT count(*) FROM scores WHERE case_id = 'p2'") == [(3,)]
 
 
 def test_missing_or_foreign_files_fail_clearly(tmp_path):

@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from helpers import ROOT, TINY, model
+from helpers import ROOT, TINY, model, query
 from pipeline.config.experiment import Experiment
 from pipeline.config.models import ModelRegistry, ModelSpec
 from pipeline.engines import EngineInfo, Generation, GenerationRequest
@@ -64,6 +64,17 @@ def mock(answer: Answer = echo, name: str = "fake") -> MockEngine:
     return MockEngine(answer=lambda r, i, call: answer(r, call, i), name=name)
 
 
+def exp_yaml(experiment_id: str, steps: str, variant: str, *, max_tokens: int = 16,
+             tools: bool = False) -> str:
+    """A test experiment for one chat model, scored by the recording scorer: *steps* (the YAML
+    list's items) and one variant (*variant*: its name and any keys below it, indented)."""
+    return (f"id: {experiment_id}\nversion: 1\ntitle: {experiment_id}\ncases: cases.jsonl\n"
+            + ("tools: tools.json\n" if tools else "")
+            + f"scorer: test_steps_record\nsteps: [{steps}]\nmodels: [m-chat]\n"
+            f"sampling: {{temperature: 0.0, max_tokens: {max_tokens}, seed: 0, n: 1}}\n"
+            f"variants:\n  - name: {variant}\n")
+
+
 def write_exp(d: Path, yaml: str, cases: list[dict[str, Any]],
               files: dict[str, str] | None = None) -> Experiment:
     d.mkdir(parents=True, exist_ok=True)
@@ -80,16 +91,8 @@ def run(exp: Experiment, db: Path, eng: MockEngine, models: list[ModelSpec], **k
         log=lambda s: None, **kw))
 
 
-def stored(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
 def transcripts(db: Path) -> dict[str, list[dict[str, Any]]]:
-    return {c: json.loads(t) for c, t in stored(db, "SELECT case_id, transcript FROM results")}
+    return {c: json.loads(t) for c, t in query(db, "SELECT case_id, transcript FROM results")}
 
 
 def msgs(*pairs: str) -> list[dict[str, str]]:
@@ -99,18 +102,7 @@ def msgs(*pairs: str) -> list[dict[str, str]]:
 
 # -- conversation -------------------------------------------------------------------------------
 
-CONV_YAML = """\
-id: conv_test
-version: 1
-title: Conversation test
-cases: cases.jsonl
-scorer: test_steps_record
-steps: [conversation]
-models: [m-chat]
-sampling: {temperature: 0.0, max_tokens: 16, seed: 0, n: 1}
-variants:
-  - name: as_given
-"""
+CONV_YAML = exp_yaml("conv_test", "conversation", "as_given")
 
 CONV_CASES = [
     # three answered turns, opening with a system message
@@ -170,7 +162,7 @@ def test_conversation_runs_in_lockstep_and_stores_the_whole_transcript(tmp_path)
         ("user", "d1"), ("assistant", "c4#0"), ("user", "d2"), ("assistant", "")]
     assert t["c4"][-1]["error"] == "boom" and t["c4"][-1]["generated"] is True
 
-    rows = {r[0]: r[1:] for r in stored(
+    rows = {r[0]: r[1:] for r in query(
         db, "SELECT case_id, raw_output, error, failure_mode, passed, prompt_tokens, "
             "completion_tokens, round(latency_ms), prompt FROM results")}
     # tokens and latency are summed over the case's turns
@@ -237,21 +229,8 @@ def _tool(name: str) -> dict[str, Any]:
 
 
 TOOLS = [_tool("alpha"), _tool("beta"), _tool("gamma")]
-TOOLS_YAML = """\
-id: tools_test
-version: 1
-title: Tools test
-cases: cases.jsonl
-tools: tools.json
-scorer: test_steps_record
-steps: [prompt, use_tools, generate]
-models: [m-chat]
-sampling: {temperature: 0.0, max_tokens: 16, seed: 0, n: 1}
-variants:
-  - name: tools
-    system: Use a tool.
-    user: "{{ request }}"
-"""
+TOOLS_YAML = exp_yaml("tools_test", "prompt, use_tools, generate",
+                      'tools\n    system: Use a tool.\n    user: "{{ request }}"', tools=True)
 TOOL_CASES = [{"id": "t1", "input": {"request": "do beta", "tools": ["gamma", "beta"]}},
               {"id": "t2", "input": {"request": "nothing", "tools": ["alpha"]}}]
 
@@ -301,19 +280,8 @@ def test_tools_change_the_case_hash_and_the_run_id(tmp_path):
 
 # -- execute ------------------------------------------------------------------------------------
 
-CODE_YAML = """\
-id: code_test
-version: 1
-title: Code test
-cases: cases.jsonl
-scorer: test_steps_record
-steps: [prompt, generate, execute]
-models: [m-chat]
-sampling: {temperature: 0.0, max_tokens: 64, seed: 0, n: 1}
-variants:
-  - name: plain
-    user: "Write {{ signature }}"
-"""
+CODE_YAML = exp_yaml("code_test", "prompt, generate, execute",
+                     'plain\n    user: "Write {{ signature }}"', max_tokens=64)
 CODE_CASES = [
     {"id": "good", "input": {"signature": "def add(a, b):"},
      "expected": {"entry_point": "add", "tests": ["assert add(1, 2) == 3",
@@ -363,7 +331,7 @@ def test_execute_with_several_samples_stores_each_samples_own_execution(tmp_path
     assert s.written == 2
     execs = [ctx.execution for _, _, ctx in SEEN]
     assert [e.status for e in execs] == ["ok", "no_code"]
-    rows = stored(db, "SELECT sample_idx, transcript FROM results ORDER BY 1")
+    rows = query(db, "SELECT sample_idx, transcript FROM results ORDER BY 1")
     t0, t1 = (json.loads(t) for _, t in rows)
     assert t0[-2]["content"] == SOLUTIONS["good"] and "tests passed: 2/2" in t0[-1]["content"]
     # sample 1's transcript shows sample 1's reply and sample 1's execution
@@ -405,11 +373,11 @@ def test_a_one_prompt_task_keeps_its_run_id_prompt_and_no_transcript(tmp_path, s
     summaries = run(exp, db, eng, [model("m1")])
     assert {s.variant: s.run_id for s in summaries} == {
         v.name: _default_run_id(exp, v, "m1") for v in exp.spec.variants}
-    assert stored(db, "SELECT count(*) FROM results WHERE transcript IS NOT NULL") == [(0,)]
+    assert query(db, "SELECT count(*) FROM results WHERE transcript IS NOT NULL") == [(0,)]
     by_case = {c.id: c for c in exp.cases}
     for variant in exp.spec.variants:
         run_id = _default_run_id(exp, variant, "m1")
-        for case_id, prompt in stored(db, "SELECT case_id, prompt FROM results "
+        for case_id, prompt in query(db, "SELECT case_id, prompt FROM results "
                                           "WHERE run_id = ?", [run_id]):
             old = build_request(exp, variant, model("m1"), by_case[case_id], case_id)
             assert prompt == old.prompt_text
@@ -467,7 +435,7 @@ def test_stored_runs_of_one_prompt_experiments_keep_their_ids(tmp_path, experime
     assert s.run_id == stored_run["run_id"]
     assert (s.written, s.skipped) == (0, 1) and eng.calls == []
     # one-prompt runs store no transcript (the file holds the suites' transcripts too)
-    assert stored(db, "SELECT count(*) FROM results WHERE transcript IS NOT NULL AND run_id "
+    assert query(db, "SELECT count(*) FROM results WHERE transcript IS NOT NULL AND run_id "
                       f"= '{stored_run['run_id']}'") == [(0,)]
 
 
@@ -498,7 +466,7 @@ def test_run_experiments_loads_each_model_once_for_all_experiments(tmp_path):
     assert sorted((s.model_id, s.variant) for s in summaries) == [
         ("m1", "as_given"), ("m2", "as_given"), ("m2", "constrained"), ("m2", "plain")]
     assert all(s.complete for s in summaries)
-    assert stored(db, "SELECT experiment_id, model_id, variant, status FROM runs "
+    assert query(db, "SELECT experiment_id, model_id, variant, status FROM runs "
                       "ORDER BY ALL") == [
         ("conv_test", "m1", "as_given", "complete"), ("conv_test", "m2", "as_given", "complete"),
         ("tiny_json", "m2", "constrained", "complete"), ("tiny_json", "m2", "plain", "complete")]
@@ -512,7 +480,7 @@ def test_run_experiments_loads_each_model_once_for_all_experiments(tmp_path):
                     RunOptions(models=["m1"], engine_loader=loader, progress=False,
                                log=lambda s: None))
     assert loads == ["m1"] and loaded["m1"].closed == 1
-    assert stored(tmp_path / "s.duckdb", "SELECT DISTINCT experiment_id FROM runs "
+    assert query(tmp_path / "s.duckdb", "SELECT DISTINCT experiment_id FROM runs "
                                          "ORDER BY 1") == [("conv_test",), ("tiny_json",)]
 
 
