@@ -94,6 +94,21 @@ def make_db(path: Path, outcomes: dict[tuple[str, str], list[bool]],
     return path
 
 
+def write_run(path: Path, results: list[ResultRow], spec: RunSpec | None = None,
+              wall_time_s: float = 0.0) -> Path:
+    """One run of the tiny experiment (model m1, variant plain, unless *spec*) holding exactly
+    *results*, written through the real Store into *path* and its status refreshed as the
+    runner does: what a shard's database holds."""
+    spec = spec or run_spec("m1", "plain")
+    store = Store(path)
+    store.sync_experiment(load_experiment(TINY))
+    store.sync_model(model(spec.model_id))
+    run_id = store.start_run(spec, CTX)
+    store.write_results(run_id, results, wall_time_s=wall_time_s)
+    store.refresh_status(run_id)
+    return path
+
+
 Outcomes = dict[tuple[str, str], list[bool]]
 
 # The DB most tests read: two models on the tiny experiment's cases p1..p3.

@@ -4,19 +4,12 @@ import dataclasses
 
 import pytest
 
-from helpers import CTX, TINY, model, query, row, run_spec
+from helpers import query, row, run_spec, write_run
 from pipeline.errors import StoreError
-from pipeline.loading import load_experiment
-from pipeline.store import Store
 from pipeline.store.merge import merge_databases
 
 
 def shard(path, case_ids, spec=None, outputs=None, errors=()):
-    exp = load_experiment(TINY)
-    store = Store(path)
-    store.sync_experiment(exp)
-    store.sync_model(model("m1"))
-    run_id = store.start_run(spec or run_spec("m1", "plain"), CTX)
     rows = []
     for c in case_ids:
         r = row(c, True, (outputs or {}).get(c, f'{{"id": "{c}"}}'))
@@ -24,9 +17,7 @@ def shard(path, case_ids, spec=None, outputs=None, errors=()):
             r = dataclasses.replace(r, error="boom", passed=False, failure_mode="error",
                                     raw_output="")
         rows.append(r)
-    store.write_results(run_id, rows, wall_time_s=1.5)
-    store.refresh_status(run_id)
-    return path
+    return write_run(path, rows, spec, wall_time_s=1.5)
 
 
 def test_shards_fold_into_one_complete_run_idempotently(tmp_path):

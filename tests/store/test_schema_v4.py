@@ -8,7 +8,7 @@ import json
 
 import duckdb
 
-from helpers import CTX, TINY, model, row, run_spec
+from helpers import CTX, TINY, model, row, run_spec, write_run
 from pipeline.loading import load_experiment
 from pipeline.store import SCHEMA_VERSION, Store, open_read, schema_version
 from pipeline.store.merge import merge_databases
@@ -104,17 +104,10 @@ def test_rows_without_a_transcript_store_null(tmp_path):
 
 
 def _shard(path, case_ids):
-    exp = load_experiment(TINY)
-    store = Store(path)
-    store.sync_experiment(exp)
-    store.sync_model(model("m1"))
-    run_id = store.start_run(run_spec("m1", "plain"), CTX)
-    store.write_results(run_id, [
+    return write_run(path, [
         dataclasses.replace(row(c, True), transcript=[{**t, "content": f"{c}: {t['content']}"}
                                                       for t in TRANSCRIPT])
         for c in case_ids])
-    store.refresh_status(run_id)
-    return path
 
 
 def test_merge_keeps_the_shards_transcripts(tmp_path):
