@@ -13,6 +13,7 @@ JSON-schema scorer once allowed a relative 1e-6).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-9
@@ -21,3 +22,17 @@ ABS_TOL = 1e-9
 def numbers_equal(expected: float, actual: float) -> bool:
     """Whether *actual* is the number *expected*, up to float rounding (REL_TOL, ABS_TOL)."""
     return math.isclose(float(expected), float(actual), rel_tol=REL_TOL, abs_tol=ABS_TOL)
+
+
+def scalars_equal(expected: Any, actual: Any) -> bool | None:
+    """The verdict on a JSON value whose *expected* is null, a boolean or a number: null and
+    booleans only as themselves (1 is not true), numbers by `numbers_equal` (a boolean is not
+    a number); None for any other *expected*, which the caller's own rule decides. Shared by
+    the JSON-field and function-call scorers, so a number or a flag is judged the same in
+    both."""
+    if expected is None or isinstance(expected, bool):
+        return actual is expected
+    if isinstance(expected, (int, float)):
+        return (not isinstance(actual, bool) and isinstance(actual, (int, float))
+                and numbers_equal(expected, actual))
+    return None

@@ -46,7 +46,7 @@ from pipeline.config.experiment import Case
 from pipeline.engines.tool_calls import looks_like_tool_call, parse_tool_calls
 from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
 from pipeline.scoring.case_checks import case_check
-from pipeline.scoring.equality import numbers_equal
+from pipeline.scoring.equality import scalars_equal
 
 
 @scorer(
@@ -157,12 +157,9 @@ def check_arguments(want: dict[str, Any], omit: list[str], got: dict[str, Any],
 def values_match(expected: Any, actual: Any, schema: dict[str, Any] | None = None) -> bool:
     """Whether *actual* is the value *expected*, under the typed rules in the module doc."""
     schema = schema if isinstance(schema, dict) else {}
-    if expected is None or isinstance(expected, bool):
-        return actual is expected
-    if isinstance(expected, (int, float)):
-        if isinstance(actual, bool) or not isinstance(actual, (int, float)):
-            return False
-        return numbers_equal(expected, actual)
+    scalar = scalars_equal(expected, actual)
+    if scalar is not None:
+        return scalar
     if isinstance(expected, str):
         if not isinstance(actual, str):
             return False

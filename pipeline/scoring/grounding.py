@@ -122,20 +122,27 @@ _CONTINUATION = re.compile(
 _LABEL = re.compile(r"^\s*(?:answer|a|reply)\s*:\s*", re.I)
 
 
+def reply_lines(output: str, label: re.Pattern[str], continuation: re.Pattern[str]) -> list[str]:
+    """The reply's non-blank lines, stripped: *label* (the prompt's cue, "Answer:") dropped
+    from the first, and cut before the first later line that *continuation* matches (a base
+    model writing the next prompt). Shared by the RAG and summary scorers, which differ only
+    in their cue and in how the next prompt starts."""
+    kept: list[str] = []
+    for i, line in enumerate(ln.strip() for ln in output.strip().splitlines() if ln.strip()):
+        if i == 0:
+            line = label.sub("", line).strip()
+        elif continuation.match(line):
+            break
+        kept.append(line)
+    return kept
+
+
 def answer_span(output: str) -> str:
     """The reply's own answer: leading "Answer:" label dropped, cut where a base model starts
     writing the next prompt ("Question: …", "[1] …", "Answer: …" again). Why: Gemma 270M is a
     base model and keeps going; what it invents after its answer is neither its answer nor a
     claim it made about this question."""
-    lines = [ln for ln in output.strip().splitlines() if ln.strip()]
-    kept: list[str] = []
-    for i, line in enumerate(lines):
-        if i == 0:
-            line = _LABEL.sub("", line)
-        elif _CONTINUATION.match(line):
-            break
-        kept.append(line.strip())
-    return " ".join(kept).strip()
+    return " ".join(reply_lines(output, _LABEL, _CONTINUATION)).strip()
 
 
 _ABSTAIN = re.compile("|".join([

@@ -31,7 +31,7 @@ from jsonschema import Draft202012Validator
 
 from pipeline.config.experiment import Case
 from pipeline.scoring.base import PASSED, Metric, Outcome, Score, ScoringContext, scorer
-from pipeline.scoring.equality import numbers_equal
+from pipeline.scoring.equality import scalars_equal
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n(.*?)```", re.DOTALL)
 
@@ -83,12 +83,9 @@ def _runs_off_end(text: str, start: int) -> bool:
 def values_equal(expected: Any, actual: Any, schema: dict[str, Any] | None = None) -> bool:
     """Whether *actual* is a correct value for *expected*; *schema* (the JSON Schema of this
     value, when known) only decides whether a missing key may stand for an expected null."""
-    if expected is None or isinstance(expected, bool):
-        return actual is expected
-    if isinstance(expected, (int, float)):
-        if isinstance(actual, bool) or not isinstance(actual, (int, float)):
-            return False
-        return numbers_equal(expected, actual)
+    scalar = scalars_equal(expected, actual)
+    if scalar is not None:
+        return scalar
     if isinstance(expected, str):
         if not isinstance(actual, str):
             return False

@@ -29,7 +29,7 @@ from typing import Any
 from pipeline.config.experiment import Case
 from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
 from pipeline.scoring.case_checks import case_check
-from pipeline.scoring.grounding import normalise, phrase_in
+from pipeline.scoring.grounding import normalise, phrase_in, reply_lines
 
 _CONTINUATION = re.compile(
     r"^\s*(?:text|document|email|report|notes|question|instruction|summari[sz]e|summary|"
@@ -49,15 +49,7 @@ _AFTER = ("was rejected", "were rejected", "rejected", "was withdrawn", "withdra
 def summary_text(output: str) -> str:
     """The summary proper: a leading "Summary:" label dropped, cut where a base model starts a
     new prompt ("Text: …", "Summarize …:") after the first line."""
-    lines = [ln.strip() for ln in output.strip().splitlines() if ln.strip()]
-    kept: list[str] = []
-    for i, line in enumerate(lines):
-        if i == 0:
-            line = _LABEL.sub("", line)
-        elif _CONTINUATION.match(line):
-            break
-        kept.append(line)
-    return "\n".join(kept).strip()
+    return "\n".join(reply_lines(output, _LABEL, _CONTINUATION)).strip()
 
 
 def word_count(text: str) -> int:

@@ -22,3 +22,12 @@ def test_every_scorer_that_compares_numbers_uses_the_same_rule():
         assert values_match(expected, got) is rule  # function-call arguments
         assert value_matches(expected, got) is rule  # extraction
         assert answer_in_text(repr(expected), f"it is {got!r}") is rule  # answers in text
+
+
+def test_nulls_flags_and_numbers_are_judged_alike_by_both_json_scorers():
+    """equality.scalars_equal: null and booleans only as themselves, a boolean never a number."""
+    for expected, got, same in [(None, None, True), (None, 0, False), (True, True, True),
+                                (True, 1, False), (False, 0, False), (1, True, False),
+                                (0, False, False), (1299, 1299.0, True), (2, "2", False)]:
+        assert values_equal(expected, got) is same, (expected, got)
+        assert values_match(expected, got) is same, (expected, got)
