@@ -24,15 +24,21 @@ def numbers_equal(expected: float, actual: float) -> bool:
     return math.isclose(float(expected), float(actual), rel_tol=REL_TOL, abs_tol=ABS_TOL)
 
 
-def scalars_equal(expected: Any, actual: Any) -> bool | None:
-    """The verdict on a JSON value whose *expected* is null, a boolean or a number: null and
-    booleans only as themselves (1 is not true), numbers by `numbers_equal` (a boolean is not
-    a number); None for any other *expected*, which the caller's own rule decides. Shared by
-    the JSON-field and function-call scorers, so a number or a flag is judged the same in
-    both."""
+def verdict_by_type(expected: Any, actual: Any) -> bool | None:
+    """The verdict on a JSON value as far as its type settles it: null and booleans match
+    only themselves (1 is not true), numbers by `numbers_equal` (a boolean is not a number),
+    and a string, list or object never matches a value of another type (nor a list one of
+    another length). None when the type does not settle it (a string against a string, a list
+    or an object against its like): the caller's own rule decides. Shared by the JSON-field
+    and function-call scorers, so both judge a number, a flag or a wrong type alike."""
     if expected is None or isinstance(expected, bool):
         return actual is expected
     if isinstance(expected, (int, float)):
         return (not isinstance(actual, bool) and isinstance(actual, (int, float))
                 and numbers_equal(expected, actual))
+    for kind in (str, list, dict):
+        if isinstance(expected, kind) and not isinstance(actual, kind):
+            return False
+    if isinstance(expected, list) and len(actual) != len(expected):
+        return False
     return None

@@ -46,7 +46,7 @@ from pipeline.config.experiment import Case
 from pipeline.engines.tool_calls import looks_like_tool_call, parse_tool_calls
 from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
 from pipeline.scoring.case_checks import case_check
-from pipeline.scoring.equality import scalars_equal
+from pipeline.scoring.equality import verdict_by_type
 
 
 @scorer(
@@ -157,18 +157,14 @@ def check_arguments(want: dict[str, Any], omit: list[str], got: dict[str, Any],
 def values_match(expected: Any, actual: Any, schema: dict[str, Any] | None = None) -> bool:
     """Whether *actual* is the value *expected*, under the typed rules in the module doc."""
     schema = schema if isinstance(schema, dict) else {}
-    scalar = scalars_equal(expected, actual)
-    if scalar is not None:
-        return scalar
+    verdict = verdict_by_type(expected, actual)
+    if verdict is not None:
+        return verdict
     if isinstance(expected, str):
-        if not isinstance(actual, str):
-            return False
         if "enum" in schema or "pattern" in schema or schema.get("format") in _EXACT_FORMATS:
             return actual == expected
         return actual.strip().casefold() == expected.strip().casefold()
     if isinstance(expected, list):
-        if not isinstance(actual, list) or len(actual) != len(expected):
-            return False
         items = schema.get("items") if isinstance(schema.get("items"), dict) else None
         if schema.get("uniqueItems"):
             left = list(actual)
@@ -180,7 +176,7 @@ def values_match(expected: Any, actual: Any, schema: dict[str, Any] | None = Non
             return True
         return all(values_match(e, a, items) for e, a in zip(expected, actual, strict=True))
     if isinstance(expected, dict):
-        if not isinstance(actual, dict) or set(actual) != set(expected):
+        if set(actual) != set(expected):
             return False
         props = schema.get("properties") or {}
         return all(values_match(v, actual[k], props.get(k)) for k, v in expected.items())

@@ -31,7 +31,7 @@ from jsonschema import Draft202012Validator
 
 from pipeline.config.experiment import Case
 from pipeline.scoring.base import PASSED, Metric, Outcome, Score, ScoringContext, scorer
-from pipeline.scoring.equality import scalars_equal
+from pipeline.scoring.equality import verdict_by_type
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n(.*?)```", re.DOTALL)
 
@@ -83,23 +83,18 @@ def _runs_off_end(text: str, start: int) -> bool:
 def values_equal(expected: Any, actual: Any, schema: dict[str, Any] | None = None) -> bool:
     """Whether *actual* is a correct value for *expected*; *schema* (the JSON Schema of this
     value, when known) only decides whether a missing key may stand for an expected null."""
-    scalar = scalars_equal(expected, actual)
-    if scalar is not None:
-        return scalar
+    verdict = verdict_by_type(expected, actual)
+    if verdict is not None:
+        return verdict
     if isinstance(expected, str):
-        if not isinstance(actual, str):
-            return False
         if _norm(expected) == _norm(actual):
             return True
         return _same_date_or_time(expected, actual)
     if isinstance(expected, list):
         items = _sub(schema, "items")
-        return (isinstance(actual, list) and len(actual) == len(expected)
-                and all(values_equal(e, a, items) for e, a in zip(expected, actual, strict=True)))
+        return all(values_equal(e, a, items) for e, a in zip(expected, actual, strict=True))
     if isinstance(expected, dict):
-        return isinstance(actual, dict) and all(
-            field_correct(k, v, actual, schema) for k, v in expected.items()
-        )
+        return all(field_correct(k, v, actual, schema) for k, v in expected.items())
     return bool(expected == actual)
 
 

@@ -25,7 +25,7 @@ def test_every_scorer_that_compares_numbers_uses_the_same_rule():
 
 
 def test_nulls_flags_and_numbers_are_judged_alike_by_both_json_scorers():
-    """equality.scalars_equal: null and booleans only as themselves, a boolean never a number."""
+    """equality.verdict_by_type: null and booleans only as themselves, a boolean never a number."""
     for expected, got, same in [(None, None, True), (None, 0, False), (True, True, True),
                                 (True, 1, False), (False, 0, False), (1, True, False),
                                 (0, False, False), (1299, 1299.0, True), (2, "2", False)]:
