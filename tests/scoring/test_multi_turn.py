@@ -46,28 +46,21 @@ def test_mentioning_the_old_value_beside_the_new_one_is_fine():
     assert s.passed
 
 
-def test_final_reply_with_the_stale_day_is_forgot_state():
-    s = score([*RIGHT[:3], "Room Cedar, Monday at 2 pm."])
-    assert not s.passed and s.failure_mode == "forgot_state"
-    assert s.metrics["final_correct"] == 0.0 and s.metrics["turn:2"] == 1.0
-    assert s.metrics["turn_accuracy"] == 0.5
-
-
-def test_final_reply_plainly_wrong_is_final_wrong():
-    s = score([*RIGHT[:3], "Room Birch, Tuesday at 2 pm."])
-    assert s.failure_mode == "final_wrong" and s.metrics["correct"] == 0.0
-
-
-def test_earlier_turn_wrong_final_right():
-    s = score([RIGHT[0], "Sure, Wednesday it is.", RIGHT[2], RIGHT[3]])
-    assert not s.passed and s.failure_mode == "earlier_turn_wrong"
-    assert s.metrics["final_correct"] == 1.0 and s.metrics["all_turns_correct"] == 0.0
-    assert s.metrics["turn:2"] == 0.0
-
-
-def test_empty_final_reply():
-    s = score([*RIGHT[:3], "  "])
-    assert s.failure_mode == "empty" and s.metrics["final_correct"] == 0.0
+@pytest.mark.parametrize(("replies", "mode", "metrics"), [
+    pytest.param([*RIGHT[:3], "Room Cedar, Monday at 2 pm."], "forgot_state",
+                 {"final_correct": 0.0, "turn:2": 1.0, "turn_accuracy": 0.5},
+                 id="final-reply-with-the-stale-day"),
+    pytest.param([*RIGHT[:3], "Room Birch, Tuesday at 2 pm."], "final_wrong",
+                 {"correct": 0.0}, id="final-reply-plainly-wrong"),
+    pytest.param([RIGHT[0], "Sure, Wednesday it is.", RIGHT[2], RIGHT[3]], "earlier_turn_wrong",
+                 {"final_correct": 1.0, "all_turns_correct": 0.0, "turn:2": 0.0},
+                 id="earlier-turn-wrong-final-right"),
+    pytest.param([*RIGHT[:3], "  "], "empty", {"final_correct": 0.0}, id="empty-final-reply"),
+])
+def test_a_failed_conversation_is_named_and_its_turns_scored(replies, mode, metrics):
+    s = score(replies)
+    assert not s.passed and s.failure_mode == mode
+    assert {k: s.metrics[k] for k in metrics} == metrics
 
 
 def test_a_conversation_cut_short_scores_missing_turns_wrong():
