@@ -9,7 +9,6 @@ here, never committed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
@@ -22,6 +21,7 @@ import duckdb
 import pytest
 
 from helpers import ROOT, TINY, SharedDBs
+from pipeline.hashing import files_sha256
 
 TEN_MB = 10 * 1024 * 1024
 BOMB = "\n".join(
@@ -52,14 +52,21 @@ def _run(d: Path, exp: Path | None = None, *more: str) -> list[str]:
             "--db", str(d / "results.duckdb"), *NO_MODEL, *more]
 
 
+def _write(p: Path, content: str | bytes | None) -> Path:
+    """*p* holding *content*: text, raw bytes, or (None) an empty directory of that name."""
+    if content is None:
+        p.mkdir()
+    elif isinstance(content, bytes):
+        p.write_bytes(content)
+    else:
+        p.write_text(content)
+    return p
+
+
 def _yaml(text: str | bytes, expect: Callable[[Path], list[str]]) -> Callable[[Path], Case]:
     """A row whose experiment YAML is replaced by *text*."""
     def make(d: Path) -> Case:
-        p = _exp(d)
-        if isinstance(text, bytes):
-            p.write_bytes(text)
-        else:
-            p.write_text(text)
+        p = _write(_exp(d), text)
         return Case(_run(d), expect(p), d / "results.duckdb")
     return make
 
@@ -85,12 +92,7 @@ def _file(rel: str, content: str | bytes | None,
             shutil.rmtree(p)
         else:
             p.unlink(missing_ok=True)
-        if content is None:
-            p.mkdir()
-        elif isinstance(content, bytes):
-            p.write_bytes(content)
-        else:
-            p.write_text(content)
+        _write(p, content)
         return Case(_run(d), expect(p), d / "results.duckdb")
     return make
 
@@ -98,13 +100,7 @@ def _file(rel: str, content: str | bytes | None,
 def _registry(text: str | bytes | None, expect: Callable[[Path], list[str]]
               ) -> Callable[[Path], Case]:
     def make(d: Path) -> Case:
-        p = d / "models.yaml"
-        if text is None:
-            p.mkdir()
-        elif isinstance(text, bytes):
-            p.write_bytes(text)
-        else:
-            p.write_text(text)
+        p = _write(d / "models.yaml", text)
         return Case(_run(d, None, "--registry", str(p)), expect(p), d / "results.duckdb")
     return make
 
@@ -329,8 +325,7 @@ def _digest(p: Path) -> str | None:
         return "dir"
     if not p.exists():
         return None
-    files = sorted(p.parent.glob(p.name + "*"))  # the database and any .wal beside it
-    return hashlib.sha256(b"".join(f.name.encode() + f.read_bytes() for f in files)).hexdigest()
+    return files_sha256(list(p.parent.glob(p.name + "*")))  # the database and any .wal
 
 
 def _check(case: Case) -> None:
