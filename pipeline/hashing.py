@@ -10,8 +10,9 @@ only), so every layer can use it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 #: Hex digits kept by `short_hash`: what run ids, case and template hashes have always used.
 SHORT = 16
@@ -56,5 +57,33 @@ def files_sha256(paths: Sequence[Path]) -> str | None:
     return h.hexdigest()
 
 
-__all__ = ["SHORT", "file_sha256", "files_sha256", "sha256_hex", "short_hash",
-           "text_fingerprint"]
+def copy_sha256(sources: Iterable[Path], out: BinaryIO, block: int = 8 << 20) -> tuple[str, int]:
+    """Copy the *sources*' bytes, in order, into the open binary file *out*, hashing them on
+    the way: the sha256 (hex) of what was written, and how many bytes. One pass over
+    gigabytes of weight chunks, instead of a copy and a second read to check it."""
+    digest = hashlib.sha256()
+    written = 0
+    buf = bytearray(block)
+    view = memoryview(buf)
+    for path in sources:
+        with Path(path).open("rb", buffering=0) as fh:
+            while n := fh.readinto(buf):
+                digest.update(view[:n])
+                out.write(view[:n])
+                written += n
+    return digest.hexdigest(), written
+
+
+def sample_sha256(path: Path, size: int, sample: int = _CHUNK) -> str:
+    """sha256 of a file's first, middle and last *sample* bytes (*size*: the file's size):
+    enough to notice a rewritten multi-gigabyte file without reading all of it."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for offset in sorted({0, max(0, size // 2 - sample // 2), max(0, size - sample)}):
+            fh.seek(offset)
+            digest.update(fh.read(sample))
+    return digest.hexdigest()
+
+
+__all__ = ["SHORT", "copy_sha256", "file_sha256", "files_sha256", "sample_sha256",
+           "sha256_hex", "short_hash", "text_fingerprint"]

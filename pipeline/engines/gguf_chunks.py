@@ -20,7 +20,6 @@ joins them once into `~/.cache/llmx/gguf/` and proves the result before anyone l
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.util
 import json
 import logging
@@ -34,6 +33,7 @@ from pathlib import Path
 
 from pipeline.config.models import GGUFChunk, GGUFChunks
 from pipeline.errors import ConfigError, PipelineError, PrerequisiteError
+from pipeline.hashing import copy_sha256, sample_sha256
 
 log = logging.getLogger(__name__)
 
@@ -164,21 +164,11 @@ def _join(located: list[Located], src: GGUFChunks, target: Path, where: str) -> 
                                     suffix=".part")
     tmp = Path(tmp_name)
     try:
-        digest = hashlib.sha256()
-        written = 0
-        buf = bytearray(_BLOCK)
-        view = memoryview(buf)
         os.fchmod(fd, 0o644)  # mkstemp makes it private; the cache is a plain shared file
         with os.fdopen(fd, "wb") as out:
-            for loc in located:
-                with loc.path.open("rb", buffering=0) as chunk_file:
-                    while n := chunk_file.readinto(buf):
-                        digest.update(view[:n])
-                        out.write(view[:n])
-                        written += n
+            actual, written = copy_sha256((loc.path for loc in located), out, _BLOCK)
             out.flush()
             os.fsync(out.fileno())
-        actual = digest.hexdigest()
         if written != src.size:
             raise ConfigError(f"{where}: {KEY}.size: joined chunks give {written:,} bytes, "
                               f"expected {src.size:,}")
@@ -192,16 +182,6 @@ def _join(located: list[Located], src: GGUFChunks, target: Path, where: str) -> 
     _write_marker(target, src, located)
 
 
-def _sample_hash(path: Path, size: int) -> str:
-    """sha256 of the first, middle and last MiB: enough to notice a rewritten file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for offset in sorted({0, max(0, size // 2 - _SAMPLE // 2), max(0, size - _SAMPLE)}):
-            fh.seek(offset)
-            digest.update(fh.read(_SAMPLE))
-    return digest.hexdigest()
-
-
 def _marker_path(target: Path) -> Path:
     return target.with_name(target.name + ".json")
 
@@ -211,7 +191,7 @@ def _write_marker(target: Path, src: GGUFChunks, located: list[Located]) -> None
     marker = {
         "marker_version": MARKER_VERSION, "sha256": src.sha256, "size": src.size,
         "mtime_ns": st.st_mtime_ns, "inode": st.st_ino,
-        "sample_sha256": _sample_hash(target, src.size),
+        "sample_sha256": sample_sha256(target, src.size, _SAMPLE),
         "chunks": [{"package": loc.chunk.package, "file": loc.chunk.file, "size": loc.size}
                    for loc in located],
     }
@@ -234,7 +214,7 @@ def _cache_valid(target: Path, src: GGUFChunks) -> bool:
             and marker.get("size") == src.size == st.st_size
             and marker.get("mtime_ns") == st.st_mtime_ns
             and marker.get("inode") == st.st_ino
-            and marker.get("sample_sha256") == _sample_hash(target, st.st_size))
+            and marker.get("sample_sha256") == sample_sha256(target, st.st_size, _SAMPLE))
 
 
 def _remove_leftovers(target: Path) -> None:

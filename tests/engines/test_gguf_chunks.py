@@ -21,6 +21,7 @@ from pipeline.engines import gguf_chunks
 from pipeline.engines.gguf_chunks import cached_path, ensure_joined, locate_chunks
 from pipeline.engines.llama_cpp import gguf_sha256, resolve_gguf
 from pipeline.errors import ConfigError, PrerequisiteError
+from pipeline.hashing import file_sha256
 
 REGISTRY = ROOT / "experiments" / "models.yaml"
 QWEN = "qwen2.5-coder-1.5b"
@@ -235,11 +236,7 @@ def test_real_qwen_coder_joins_verifies_and_generates():
         part = importlib.import_module(chunk.package)
         assert Path(part.get_part_path()) == located.path
     path = resolve_gguf(model)
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(8 << 20), b""):
-            h.update(block)
-    assert h.hexdigest() == src.sha256 and path.stat().st_size == src.size
+    assert file_sha256(path) == src.sha256 and path.stat().st_size == src.size
 
     from pipeline.engines import GenerationRequest, SamplingParams, load_engine
 
