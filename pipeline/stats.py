@@ -124,6 +124,23 @@ def _strata_indices(strata: list[str]) -> list[Any]:
     return [np.asarray(ix) for ix in groups.values()]
 
 
+def _stratified_resamples(x: Any, groups: list[Any], n_resamples: int,
+                          seed: int) -> tuple[float, Any]:
+    """The mean of per-stratum means of *x*, and *n_resamples* seeded resamples of it, each
+    drawing cases with replacement within every stratum: the one resampling scheme behind
+    both bootstraps below, so an interval and a paired difference are drawn the same way."""
+    import numpy as np
+
+    est = float(np.mean([x[g].mean() for g in groups]))
+    rng = np.random.default_rng(seed)
+    boot = np.zeros(n_resamples)
+    for g in groups:
+        draws = rng.integers(0, len(g), size=(n_resamples, len(g)))
+        boot += x[g][draws].mean(axis=1)
+    boot /= len(groups)
+    return est, boot
+
+
 def stratified_bootstrap_mean(strata: list[str], values: list[float], alpha: float = 0.05,
                               n_resamples: int = 10000,
                               seed: int = 0) -> tuple[float, float, float]:
@@ -138,13 +155,7 @@ def stratified_bootstrap_mean(strata: list[str], values: list[float], alpha: flo
     groups = _strata_indices(strata)
     if not groups:
         return float("nan"), float("nan"), float("nan")
-    est = float(np.mean([x[g].mean() for g in groups]))
-    rng = np.random.default_rng(seed)
-    boot = np.zeros(n_resamples)
-    for g in groups:
-        draws = rng.integers(0, len(g), size=(n_resamples, len(g)))
-        boot += x[g][draws].mean(axis=1)
-    boot /= len(groups)
+    est, boot = _stratified_resamples(x, groups, n_resamples, seed)
     lo, hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
     return est, float(lo), float(hi)
 
@@ -163,13 +174,7 @@ def paired_stratified_bootstrap(strata: list[str], a: list[float], b: list[float
     groups = _strata_indices(strata)
     if not groups:
         return float("nan"), float("nan"), float("nan"), float("nan")
-    est = float(np.mean([d[g].mean() for g in groups]))
-    rng = np.random.default_rng(seed)
-    boot = np.zeros(n_resamples)
-    for g in groups:
-        draws = rng.integers(0, len(g), size=(n_resamples, len(g)))
-        boot += d[g][draws].mean(axis=1)
-    boot /= len(groups)
+    est, boot = _stratified_resamples(d, groups, n_resamples, seed)
     lo, hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
     if np.all(boot == 0):
         return est, float(lo), float(hi), 1.0
