@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import stat
+from collections.abc import Mapping
 from json.decoder import JSONObject  # type: ignore[attr-defined]
 from json.scanner import py_make_scanner  # type: ignore[attr-defined]
 from pathlib import Path
@@ -290,17 +291,21 @@ def format_validation_error(
     out = []
     for err in exc.errors():
         loc: KeyPath = tuple(err["loc"])
-        line = _nearest_line(loc, lines or {})
+        line = nearest_line(loc, lines or {})
         where = f"{source}:{line}" if line else source
         key = ".".join(str(p) for p in loc) or "(top level)"
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (not allowed here)"
-        out.append(f"{where}: key '{key}': {msg}")
+        out.append(f"{where}: key '{key}': {error_message(err)}")
     return "\n".join(out)
 
 
-def _nearest_line(loc: KeyPath, lines: dict[KeyPath, int]) -> int | None:
+def error_message(err: Any) -> str:
+    """One pydantic error's message (*err*: an item of `ValidationError.errors()`), an
+    unknown key in the words every file error uses."""
+    return "unknown key (not allowed here)" if err["type"] == "extra_forbidden" else err["msg"]
+
+
+def nearest_line(loc: KeyPath, lines: Mapping[KeyPath, int]) -> int | None:
+    """The line of *loc*, else of its nearest parent key that has one."""
     for n in range(len(loc), -1, -1):
         if loc[:n] in lines:
             return lines[loc[:n]]

@@ -28,7 +28,14 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import Field, ValidationError, field_validator
 
-from pipeline.config._yaml import KeyPath, format_validation_error, load_yaml, validate
+from pipeline.config._yaml import (
+    KeyPath,
+    error_message,
+    format_validation_error,
+    load_yaml,
+    nearest_line,
+    validate,
+)
 from pipeline.config.base import StrictModel
 from pipeline.config.cases import Case, load_cases_with_lines
 from pipeline.config.passages import Passage, load_passages_with_lines
@@ -174,12 +181,10 @@ def _errors(exc: ValidationError, path: Path, lines: Mapping[KeyPath, int], at: 
     out = []
     for err in exc.errors():
         loc: KeyPath = (*at, *err["loc"])
-        line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines),
-                    None)
+        line = nearest_line(loc, lines)
         where = f"{path}:{line}" if line else str(path)
         key = ".".join(str(p) for p in err["loc"]) or "(the rule)"
-        msg = "unknown key (not allowed here)" if err["type"] == "extra_forbidden" else err["msg"]
-        out.append(f"{where}{label}: key '{key}': {msg}")
+        out.append(f"{where}{label}: key '{key}': {error_message(err)}")
     return "\n".join(out)
 
 
@@ -290,8 +295,7 @@ def _case_problem(case: Case, rule_ids: set[str], passages: Mapping[str, Passage
 def _first_error(exc: ValidationError, prefix: str) -> str:
     err = exc.errors()[0]
     key = ".".join(str(p) for p in (prefix, *err["loc"]))
-    msg = "unknown key (not allowed here)" if err["type"] == "extra_forbidden" else err["msg"]
-    return f"key {key}: {msg}"
+    return f"key {key}: {error_message(err)}"
 
 
 def load_compliance_cases(path: Path | str, rules: Iterable[Rule],
