@@ -29,7 +29,7 @@ import unicodedata
 from typing import Any
 
 from pipeline.config.experiment import Case
-from pipeline.scoring.answer_match import _DATE_FORMS, dates_in, parse_date
+from pipeline.scoring.answer_match import _DATE_FORMS, _TENS, _UNITS, dates_in, parse_date
 from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
 from pipeline.scoring.case_checks import case_check
 
@@ -40,11 +40,6 @@ ABSTAIN_PHRASE = "NOT IN DOCUMENTS"
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
 _QUOTES = {**dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032`"), "'"),
            **dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033"), '"')}
-_UNITS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen".split())}
-_TENS = {w: 10 * i for i, w in enumerate(
-    "twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)}
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+|[%$€£#@&+]")
 
 
