@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import duckdb
 import pytest
 
-from pipeline.config.experiment import Experiment
+from pipeline.config.experiment import Case, Experiment
 from pipeline.config.models import ModelSpec, Weights
 from pipeline.errors import ConfigError
 from pipeline.loading import load_experiment
@@ -284,6 +284,16 @@ def refusal(tmp_path: Path, experiment_id: str, mutate: Callable[[list[dict]], o
     with pytest.raises(ConfigError) as err:
         load_experiment(bad.yaml)
     return str(err.value), bad
+
+
+def prompts(exp: Experiment,
+            variant: str | None = None) -> Iterator[tuple[Case, str | None, str]]:
+    """(case, system, user) for every case of *exp*, rendered with *variant* (by name; the
+    experiment's first variant when None): the prompts a run would send."""
+    chosen = exp.spec.variants[0] if variant is None else exp.variant(variant)
+    for case in exp.cases:
+        system, user = exp.render(chosen, case)
+        yield case, system, user
 
 
 def assert_wiring(exp: Experiment, *, scorer: str, case_check: str,

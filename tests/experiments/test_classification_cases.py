@@ -4,7 +4,7 @@ variant's choices are the cases' label set, and a bad label is refused at load."
 from collections import Counter
 
 import pipeline.scoring.classification  # noqa: F401  (registers label_match, label_in_set)
-from helpers import assert_wiring, refusal
+from helpers import assert_wiring, prompts, refusal
 
 EXPERIMENT = "classification"
 
@@ -29,9 +29,8 @@ def test_variants_share_the_prompt_and_choices_are_the_label_set(exp):
     assert (free.system, free.user, free.base_suffix) == (
         constrained.system, constrained.user, constrained.base_suffix)
     assert free.choices is None
-    for case in exp.cases:
+    for case, system, user in prompts(exp, "free"):
         assert constrained.choices == case.input["labels"]
-        system, user = exp.render(free, case)
         assert all(f"- {label}:" in user for label in case.input["labels"])
         assert len((system or "") + user) < 3600  # well under ~1,200 tokens
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from helpers import EXPERIMENTS, assert_wiring, refusal
+from helpers import EXPERIMENTS, assert_wiring, prompts, refusal
 from pipeline.sandbox import SandboxOptions, SandboxUnavailable
 from pipeline.scoring import code_tests  # noqa: F401  (registers code_has_tests, unit_tests)
 from pipeline.tasks.code_exec import extract_code, run_tests
@@ -44,9 +44,7 @@ def test_cases_are_tagged_and_varied(exp):
 
 
 def test_prompts_show_the_signature_but_never_the_tests(exp):
-    variant = exp.spec.variants[0]
-    for c in exp.cases:
-        system, user = exp.render(variant, c)
+    for c, system, user in prompts(exp):
         text = (system or "") + user
         assert c.input["signature"] in user
         assert len(text) < 2400, c.id  # well under ~1,200 tokens

@@ -6,7 +6,7 @@ import json
 from jsonschema import Draft202012Validator
 
 import pipeline.scoring.function_call  # noqa: F401  (registers the case check and scorer)
-from helpers import assert_wiring, refusal
+from helpers import assert_wiring, prompts, refusal
 
 EXPERIMENT = "function_calling"
 TAGS = {"abstain", "missing_info", "near_miss", "unsupported_value", "number_text",
@@ -65,9 +65,7 @@ def test_tool_definitions_are_valid_schemas(exp):
 
 
 def test_every_case_renders_to_its_request(exp):
-    variant = exp.spec.variants[0]
-    for c in exp.cases:
-        system, user = exp.render(variant, c)
+    for c, system, user in prompts(exp):
         assert user == c.input["request"] and "tool" in system
 
 
@@ -77,8 +75,7 @@ def test_prompt_and_answer_fit_the_budget(exp):
     from pipeline.engines.tool_calls import tools_as_text
 
     variant = exp.spec.variants[0]
-    for c in exp.cases:
-        system, user = exp.render(variant, c)
+    for c, system, user in prompts(exp):
         prompt = tools_as_text(exp.tools_for(c)) + system + user + variant.base_suffix
         assert len(prompt) / 3 < 1200, c.id
     longest = max(len("<tool_call>\n" + json.dumps(c.expected["call"]) + "\n</tool_call>")

@@ -5,7 +5,7 @@ import json
 from collections import Counter
 
 import pipeline.scoring.extraction  # noqa: F401  (registers extraction_f1 and its check)
-from helpers import assert_wiring, refusal
+from helpers import assert_wiring, prompts, refusal
 from pipeline.scoring.base import ScoringContext
 from pipeline.scoring.extraction import extraction_f1
 
@@ -37,9 +37,7 @@ def test_gold_scores_perfectly_and_an_empty_list_does_not(exp):
 
 
 def test_prompt_and_output_budget(exp):
-    variant = exp.spec.variants[0]
-    for case in exp.cases:
-        system, user = exp.render(variant, case)
+    for case, system, user in prompts(exp):
         assert len((system or "") + user) < 3600, case.id  # well under ~1,200 tokens
     # compact JSON is ≈ 2.7 characters a token (digits are one token each in these models)
     longest = max(len(json.dumps(c.expected)) for c in exp.cases)

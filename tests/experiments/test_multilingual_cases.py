@@ -6,7 +6,7 @@ import collections
 import re
 
 import pipeline.scoring.multilingual as ml
-from helpers import assert_wiring, refusal
+from helpers import assert_wiring, prompts, refusal
 from pipeline.scoring.answer_match import answer_in_text
 
 EXPERIMENT = "multilingual"
@@ -43,9 +43,7 @@ def test_word_answers_have_forms_in_every_declared_language(exp):
 
 
 def test_prompt_names_the_target_language_and_stays_short(exp):
-    variant = exp.spec.variants[0]
-    for case in exp.cases:
-        system, user = exp.render(variant, case)
+    for case, system, user in prompts(exp):
         assert f"in {ml.LANGUAGES[case.input['language']]}, in one complete sentence" in user
         assert len(system or "") + len(user) < 1200  # far under ~1,200 tokens
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import pytest
 
-from helpers import committed
+from helpers import committed, prompts
 from pipeline.scoring.answer_match import answer_in_text
 
 SPECS = {  # experiment: (passages per context, answer positions)
@@ -76,8 +76,7 @@ def test_prompt_numbers_the_documents_and_fits_the_context(exp):
     variant = exp.spec.variants[0]
     assert variant.base_suffix == "\nAnswer:" and exp.spec.sampling.max_tokens <= 48
     longest = 0
-    for case in exp.cases:
-        system, user = exp.render(variant, case)
+    for case, system, user in prompts(exp):
         assert system is None
         assert user.startswith("Answer the question using only the documents.")
         assert [int(n) for n in re.findall(r"^\[(\d+)\] ", user, re.M)] == list(

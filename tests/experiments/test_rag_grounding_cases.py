@@ -6,7 +6,7 @@ import re
 from collections import Counter
 
 import pipeline.scoring.grounding  # noqa: F401  (registers grounded_answer, the case check)
-from helpers import assert_wiring, refusal
+from helpers import assert_wiring, prompts, refusal
 
 EXPERIMENT = "rag_grounding"
 
@@ -25,8 +25,7 @@ def test_loads_with_the_designed_mix(exp):
 def test_prompt_asks_for_the_abstention_phrase_and_fits(exp):
     variant = exp.spec.variants[0]
     assert variant.base_suffix == "\nAnswer:"
-    for case in exp.cases:
-        system, user = exp.render(variant, case)
+    for case, system, user in prompts(exp):
         assert system is None and "NOT IN DOCUMENTS" in user
         assert user.endswith(f"Question: {case.input['question']}")
         assert len(user) / 3.5 < 1200  # ≈ tokens, an overestimate for this text

@@ -6,7 +6,7 @@ import re
 
 from jsonschema import Draft202012Validator
 
-from helpers import EXPERIMENTS
+from helpers import EXPERIMENTS, prompts
 from pipeline.hashing import file_sha256
 
 EXPERIMENT = "structured_json"
@@ -94,6 +94,5 @@ def test_max_tokens_fits_the_longest_answer(exp):
 
 def test_every_variant_renders_every_case(exp):
     for variant in exp.spec.variants:
-        for case in exp.cases:
-            _, user = exp.render(variant, case)
+        for case, _, user in prompts(exp, variant.name):
             assert case.input["text"] in user

@@ -5,7 +5,7 @@ import json
 from collections import Counter
 
 import pipeline.scoring.summary_facts  # noqa: F401  (registers summary_facts, the case check)
-from helpers import assert_wiring, refusal
+from helpers import assert_wiring, prompts, refusal
 from pipeline.config.experiment import Case
 from pipeline.scoring import ScoringContext
 from pipeline.scoring.summary_facts import summary_facts
@@ -42,9 +42,7 @@ def test_a_summary_of_the_key_facts_passes_and_one_with_a_trap_fails(exp):
 
 
 def test_prompt_fits(exp):
-    variant = exp.spec.variants[0]
-    for case in exp.cases:
-        _, user = exp.render(variant, case)
+    for case, _, user in prompts(exp):
         assert f"at most {case.input['max_words']} words" in user
         assert len(user) / 3.5 < 1200
 
