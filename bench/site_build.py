@@ -71,21 +71,21 @@ def make_db(path: Path, rows: int, posts: int) -> None:
 
 
 FIRST_DAY = date(2026, 1, 1)
-
-
-def post_source(e: int, charts: int = 3) -> str:
-    exp = f"exp{e:04d}"
-    extra = "".join(f"""
-```chart
+LINE_CHART = """```chart
 query: by_bucket
 type: line
 x: bucket
 color: model_id
 successes: passed
 trials: n
-title: Extra chart {k}
 ```
-""" for k in range(charts - 3))
+"""
+
+
+def post_source(e: int, charts: int = 3) -> str:
+    exp = f"exp{e:04d}"
+    extra = "".join("\n" + LINE_CHART.replace("```\n", f"title: Extra chart {k}\n```\n", 1)
+                    for k in range(charts - 3))
     return textwrap.dedent(f"""\
     ---
     date: {FIRST_DAY + timedelta(days=e)}
@@ -125,15 +125,7 @@ title: Extra chart {k}
     trials: n
     ```
 
-    ```chart
-    query: by_bucket
-    type: line
-    x: bucket
-    color: model_id
-    successes: passed
-    trials: n
-    ```
-
+    LINE_CHART
     ```chart
     query: rates
     type: heatmap
@@ -146,7 +138,7 @@ title: Extra chart {k}
     query: rates
     format: {{pass_rate: percent}}
     ```
-    """).replace("EXTRA_CHARTS", extra)
+    """).replace("LINE_CHART", LINE_CHART).replace("EXTRA_CHARTS", extra)
 
 
 MKDOCS = """site_name: Bench
