@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from helpers import ROOT
@@ -72,3 +73,47 @@ def repo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     r = mkdocs_build(ROOT, "-q", "-d", str(out), timeout=900)
     assert r.returncode == 0, r.stderr
     return out
+
+
+def _copy_experiment(db: Path, new_id: str = "other") -> None:
+    """Copy the tiny experiment's rows in *db* under *new_id* (experiment, cases, runs with
+    ids prefixed "o-", results): a second experiment whose rows a test can change alone."""
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(f"INSERT INTO experiments SELECT '{new_id}', version, title, description, "
+                    "category, scorer, definition, first_seen FROM experiments")
+        con.execute(f"INSERT INTO cases SELECT '{new_id}', experiment_version, case_id, "
+                    "position, input, expected, tags, case_hash FROM cases")
+        con.execute("INSERT INTO runs SELECT * REPLACE ('o-' || run_id AS run_id, "
+                    f"'{new_id}' AS experiment_id) FROM runs")
+        con.execute("INSERT INTO results SELECT * REPLACE ('o-' || run_id AS run_id) "
+                    "FROM results")
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="session")
+def copy_experiment() -> Callable[..., None]:
+    """`copy_experiment(db, new_id="other")`: see _copy_experiment."""
+    return _copy_experiment
+
+
+@pytest.fixture
+def two_experiment_project(site_project: Path) -> Path:
+    """The basic project without generated pages, with a second experiment ('other', its
+    runs "o-...") read by its own post (posts/other.md: its rate) while the tiny post reads
+    only tiny_json: for tests of what a change to one experiment's rows re-renders."""
+    cfg = site_project / "mkdocs.yml"
+    cfg.write_text(cfg.read_text().replace("lock_wait: 2", "lock_wait: 2\n      "
+                                           "generated_pages: false"))
+    _copy_experiment(site_project / "results.duckdb")
+    posts = site_project / "posts" / "posts"
+    (posts / "other.md").write_text(
+        "---\ndate: 2026-01-20\nslug: other\nexperiments: [other]\n---\n\n# Other\n\n"
+        "```sql n\nSELECT avg(passed::INT) AS rate FROM outcomes\n```\n\n"
+        "Rate {{ value n.rate format=percent }}.\n")
+    tiny = posts / "tiny.md"
+    if "experiments:" not in tiny.read_text():
+        tiny.write_text(tiny.read_text().replace("slug: tiny\n",
+                                                 "slug: tiny\nexperiments: [tiny_json]\n"))
+    return site_project

@@ -263,31 +263,12 @@ def _pages_line(stderr: str) -> tuple[int, int, int]:
     return int(m[1]), int(m[2]), int(m[3])
 
 
-def test_rebuild_renders_only_pages_whose_source_or_data_changed(project):
+def test_rebuild_renders_only_pages_whose_source_or_data_changed(two_experiment_project):
     """What `mkdocs serve` does on every change (it reloads the config and builds again):
     a prose edit renders nothing and opens no database; a change to one experiment's rows
     renders the page that reads them and reuses the other."""
-    cfg = project / "mkdocs.yml"
-    cfg.write_text(cfg.read_text().replace("lock_wait: 2", "lock_wait: 2\n      "
-                                           "generated_pages: false"))
-    con = duckdb.connect(str(project / "results.duckdb"))  # a second experiment, its own post
-    con.execute("INSERT INTO experiments SELECT 'other', version, title, description, "
-                "category, scorer, definition, first_seen FROM experiments")
-    con.execute("INSERT INTO cases SELECT 'other', experiment_version, case_id, position, "
-                "input, expected, tags, case_hash FROM cases")
-    con.execute("INSERT INTO runs SELECT * REPLACE ('o-' || run_id AS run_id, "
-                "'other' AS experiment_id) FROM runs")
-    con.execute("INSERT INTO results SELECT * REPLACE ('o-' || run_id AS run_id) FROM results")
-    con.close()
-    posts = project / "posts" / "posts"
-    (posts / "other.md").write_text(
-        "---\ndate: 2026-01-20\nslug: other\nexperiments: [other]\n---\n\n# Other\n\n"
-        "```sql n\nSELECT avg(passed::INT) AS rate FROM outcomes\n```\n\n"
-        "Rate {{ value n.rate format=percent }}.\n")
-    tiny = posts / "tiny.md"
-    if "experiments:" not in tiny.read_text():
-        tiny.write_text(tiny.read_text().replace("slug: tiny\n",
-                                                 "slug: tiny\nexperiments: [tiny_json]\n"))
+    project = two_experiment_project
+    tiny = project / "posts" / "posts" / "tiny.md"
 
     def rebuild() -> tuple[int, int, int]:
         r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=project,

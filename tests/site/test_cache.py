@@ -85,17 +85,10 @@ def test_rendered_components_are_reused_only_for_the_same_code(tmp_path, monkeyp
     assert stats["components_cached"] == 0
 
 
-def test_pages_restricted_to_experiments_rerun_only_when_theirs_change(tmp_path, results_db):
+def test_pages_restricted_to_experiments_rerun_only_when_theirs_change(tmp_path, results_db,
+                                                                      copy_experiment):
     db = results_db({("m1", "plain"): [True, False, False]}, write=True)
-    con = duckdb.connect(str(db))  # a second experiment: a copy of the first under another id
-    con.execute("INSERT INTO experiments SELECT 'other', version, title, description, category, "
-                "scorer, definition, first_seen FROM experiments")
-    con.execute("INSERT INTO cases SELECT 'other', experiment_version, case_id, position, "
-                "input, expected, tags, case_hash FROM cases")
-    con.execute("INSERT INTO runs SELECT * REPLACE ('o-' || run_id AS run_id, "
-                "'other' AS experiment_id) FROM runs")
-    con.execute("INSERT INTO results SELECT * REPLACE ('o-' || run_id AS run_id) FROM results")
-    con.close()
+    copy_experiment(db)  # a second experiment: a copy of the first under another id
     doc = ("```sql n\nSELECT count(*) AS n, avg(passed::INT) AS rate FROM outcomes\n```\n\n"
            "{{ value n.n }} outputs, {{ value n.rate format=percent }}\n")
 

@@ -167,28 +167,13 @@ def test_a_bad_option_fails_both_generators_naming_it(basic, tmp_path, line, opt
         assert "Traceback" not in r.stderr
 
 
-def test_a_data_change_restages_only_the_pages_that_read_it(basic, tmp_path):
+def test_a_data_change_restages_only_the_pages_that_read_it(two_experiment_project,
+                                                             tmp_path):
     """The page cache on the Zensical path, as test_build checks it on the MkDocs path: a
     rebuild with nothing changed renders nothing; a change to one experiment's rows renders
     the page reading them (and the home page, whose stats box no key describes)."""
-    _set_option(basic, "lock_wait: 2\n      generated_pages: false")
-    con = duckdb.connect(str(basic / "results.duckdb"))  # a second experiment, its own post
-    con.execute("INSERT INTO experiments SELECT 'other', version, title, description, "
-                "category, scorer, definition, first_seen FROM experiments")
-    con.execute("INSERT INTO cases SELECT 'other', experiment_version, case_id, position, "
-                "input, expected, tags, case_hash FROM cases")
-    con.execute("INSERT INTO runs SELECT * REPLACE ('o-' || run_id AS run_id, "
-                "'other' AS experiment_id) FROM runs")
-    con.execute("INSERT INTO results SELECT * REPLACE ('o-' || run_id AS run_id) FROM results")
-    con.close()
-    posts = basic / "posts" / "posts"
-    (posts / "other.md").write_text(
-        "---\ndate: 2026-01-20\nslug: other\nexperiments: [other]\n---\n\n# Other\n\n"
-        "```sql n\nSELECT avg(passed::INT) AS rate FROM outcomes\n```\n\n"
-        "Rate {{ value n.rate format=percent }}.\n")
-    tiny = posts / "tiny.md"
-    tiny.write_text(tiny.read_text().replace("slug: tiny\n",
-                                             "slug: tiny\nexperiments: [tiny_json]\n"))
+    basic = two_experiment_project
+    tiny = basic / "posts" / "posts" / "tiny.md"
     out = tmp_path / "staged"
 
     def restage() -> tuple[int, int]:
