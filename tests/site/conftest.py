@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, chromium
 
 SITES = ROOT / "tests" / "sites"
 BUILD_ENV = {"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"}
@@ -59,6 +59,13 @@ def make_site_project(shared_dbs) -> MakeProject:
 def site_project(tmp_path: Path, make_site_project: MakeProject) -> Path:
     """This test's own copy of the basic project (posts, config and database may change)."""
     return make_site_project(tmp_path / "site_project")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test of the session (each opens its pages)."""
+    with chromium() as b:
+        yield b
 
 
 def mkdocs_build(project: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:

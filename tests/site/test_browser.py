@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, chromium, open_page, page_weight, serve, site_pages
+from helpers import ROOT, open_page, page_weight, serve, site_pages
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -33,12 +33,6 @@ def site(tmp_path_factory, repo_site, make_site_project):
     assert r.returncode == 0, r.stderr
     with serve(root) as base:
         yield root, base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def test_every_page_loads_clean_and_every_chart_draws(site, browser):

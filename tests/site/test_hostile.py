@@ -23,7 +23,7 @@ import duckdb
 import pytest
 from bs4 import BeautifulSoup
 
-from helpers import ROOT, chromium, open_page, serve, site_pages
+from helpers import ROOT, open_page, serve, site_pages
 from pipeline.site.core.escaping import DISPLAY_CHARS
 from pipeline.store import open_snapshot
 
@@ -138,12 +138,6 @@ def served(built):
     site = built
     with serve(site) as base:
         yield site, base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 INERT_CHECK = """() => {

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from helpers import ROOT, chromium, page_weight, serve
+from helpers import ROOT, page_weight, serve
 from pipeline.site.core.palette import SHADES, Model, Palette, shade
 from pipeline.site.core.store_queries import model_lineage
 
@@ -35,12 +35,6 @@ def site(repo_site):
     """The repository's site (built once per session, tests/site/conftest.py), served."""
     with serve(repo_site.parent) as base:
         yield repo_site, f"{base}/{repo_site.name}"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def posts(site: Path) -> list[str]:

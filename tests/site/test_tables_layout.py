@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from helpers import ROOT, chromium, serve
+from helpers import ROOT, serve
 
 POSTS = sorted(re.search(r"^slug: (\S+)$", p.read_text(), re.M).group(1)
                for p in (ROOT / "posts" / "posts").glob("*.md"))
@@ -48,12 +48,6 @@ def site(tmp_path_factory):
     assert r.returncode == 0, r.stderr
     with serve(out) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def _tables(browser, url: str, width: int) -> list[dict]:
