@@ -64,19 +64,23 @@ class QueryScope:
         self.unkeyed = False
         self._palette: Palette | None = None
 
-    def _fact(self, what: str, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-        """A catalog fact of this connection, once per build when there is a build's cache
-        (it depends on the experiments the page is restricted to, which the key includes)."""
+    def _fact(self, what: str, compute: Callable[[duckdb.DuckDBPyConnection], T],
+              per_page: bool = True) -> T:
+        """A catalog fact of this connection, once per build when there is a build's cache.
+        *per_page*: it reads a table the page's restriction to some experiments shadows, so
+        it is kept per set of experiments; False for what no restriction changes (the main
+        schema's columns, the model registry)."""
         if self.cache is None:
             return compute(self.con)
-        return self.cache.fact(self.con, what, self.partition, compute)
+        return self.cache.fact(self.con, what, self.partition if per_page else None, compute)
 
     @property
     def palette(self) -> Palette:
         """The site's fixed model colours (the same on every page of a build)."""
         if self._palette is None:
             try:
-                models = [Model(*row) for row in self._fact("models", model_lineage)]
+                rows = self._fact("models", model_lineage, per_page=False)
+                models = [Model(*row) for row in rows]
             except duckdb.CatalogException:  # a database with no model registry
                 models = []
             self._palette = Palette(models)
@@ -129,7 +133,8 @@ class QueryScope:
         if self._lineage is None:
             candidates = [key._asdict() for key in self._fact("run_keys", run_keys)]
             self._lineage = Lineage(self.con, candidates,
-                                    self._fact("relation_columns", relation_columns))
+                                    self._fact("relation_columns", relation_columns,
+                                               per_page=False))
         return self._lineage
 
     def runs_read(self) -> frozenset[str]:
@@ -193,6 +198,8 @@ class QueryScope:
     @property
     def experiment_ids(self) -> list[str]:
         """Experiment ids in the database (for links from charts/tables to cases pages)."""
+        if self.partition is not None:  # restricted: its experiments (all known, sorted)
+            return list(self.partition)
         if not hasattr(self, "_experiment_ids"):
             self._experiment_ids = self._fact("experiment_ids", experiment_ids)
         return self._experiment_ids
