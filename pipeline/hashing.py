@@ -19,9 +19,23 @@ SHORT = 16
 _CHUNK = 1 << 20
 
 
+def bytes_sha256(data: bytes) -> str:
+    """sha256 (64 hex digits) of *data*."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def chunks_sha256(chunks: Iterable[bytes]) -> str:
+    """sha256 (64 hex digits) of the *chunks* one after the other, fed as they come: the
+    same digest as `bytes_sha256(b"".join(chunks))` without holding them all at once."""
+    h = hashlib.sha256()
+    for chunk in chunks:
+        h.update(chunk)
+    return h.hexdigest()
+
+
 def sha256_hex(text: str) -> str:
     """sha256 (64 hex digits) of *text* encoded as UTF-8."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return bytes_sha256(text.encode("utf-8"))
 
 
 def short_hash(text: str) -> str:
@@ -85,5 +99,5 @@ def sample_sha256(path: Path, size: int, sample: int = _CHUNK) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["SHORT", "copy_sha256", "file_sha256", "files_sha256", "sample_sha256",
-           "sha256_hex", "short_hash", "text_fingerprint"]
+__all__ = ["SHORT", "bytes_sha256", "chunks_sha256", "copy_sha256", "file_sha256",
+           "files_sha256", "sample_sha256", "sha256_hex", "short_hash", "text_fingerprint"]

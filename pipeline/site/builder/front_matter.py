@@ -12,7 +12,9 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from pipeline.config.base import StrictModel
 
 PIPELINE = "pipeline"
 MKDOCS = "MkDocs"
@@ -26,11 +28,9 @@ def _key(owner: str, description: str, default: Any = None, **kw: Any) -> Any:
                  json_schema_extra={"owner": owner}, **kw)
 
 
-class PostFrontMatter(BaseModel):
+class PostFrontMatter(StrictModel):
     """The front matter of a page. Keys of this project are typed; the others are `Any`
     (their owners check them) and listed so that an unknown key can be reported."""
-
-    model_config = ConfigDict(extra="forbid", strict=False)
 
     # --- this project (pipeline/site) ----------------------------------------------------
     number: int | None = _key(PIPELINE, "Post number on the archive card (03); orders a "

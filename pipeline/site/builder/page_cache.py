@@ -20,15 +20,15 @@ Light on purpose: nothing here imports DuckDB or pandas.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.hashing import bytes_sha256, chunks_sha256, file_sha256, sha256_hex
 from pipeline.site.core.case_mentions import link_code_spans, prose_skip
 from pipeline.site.core.document import find_blocks, inline_bodies, splice
 from pipeline.site.core.version import code_version
@@ -40,21 +40,24 @@ _HEADER = 3 * 4096  # DuckDB's file header and its two database headers
 def db_token(path: Path) -> str:
     """The state of a DuckDB file as its bytes show it: every commit changes the WAL, every
     checkpoint the headers. The same for the file and a snapshot copy of it."""
-    h = hashlib.sha256()
+    return chunks_sha256(_db_chunks(path))[:32]
+
+
+def _db_chunks(path: Path) -> Iterator[bytes]:
+    """What `db_token` hashes: per file (the database, its WAL) its size and its headers (the
+    WAL whole), or `-` when it is missing."""
     for p in (path, path.with_name(path.name + ".wal")):
         try:
             with open(p, "rb") as f:
                 size = os.fstat(f.fileno()).st_size
-                h.update(f"{p.suffix}:{size}:".encode())
-                h.update(f.read() if p.suffix == ".wal" else f.read(_HEADER))
+                yield f"{p.suffix}:{size}:".encode()
+                yield f.read() if p.suffix == ".wal" else f.read(_HEADER)
         except FileNotFoundError:
-            h.update(b"-")
-    return h.hexdigest()[:32]
+            yield b"-"
 
 
 def _sha(obj: Any) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()
-                          ).hexdigest()[:32]
+    return sha256_hex(json.dumps(obj, sort_keys=True, default=str))[:32]
 
 
 @dataclass
@@ -77,7 +80,7 @@ class PageCache:
     def _path(self, kind: str, name: str) -> Path | None:
         if self.directory is None:
             return None
-        return self.directory / f"{kind}-{hashlib.sha256(name.encode()).hexdigest()[:24]}.json"
+        return self.directory / f"{kind}-{sha256_hex(name)[:24]}.json"
 
     def _read(self, path: Path | None) -> dict[str, Any] | None:
         if path is None or not path.is_file():
@@ -107,8 +110,7 @@ class PageCache:
         for b in blocks:
             if b.file is not None:
                 p = (base_dir or Path.cwd()) / b.file
-                files[b.file] = (hashlib.sha256(p.read_bytes()).hexdigest()
-                                 if p.is_file() else None)
+                files[b.file] = file_sha256(p) if p.is_file() else None
         inline = [body for i, line in enumerate(lines) if i not in fenced and "{{" in line
                   for body in inline_bodies(line)]
         key = _sha([code_version(), kinds, root_url, experiments, files, inline, headline,
@@ -170,7 +172,7 @@ class PageCache:
                              headline)
         blobs = {}
         for rel, data in rendered.files.items():
-            blob = hashlib.sha256(data).hexdigest()[:32]
+            blob = bytes_sha256(data)[:32]
             target = self.directory / "files" / f"{blob}.bin"
             if not target.is_file():
                 target.parent.mkdir(parents=True, exist_ok=True)

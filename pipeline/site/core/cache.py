@@ -12,7 +12,6 @@ Results are stored as Parquet files, written by DuckDB itself, one per key.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
@@ -23,6 +22,7 @@ from typing import Any, TypeVar, cast
 import duckdb
 import pandas as pd
 
+from pipeline.hashing import chunks_sha256, sha256_hex
 from pipeline.site.core.version import code_version
 
 T = TypeVar("T")
@@ -37,10 +37,9 @@ def functions_version() -> str:
     global _FUNCTIONS_VERSION
     if _FUNCTIONS_VERSION is None:
         root = Path(__file__).resolve().parents[2]  # pipeline/
-        h = hashlib.sha256()
-        for f in (root / "stats.py", root / "site" / "core" / "sql_functions.py"):
-            h.update(f.read_bytes())
-        _FUNCTIONS_VERSION = h.hexdigest()[:16]
+        _FUNCTIONS_VERSION = chunks_sha256(
+            f.read_bytes() for f in (root / "stats.py", root / "site" / "core" / "sql_functions.py")
+        )[:16]
     return _FUNCTIONS_VERSION
 
 
@@ -118,7 +117,7 @@ class QueryCache:
                 deps = (referenced_names(con, body.rstrip(";")) or set(self._relations(con)))
                 parts = [self.fingerprint(con, d) for d in sorted(deps)
                          if d in self._relations(con) and d != name]
-                self._fingerprints[name] = hashlib.sha256("|".join(parts).encode()).hexdigest()
+                self._fingerprints[name] = sha256_hex("|".join(parts))
         return self._fingerprints[name]
 
     def key(self, con: duckdb.DuckDBPyConnection, sql: str, named: dict[str, str],
@@ -135,7 +134,7 @@ class QueryCache:
                 parts.append(f"q:{n}:{named[n]}")
             elif n in relations:
                 parts.append(f"t:{n}:{self.fingerprint(con, n, partition)}")
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+        return sha256_hex("\n".join(parts))[:32]
 
     # -- storage -------------------------------------------------------------------------
     def path(self, key: str) -> Path | None:
@@ -173,7 +172,7 @@ class RenderedComponent:
 
 def component_key(kind: str, options_json: str, data_key: str, root_url: str) -> str:
     blob = "\n".join(["component", code_version(), kind, options_json, data_key, root_url])
-    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+    return sha256_hex(blob)[:32]
 
 
 def load_component(cache: QueryCache, key: str) -> RenderedComponent | None:

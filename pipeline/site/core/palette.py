@@ -14,10 +14,11 @@ apart from the model colours so that a metric is never mistaken for a model.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+from pipeline.hashing import sha256_hex
 
 # Okabe–Ito-derived, colour-blind-safe, strong hues: one per base model
 MODEL_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
@@ -81,7 +82,7 @@ class Palette:
     def digest(self) -> str:
         """Changes when a model's colour could: part of a cached chart's key."""
         text = "\n".join(sorted(f"{m.model_id}\t{m.name}\t{m.base}" for m in self.models))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return sha256_hex(text)[:16]
 
     def colour_of(self, model_id: str) -> str:
         """A registered model's own colour (an adapter: its base model's)."""

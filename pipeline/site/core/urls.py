@@ -9,8 +9,9 @@ two different ids never share a page.
 
 from __future__ import annotations
 
-import hashlib
 import re
+
+from pipeline.hashing import bytes_sha256
 
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
@@ -19,7 +20,7 @@ def slug(identifier: str) -> str:
     """A path segment for *identifier*: itself when plain, else `readable-part-HASH`."""
     if _PLAIN.fullmatch(identifier):
         return identifier
-    digest = hashlib.sha256(identifier.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    digest = bytes_sha256(identifier.encode("utf-8", "surrogatepass"))[:10]
     readable = re.sub(r"[^a-z0-9]+", "-", identifier.lower()).strip("-")[:40].strip("-")
     return f"{readable}-{digest}" if readable else f"id-{digest}"
 

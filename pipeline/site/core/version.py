@@ -4,8 +4,10 @@ page cache can check it without loading the render core."""
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Iterator
 from pathlib import Path
+
+from pipeline.hashing import chunks_sha256
 
 _CODE_VERSION: str | None = None
 
@@ -17,13 +19,18 @@ def code_version() -> str:
     never reused."""
     global _CODE_VERSION
     if _CODE_VERSION is None:
-        root = Path(__file__).resolve().parents[1]  # pipeline/site
-        h = hashlib.sha256()
-        h.update((root.parent / "stats.py").read_bytes())
-        for f in sorted(root.rglob("*")):
-            if f.suffix in (".py", ".html", ".js", ".md") and f.is_file() \
-                    and not f.name.startswith("plotly"):  # the vendored bundle draws, no more
-                h.update(f.relative_to(root).as_posix().encode())
-                h.update(f.read_bytes())
-        _CODE_VERSION = h.hexdigest()[:16]
+        _CODE_VERSION = chunks_sha256(_code_chunks())[:16]
     return _CODE_VERSION
+
+
+def _code_chunks() -> Iterator[bytes]:
+    """What `code_version` hashes: pipeline/stats.py and pipeline/hashing.py (chart ids and
+    data file names are its digests), then each file of pipeline/site, its path and bytes."""
+    root = Path(__file__).resolve().parents[1]  # pipeline/site
+    yield (root.parent / "stats.py").read_bytes()
+    yield (root.parent / "hashing.py").read_bytes()
+    for f in sorted(root.rglob("*")):
+        if f.suffix in (".py", ".html", ".js", ".md") and f.is_file() \
+                and not f.name.startswith("plotly"):  # the vendored bundle draws, no more
+            yield f.relative_to(root).as_posix().encode()
+            yield f.read_bytes()

@@ -9,7 +9,6 @@ database) wrote reaches the page as text.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -17,8 +16,10 @@ from typing import Any, Protocol
 import jinja2
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import ValidationError, model_validator
 
+from pipeline.config.base import StrictModel
+from pipeline.hashing import bytes_sha256
 from pipeline.registry import Registry
 from pipeline.site.core.errors import RenderError
 from pipeline.site.core.escaping import DISPLAY_CHARS, clip, finalize_block, scrub
@@ -39,8 +40,8 @@ def render_template(name: str, **ctx: Any) -> str:
     return _env.get_template(name).render(**ctx)
 
 
-class Options(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Options(StrictModel):
+    """A component's options: an unknown key is a typo in the post, never silently dropped."""
 
 
 class DataOptions(Options):
@@ -90,7 +91,7 @@ class RenderState:
     def publish_csv(self, df: pd.DataFrame) -> str:
         """Add *df* as a CSV download; returns its URL from the page. Same rows, same file."""
         data = csv_bytes(df)
-        path = f"{DATA_DIR}/{hashlib.sha256(data).hexdigest()[:16]}.csv"
+        path = f"{DATA_DIR}/{bytes_sha256(data)[:16]}.csv"
         self.files[path] = data
         return self.root_url + path
 
@@ -98,7 +99,7 @@ class RenderState:
         """Publish *text* whole as a UTF-8 .txt file (served as text/plain: never markup);
         returns its URL from the page. Pages show long values clipped and link this."""
         data = scrub(text).encode("utf-8")
-        path = f"{DATA_DIR}/text/{hashlib.sha256(data).hexdigest()[:16]}.txt"
+        path = f"{DATA_DIR}/text/{bytes_sha256(data)[:16]}.txt"
         self.files[path] = data
         return self.root_url + path
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from pipeline.config.base import StrictModel
 from pipeline.site.core.components.base import Options, RenderState, component, render_template
 from pipeline.site.core.errors import RenderError
 from pipeline.site.core.outcomes import PASSED, Outcome, Outcomes, experiment_outcomes, verdicts
@@ -21,8 +22,7 @@ from pipeline.site.core.query import QueryScope
 from pipeline.site.core.store_queries import case_count, case_outputs, case_page, latest_version
 
 
-class OutcomeOption(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class OutcomeOption(StrictModel):
     field: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
                        description="`passed` or a 0/1 metric in `scores`")
     label: str = Field(min_length=1, description="what the page calls it")

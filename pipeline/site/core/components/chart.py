@@ -10,7 +10,6 @@ get it wrong.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import textwrap
 from typing import Literal
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from pipeline.hashing import sha256_hex
 from pipeline.site.core import tradeoffs
 from pipeline.site.core.components.base import (
     DataOptions,
@@ -399,7 +399,7 @@ def chart(o: ChartOptions, scope: QueryScope, line: int, state: RenderState) -> 
     state.charts += 1
     figure_json = script_safe(json.dumps(fig, allow_nan=False))
     # The id comes from the content: stable across builds, so cached HTML never collides.
-    chart_id = "llmx-chart-" + hashlib.sha256(figure_json.encode()).hexdigest()[:12]
+    chart_id = "llmx-chart-" + sha256_hex(figure_json)[:12]
     return render_template("chart.html", id=chart_id, figure_json=figure_json,
                            height=o.height, title=o.title,
                            sql=sql, rows=len(df), csv_url=state.publish_csv(df),
