@@ -115,6 +115,15 @@ Outcomes = dict[tuple[str, str], list[bool]]
 DEFAULT_OUTCOMES: Outcomes = {("m1", "plain"): [True, True, False],
                               ("m2", "plain"): [False, False, True]}
 
+# A post's named query over that DB: pass rate (and counts, for a CI) per model and variant,
+# which the render tests quote values, tables and claims from.
+RATES = """```sql rates
+SELECT model_id, variant, count(*) AS n, count(*) FILTER (WHERE passed) AS passed,
+       avg(passed::INT) AS pass_rate
+FROM outcomes GROUP BY model_id, variant ORDER BY model_id, variant
+```
+"""
+
 
 class SharedDBs:
     """Tiny results DBs written through the real Store (helpers.make_db), each built once per

@@ -8,13 +8,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from helpers import ROOT, chromium
+from pipeline.store import open_read
 
 SITES = ROOT / "tests" / "sites"
 BUILD_ENV = {"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"}
@@ -59,6 +60,20 @@ def make_site_project(shared_dbs) -> MakeProject:
 def site_project(tmp_path: Path, make_site_project: MakeProject) -> Path:
     """This test's own copy of the basic project (posts, config and database may change)."""
     return make_site_project(tmp_path / "site_project")
+
+
+@pytest.fixture
+def open_results(results_db) -> Iterator[Callable[..., duckdb.DuckDBPyConnection]]:
+    """`open_results(outcomes=None, outputs=None)`: a read-only connection (`open_read`, as a
+    build opens the database) to one of the session's tiny results DBs, closed after the test."""
+    opened: list[duckdb.DuckDBPyConnection] = []
+
+    def get(outcomes=None, outputs=None) -> duckdb.DuckDBPyConnection:
+        opened.append(open_read(results_db(outcomes, outputs)))
+        return opened[-1]
+    yield get
+    for con in opened:
+        con.close()
 
 
 @pytest.fixture(scope="session")

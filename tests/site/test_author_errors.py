@@ -4,26 +4,17 @@ direction, a scope box of the runs the page reads, and CI headers that name thei
 
 import pytest
 
+from helpers import RATES
 from pipeline.site.builder.front_matter import PostFrontMatter, unknown_keys
 from pipeline.site.core.errors import RenderError
 from pipeline.site.core.render import render_markdown
-from pipeline.store import open_read
-
-RATES = """```sql rates
-SELECT model_id, variant, count(*) AS n, count(*) FILTER (WHERE passed) AS passed,
-       avg(passed::INT) AS pass_rate
-FROM outcomes GROUP BY model_id, variant ORDER BY model_id, variant
-```
-"""
 
 
 @pytest.fixture
-def con(results_db):
-    db = results_db({("m1", "plain"): [True, True, False], ("m2", "plain"): [False, False, True],
-                     ("m1", "fancy"): [True, True, True]})
-    c = open_read(db)
-    yield c
-    c.close()
+def con(open_results):
+    return open_results({("m1", "plain"): [True, True, False],
+                         ("m2", "plain"): [False, False, True],
+                         ("m1", "fancy"): [True, True, True]})
 
 
 def _error(md, con):

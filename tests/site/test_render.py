@@ -2,26 +2,18 @@
 
 import pytest
 
+from helpers import RATES
 from pipeline.site.core.errors import RenderError
 from pipeline.site.core.formatting import format_value, round_down_plus
 from pipeline.site.core.render import render_markdown
 from pipeline.store import open_read
 
-RATES = """```sql rates
-SELECT model_id, variant, count(*) AS n, count(*) FILTER (WHERE passed) AS passed,
-       avg(passed::INT) AS pass_rate
-FROM outcomes GROUP BY model_id, variant ORDER BY model_id, variant
-```
-"""
-
 
 @pytest.fixture
-def con(results_db):
-    db = results_db({("m1", "plain"): [True, True, False], ("m2", "plain"): [False, False, True]},
-                    outputs={"p1": "<img src=x onerror=alert(1)>", "p2": "*bold* [x](y)"})
-    c = open_read(db)
-    yield c
-    c.close()
+def con(open_results):
+    return open_results({("m1", "plain"): [True, True, False],
+                         ("m2", "plain"): [False, False, True]},
+                        outputs={"p1": "<img src=x onerror=alert(1)>", "p2": "*bold* [x](y)"})
 
 
 def test_inline_value_with_ci(con):
