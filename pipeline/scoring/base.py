@@ -31,7 +31,7 @@ class Metric:
     """A metric a scorer emits. `higher_is_better` says which way is good: True (a rate of
     right answers), False (`fp`, a false-block rate, milliseconds) or None for a descriptive
     number that is neither (a length, how often a guard blocked). The database reference
-    page (`pipeline/site/build/reference.py`) prints it beside each metric, for post authors.
+    page (`pipeline/site/builder/reference.py`) prints it beside each metric, for post authors.
 
     `family=True` declares a set of metrics whose names start with `name` and end in a part
     only the case knows (`field:` covers `field:total`, `field:due_date`, ...): scores are

@@ -5,7 +5,7 @@ descriptive number), so a post author charting `fp` or `words` reads it the righ
 import duckdb
 
 from pipeline.scoring import scorers
-from pipeline.site.build.reference import database_reference
+from pipeline.site.builder.reference import database_reference
 
 
 def test_reference_page_says_which_way_each_metric_is_better(results_db):
