@@ -115,8 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="build the site from the results database, with "
                            "MkDocs (the `pipeline` plugin) or Zensical (staged by the same "
                            "build session); --strict either way")
-    build.add_argument("--generator", choices=("mkdocs", "zensical"), default="mkdocs")
-    build.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
+    build.add_argument("--generator", choices=("mkdocs", "zensical"), default="mkdocs",
+                       help="the site generator: MkDocs (default) or Zensical (`make "
+                            "site-zensical` installs it); both run the same build session")
+    build.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"),
+                       help="the site's config, read by both generators (default: mkdocs.yml)")
     build.add_argument("-d", "--site-dir", type=Path, default=None,
                        help="where the site goes (default: the config's site_dir)")
     return p
