@@ -11,7 +11,7 @@ the by-hand site has no equivalent of them (100k cases would be 4,000 cases page
 By hand = a script that runs the same SQL with duckdb and writes Plotly divs (plotly.js in
 one shared script tag) and Markdown tables into plain Markdown, then a plain mkdocs-material
 build of the same theme and plugins without ours. Prints times and ratios against the
-targets of issues 4, 14 and 21, the peak memory (max RSS) of each build, and one summary
+targets of issues 4, 14 and 21, the peak memory (VmHWM) of each build, and one summary
 line per size at the end; it asserts nothing (timings belong here, not in tests).
 The DB is synthetic (generated here), never results.duckdb.
 """
@@ -198,24 +198,49 @@ class Timed:
     stderr: str
 
 
-def timed(cmd: list[str], cwd: Path) -> Timed:
-    """Run *cmd* and measure that process alone: os.wait4 gives the child's own max RSS."""
+# Runs a module or script and, at exit, writes its peak memory (VmHWM: the high-water mark of
+# the process's own memory since exec). Not getrusage: a child's ru_maxrss on Linux starts at
+# the RSS of the parent it was forked from, which here holds a generated database.
+HWM_PRELUDE = """
+import atexit, runpy, sys
+def _hwm():
+    try:
+        with open("/proc/self/status") as f:
+            kb = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return
+    sys.stderr.write(f"\\nllmx-bench-hwm-kb {kb}\\n")
+atexit.register(_hwm)
+target = sys.argv[1]
+sys.argv = sys.argv[1:]
+if target.endswith(".py"):
+    runpy.run_path(target, run_name="__main__")
+else:
+    runpy.run_module(target, run_name="__main__", alter_sys=True)
+"""
+
+
+def timed(args: list[str], cwd: Path) -> Timed:
+    """Run `python -m MODULE ...` or `python SCRIPT ...` (*args*) and measure that process
+    alone: its wall time and its peak memory (NaN where /proc is not there)."""
+    cmd = [sys.executable, "-c", HWM_PRELUDE, *args]
     with tempfile.TemporaryFile("w+") as err:
         t = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, text=True,
-                                env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
-        _, status, usage = os.wait4(proc.pid, 0)
+        r = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, text=True,
+                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
         seconds = time.perf_counter() - t
-        proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         text = err.read()
-    if proc.returncode:
-        sys.exit(f"{' '.join(cmd)} failed in {cwd}:\n{text}")
-    return Timed(seconds, usage.ru_maxrss / 1024, text)
+    if r.returncode:
+        sys.exit(f"{' '.join(args)} failed in {cwd}:\n{text}")
+    import re
+
+    hwm = re.search(r"llmx-bench-hwm-kb (\d+)", text)
+    return Timed(seconds, int(hwm.group(1)) / 1024 if hwm else float("nan"), text)
 
 
 def build(project: Path) -> Timed:
-    return timed([sys.executable, "-m", "mkdocs", "build"], project)
+    return timed(["mkdocs", "build"], project)
 
 
 def median(values: list[float]) -> float:
@@ -263,7 +288,7 @@ def measure(work: Path, posts: int, rows: int, edits: int, weigh: bool) -> Row:
                 hand / "posts" / "plotly.min.js")
 
     cold = build(ours)
-    prerender = timed([sys.executable, __file__, "--by-hand", str(db),
+    prerender = timed([__file__, "--by-hand", str(db),
                        str(ours / "posts" / "posts"), str(hand / "posts" / "posts")], work)
     plain = build(hand)
 
