@@ -7,6 +7,9 @@ everything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 
 class PipelineError(Exception):
     """An error the user can fix; its message says where (file, key, line) and what was expected."""
@@ -22,3 +25,29 @@ class StoreError(PipelineError):
 
 class PrerequisiteError(PipelineError):
     """An optional dependency is missing; the message names the exact install command."""
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """*path* as a user reads it in an error: relative to the current directory (the repo,
+    when run from it) when it lies under it, else absolute, so a message can be pasted into an
+    editor or `git` from where the command ran."""
+    p = Path(path)
+    try:
+        absolute = p if p.is_absolute() else Path.cwd() / p
+        absolute = Path(os.path.normpath(absolute))
+        return str(absolute.relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(Path(os.path.normpath(p.absolute())))
+
+
+def located(path: str | os.PathLike[str] | None, line: int | None = None,
+            key: str | None = None, message: str = "") -> str:
+    """The one error format: `path:line: key: message` (line and key optional, as in
+    `path: message`, `path:line: message`, `path: key: message`). One shape everywhere lets an
+    editor jump to the spot and a test assert it; the path is repo-relative (see
+    :func:`display_path`)."""
+    head = display_path(path) if path is not None else ""
+    if line is not None and head:
+        head += f":{line}"
+    parts = [p for p in (head, key) if p]
+    return ": ".join([*parts, message]) if parts else message
