@@ -16,6 +16,8 @@ code that only reads the files.
 from __future__ import annotations
 
 import difflib
+import importlib.util
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +25,9 @@ from pipeline.config._yaml import KeyPath
 from pipeline.config.experiment import Experiment, parse_experiment
 from pipeline.config.models import ModelRegistry
 from pipeline.engines import Engine, load_engine
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, located
 from pipeline.guards import guards
+from pipeline.hashing import short_hash
 from pipeline.registry import Registry
 from pipeline.retrieval import retrievers
 from pipeline.scoring import scorers
@@ -36,11 +39,47 @@ def load_experiment(path: Path | str, models: ModelRegistry | None = None) -> Ex
     """Parse the experiment at *path*, resolve every name it uses (its `models` too when a
     *models* registry is given) and run the load-time case checks; ConfigError otherwise."""
     exp = parse_experiment(path)
+    import_plugins(exp)
     resolve_names(exp, models)
     if exp.spec.case_check:
         run_case_check(exp.spec.case_check, exp.case_file, exp.cases, exp.case_lines)
     check_cases(exp, exp.case_file, exp.case_lines)
     return exp
+
+
+def import_plugins(exp: Experiment) -> None:
+    """Import the Python files *exp* lists under `plugins:` (relative to its YAML), so what
+    they register (a scorer, step, guard, case check) is known before the names resolve:
+    an author extends the pipeline from their own folder, without editing `pipeline/`.
+
+    A file is imported once per process (its module is keyed by its resolved path), so two
+    experiments naming the same file, or loading one experiment twice, do not register its
+    names twice. A missing file or one that fails to import is a ConfigError at its line."""
+    for i, name in enumerate(exp.spec.plugins):
+        file = (exp.path.parent / name).resolve()
+
+        def refuse(message: str, i: int = i) -> ConfigError:
+            return ConfigError(located(exp.path, exp.line_of("plugins", i), "plugins",
+                                       message))
+
+        if not file.is_file():
+            raise refuse(f"{name!r}: no such file ({file})" if not file.exists()
+                         else f"{name!r}: not a file")
+        if file.suffix != ".py":
+            raise refuse(f"{name!r}: a plugin is a Python file (.py)")
+        module_name = "llmx_plugin_" + short_hash(str(file))
+        if module_name in sys.modules:
+            continue
+        spec = importlib.util.spec_from_file_location(module_name, file)
+        if spec is None or spec.loader is None:
+            raise refuse(f"{name!r}: cannot be imported as a Python module")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:  # the author's code: any error is theirs to fix
+            del sys.modules[module_name]
+            raise refuse(f"{name!r} failed to import: {type(exc).__name__}: {exc}") from exc
 
 
 def resolve_names(exp: Experiment, models: ModelRegistry | None = None) -> None:
@@ -93,4 +132,4 @@ def load_judge(model_id: str, models: ModelRegistry, engine: str = "auto") -> En
     return load_engine(engine, models.get(model_id))
 
 
-__all__ = ["load_experiment", "load_judge", "resolve_names"]
+__all__ = ["import_plugins", "load_experiment", "load_judge", "resolve_names"]

@@ -126,6 +126,11 @@ class ExperimentFile(StrictModel):
     rules: str | None = Field(
         default=None, description="compliance rules (YAML), relative to the experiment YAML; "
                                   "guards read them, cases' expected.violates names them")
+    plugins: list[str] = Field(
+        default=[], description="Python files, relative to the experiment YAML, imported "
+                                "before any name is resolved: a scorer, step, guard or case "
+                                "check they register (`@scorers.register(\"name\")`) can be "
+                                "named here; each file is imported once per process")
 
     @model_validator(mode="before")
     @classmethod
