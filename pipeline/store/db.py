@@ -172,19 +172,34 @@ def open_snapshot(path: Path | str,
     whole site build that never holds the real file against a runner for longer than the copy.
 
     Returns (temporary folder, read-only connection); the caller closes both.
+    A file of an older schema version is read through its copy, migrated: the file itself
+    is never written (a committed database builds the site the day the schema moves on).
     """
     import shutil
     import tempfile
 
     path = Path(path)
+    _check_path(path)
+    if not path.is_file():
+        raise StoreError(f"{path}: results database not found")
     folder = tempfile.mkdtemp(prefix="llmx-snapshot-")
     copy = Path(folder) / path.name
-    con = open_read(path, wait_s=wait_s)  # the read lock keeps writers out while we copy
+    # the read lock keeps writers out while we copy
+    con = _connect(path, read_only=True, wait_s=wait_s)
     try:
+        version = schema_version(con, path)
+        if version is None:
+            raise StoreError(f"{path}: empty database (no results written yet)")
+        _check_not_newer(path, version)
         shutil.copyfile(path, copy)
         wal = path.with_name(path.name + ".wal")
         if wal.exists():
             shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     finally:
         con.close()
+    if version < SCHEMA_VERSION:
+        open_write(copy).close()
     return folder, duckdb.connect(str(copy), read_only=True)

@@ -7,7 +7,7 @@ opening it fails with a clear error instead of silently migrating someone's resu
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Written so that DuckDB readers from 1.3 on (the CLI, other tools) can open the file; 1.3's
 # storage compresses strings (outputs, transcripts): the committed file is half the size of
@@ -236,6 +236,39 @@ CREATE TABLE overlap (
 );
 """ + _VIEWS_V5
 
+# Version 6 (issue 22): one rule decides which run a post reads. A *slot* is
+# (experiment_id, experiment_version, model_id, variant) among measurements (repeat = 0); its
+# *current run* is the most recently started run that has at least one result (ties: the
+# larger run_id). A run row with no result is nobody's current run (a failed start).
+# - `current_runs`: the current run of every slot (all `runs` columns);
+# - `outcomes`: what posts query, now the current runs' results only (columns unchanged), so
+#   a second run of a slot (other max_tokens, another engine) never double-counts a case;
+# - `all_outcomes`: every measurement's results, the same columns plus `is_current`.
+# Plain SQL over `runs` and `results`: the site may shadow those two with views of its own.
+_VIEWS_V6 = """
+CREATE OR REPLACE VIEW current_runs AS
+SELECT * FROM runs
+WHERE repeat = 0 AND run_id IN (SELECT DISTINCT run_id FROM results)
+QUALIFY row_number() OVER (
+    PARTITION BY experiment_id, experiment_version, model_id, variant
+    ORDER BY started_at DESC, run_id DESC) = 1;
+
+CREATE OR REPLACE VIEW outcomes AS
+SELECT ru.experiment_id, ru.experiment_version, ru.model_id, ru.variant, ru.engine,
+       r.run_id, r.case_id, r.sample_idx, r.passed, r.failure_mode,
+       r.prompt_tokens, r.completion_tokens, r.latency_ms
+FROM results r JOIN current_runs ru USING (run_id);
+
+CREATE OR REPLACE VIEW all_outcomes AS
+SELECT ru.experiment_id, ru.experiment_version, ru.model_id, ru.variant, ru.engine,
+       r.run_id, r.case_id, r.sample_idx, r.passed, r.failure_mode,
+       r.prompt_tokens, r.completion_tokens, r.latency_ms,
+       r.run_id IN (SELECT run_id FROM current_runs) AS is_current
+FROM results r JOIN runs ru USING (run_id)
+WHERE ru.repeat = 0;
+"""
+MIGRATION_V6 = _VIEWS_V6
+
 # version -> SQL that upgrades a database from version-1 to version.
 MIGRATIONS: dict[int, str] = {2: MIGRATION_V2, 3: MIGRATION_V3, 4: MIGRATION_V4,
-                              5: MIGRATION_V5}
+                              5: MIGRATION_V5, 6: MIGRATION_V6}

@@ -19,7 +19,7 @@ import pandas as pd
 
 from pipeline.config.experiment import Experiment
 from pipeline.config.models import ModelSpec
-from pipeline.errors import StoreError
+from pipeline.errors import StoreError, located
 from pipeline.hashing import short_hash
 from pipeline.store.db import open_write
 from pipeline.store.schema import PROVENANCE_V2, RESULT_KEY, SCORE_KEY
@@ -109,22 +109,36 @@ class Store:
         open_write(self.path).close()  # create or migrate now, fail early on a newer file
 
     def sync_experiment(self, exp: Experiment) -> None:
-        """Record the experiment and its cases. A stored case whose content changed under the
-        same experiment version is refused: its old results would be mixed with new ones."""
+        """Record the experiment and its cases.
+
+        A version's cases are frozen only once results exist: a stored case that no run of
+        this version has a result for is replaced by the file's content (or removed when the
+        file no longer has it), so fixing a case file after a failed run just works. A case
+        with results whose content changed is refused: its old results would be mixed with
+        new ones under one version."""
         spec = exp.spec
         con = open_write(self.path)
         try:
             stored = dict(con.execute(
                 "SELECT case_id, case_hash FROM cases WHERE experiment_id = ? "
                 "AND experiment_version = ?", [spec.id, spec.version]).fetchall())
+            frozen = {r[0] for r in con.execute(
+                "SELECT DISTINCT r.case_id FROM results r JOIN runs ru USING (run_id) "
+                "WHERE ru.experiment_id = ? AND ru.experiment_version = ?",
+                [spec.id, spec.version]).fetchall()}
+            in_file = {c.id: c for c in exp.cases}
             changed = [c.id for c in exp.cases
                        if c.id in stored and stored[c.id] != exp.case_hash(c)]
-            if changed:
-                raise StoreError(
-                    f"{exp.path}: {len(changed)} case(s) changed since results were stored under "
-                    f"version {spec.version} (e.g. {', '.join(changed[:3])}). Bump 'version:' in "
-                    "the experiment file to record them as a new version."
-                )
+            refused = [c for c in changed if c in frozen]
+            if refused:
+                raise StoreError(located(
+                    exp.path, message=f"{len(refused)} case(s) changed since results were "
+                    f"stored under version {spec.version}: {', '.join(refused[:5])}"
+                    f"{', ...' if len(refused) > 5 else ''}. Bump 'version:' in the experiment "
+                    "file to record them as a new version (cases without results may change "
+                    "freely)."))
+            stale = [c for c in stored if c not in frozen
+                     and (c not in in_file or c in changed)]
             con.execute("BEGIN TRANSACTION")
             con.execute(
                 "INSERT INTO experiments VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
@@ -133,10 +147,14 @@ class Store:
                 [spec.id, spec.version, spec.title, spec.description, spec.category, spec.scorer,
                  spec.model_dump_json(), _now()],
             )
+            if stale:
+                con.execute("DELETE FROM cases WHERE experiment_id = ? AND experiment_version = ? "
+                            "AND list_contains(?, case_id)", [spec.id, spec.version, stale])
+            keep = set(stored) - set(stale)
             new = [
                 (spec.id, spec.version, c.id, i, json.dumps(c.input), json.dumps(c.expected),
                  c.tags, exp.case_hash(c))
-                for i, c in enumerate(exp.cases) if c.id not in stored
+                for i, c in enumerate(exp.cases) if c.id not in keep
             ]
             if new:
                 con.executemany("INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?)", new)
@@ -159,10 +177,21 @@ class Store:
             con.close()
 
     def start_run(self, spec: RunSpec, ctx: RunContext) -> str:
-        """Insert the run if new; an existing run (same definition) is resumed as is."""
+        """Insert the run if new; an existing run (same definition) is resumed as is.
+
+        Run rows of the same slot that hold no result (an attempt killed before its first
+        commit) are removed first: a run without results is nobody's run, and must not be
+        listed, warned about or picked by a post."""
         run_id = spec.run_id
         con = open_write(self.path)
         try:
+            con.execute("BEGIN TRANSACTION")
+            con.execute(
+                "DELETE FROM runs WHERE experiment_id = ? AND experiment_version = ? "
+                "AND model_id = ? AND variant = ? AND coalesce(repeat, 0) = ? AND run_id <> ? "
+                "AND run_id NOT IN (SELECT DISTINCT run_id FROM results)",
+                [spec.experiment_id, spec.experiment_version, spec.model_id, spec.variant,
+                 spec.repeat, run_id])
             exists = con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchall()
             if exists:
                 con.execute("UPDATE runs SET status = 'running' WHERE run_id = ?", [run_id])
@@ -182,9 +211,28 @@ class Store:
                     + ", ".join(f"? AS {k}" for k in row) + ")",
                     list(row.values()),
                 )
+            con.execute("COMMIT")
         finally:
             con.close()
         return run_id
+
+    def discard_if_empty(self, run_id: str) -> bool:
+        """Remove the run row when it holds no result (an attempt that failed before its
+        first commit); True when removed. Called by the runner when a run fails, so the
+        failed attempt leaves nothing behind that a listing or a post would see."""
+        con = open_write(self.path)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            [(n,)] = con.execute("SELECT count(*) FROM results WHERE run_id = ?",
+                                 [run_id]).fetchall()
+            if n:
+                con.execute("ROLLBACK")
+                return False
+            con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+            con.execute("COMMIT")
+            return True
+        finally:
+            con.close()
 
     def completed(self, run_id: str, *, retry_errors: bool = False) -> set[tuple[str, int]]:
         """(case_id, sample_idx) already stored for the run. With `retry_errors`, samples
@@ -238,6 +286,9 @@ class Store:
             con.register("batch_results", results)
             con.register("batch_scores", scores)
             con.execute("BEGIN TRANSACTION")
+            if not con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchall():
+                raise StoreError(f"{self.path}: run {run_id} is no longer in the database "
+                                 "(dropped while it ran?); nothing of this batch was written")
             if replace_errors:
                 stale = ("(run_id, case_id, sample_idx) IN (SELECT r.run_id, r.case_id, "
                          "r.sample_idx FROM results r JOIN batch_results b USING "
