@@ -2,13 +2,16 @@
 
     python -m pipeline run EXPERIMENT.yaml [--models ...] [--limit N] [--shard i/N] [--ray ADDR]
     python -m pipeline show RUN            python -m pipeline rerun RUN
+    python -m pipeline runs [EXPERIMENT] [--db results.duckdb]
+    python -m pipeline drop RUN [--db results.duckdb] [--yes]
     python -m pipeline merge shard-*.duckdb [--into results.duckdb]
     python -m pipeline migrate [--db results.duckdb]
     python -m pipeline overlap TRAIN.yaml [--db results.duckdb]
     python -m pipeline build [--generator mkdocs|zensical] [-f mkdocs.yml] [-d SITE_DIR]
 
 User errors (bad files, unknown ids, a newer database) print one message and exit 2, never
-a traceback; Ctrl-C exits 130 after the last committed batch.
+a traceback; Ctrl-C exits 130 after the last committed batch, saying how many cases were
+kept and the command that resumes.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.errors import ConfigError, PipelineError
+from pipeline.errors import ConfigError, PipelineError, located
 
 if TYPE_CHECKING:
     from pipeline.store.merge import MergeReport
@@ -80,6 +83,20 @@ def build_parser() -> argparse.ArgumentParser:
     rerun.add_argument("--engine", help="override the recorded engine")
     rerun.add_argument("--limit", type=int, help="repeat only the first N of the run's cases")
     rerun.add_argument("--no-progress", action="store_true")
+
+    runs = sub.add_parser("runs", help="list the runs of the database (or of one experiment): "
+                          "version, model, variant, sampling, cases done, status, and which "
+                          "run of each slot posts read (current) or not (superseded)")
+    runs.add_argument("experiment", nargs="?", help="an experiment id or its YAML file "
+                      "(default: every experiment)")
+    runs.add_argument("--db", type=Path, default=DEFAULT_DB)
+
+    drop = sub.add_parser("drop", help="remove a run with its results and scores (one "
+                          "transaction; refused while another process writes the file)")
+    drop.add_argument("run", help="run id (a unique prefix of at least 4 characters)")
+    drop.add_argument("--db", type=Path, default=DEFAULT_DB)
+    drop.add_argument("--yes", action="store_true", help="do not ask (required when stdin "
+                      "is not a terminal)")
 
     merge = sub.add_parser("merge", help="fold shard databases into one (idempotent)")
     merge.add_argument("shards", nargs="+", type=Path, help="shard DuckDB files")
@@ -157,6 +174,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if len(exps) > 1:
         summaries = run_experiments(exps, registry, args.db, options)
+        for s in summaries:
+            print(s.describe())
         written = sum(s.written for s in summaries)
         print(f"{len(summaries)} run(s), {written} new result row(s) in {args.db}")
         return 0
@@ -175,6 +194,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if shard and db == DEFAULT_DB:
         db = Path(f"results.shard-{shard.index}-of-{shard.count}.duckdb")
     summaries = run_experiment(exp, registry, db, options)
+    for s in summaries:  # each run's totals, earlier sessions included
+        print(s.describe())
     written = sum(s.written for s in summaries)
     print(f"{len(summaries)} run(s), {written} new result row(s) in {db}")
     return 0
@@ -207,6 +228,48 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
     same = "the same run id" if r.same_id else f"a new run id {r.new} (engine or weights differ)"
     print(f"re-ran {r.original} into {out} as {same}: {r.identical} of {r.compared} outputs "
           "identical to the original")
+    return 0
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from pipeline.store.runs import format_runs, list_runs
+
+    experiment = args.experiment
+    if experiment is not None and experiment.endswith((".yaml", ".yml")):
+        from pipeline.config._yaml import load_yaml
+
+        data, _ = load_yaml(Path(experiment), "experiment")
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+            raise ConfigError(located(experiment, key="id", message="missing (an experiment "
+                                      "file names its id)"))
+        experiment = data["id"]
+    runs = list_runs(args.db, experiment)
+    print(format_runs(runs) if runs else f"{args.db}: no runs")
+    return 0
+
+
+def _cmd_drop(args: argparse.Namespace) -> int:
+    from pipeline.store.runs import drop_run, find_run_info
+
+    info = find_run_info(args.db, args.run)
+    what = (f"run {info.run_id}: {info.experiment_id} v{info.experiment_version} "
+            f"{info.model_id}/{info.variant}, {info.engine}, {info.sampling}, "
+            f"{info.cases_done}/{info.cases_total} cases, {info.status}, {info.role}")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ConfigError(f"drop {what}: pass --yes to drop it (stdin is not a terminal, "
+                              "so there is nobody to ask)")
+        answer = input(f"drop {what}, with its {info.results} result(s)? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing dropped")
+            return 1
+    report = drop_run(args.db, info.run_id)
+    slot = f"{info.experiment_id} v{info.experiment_version} {info.model_id}/{info.variant}"
+    print(f"dropped {what}: {report.results} result(s), {report.scores} score(s)")
+    if info.repeat:
+        return 0
+    print(f"now current for {slot}: " + (f"run {report.now_current}" if report.now_current
+                                         else "none (no run of that slot has results)"))
     return 0
 
 
@@ -290,6 +353,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": _cmd_run, "show": _cmd_show, "rerun": _cmd_rerun, "merge": _cmd_merge,
+            "runs": _cmd_runs, "drop": _cmd_drop,
             "migrate": _cmd_migrate, "train": _cmd_train,
             "compact": _cmd_compact, "overlap": _cmd_overlap, "build": _cmd_build}
 
@@ -301,7 +365,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted: committed batches are kept; run the same command to resume",
-              file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        import shlex
+
+        from pipeline.progress import RunInterrupted
+
+        again = "python -m pipeline " + shlex.join(sys.argv[1:] if argv is None else argv)
+        if isinstance(exc, RunInterrupted):
+            print(exc.message(again), file=sys.stderr)
+        elif args.command in ("run", "rerun"):
+            print(f"interrupted: committed batches are kept; run the same command to resume: "
+                  f"{again}", file=sys.stderr)
+        else:
+            print("interrupted", file=sys.stderr)
         return 130

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ConfigError, StoreError
+from pipeline.progress import duration
 from pipeline.store.db import open_read
 
 
@@ -71,8 +72,9 @@ def format_run(run: dict[str, Any]) -> str:
     view["seeds"] = (f"{run['seed']}..{run['seed'] + run['n_samples'] - 1} (sample i uses "
                      "seed + i)" if run["n_samples"] > 1 else str(run["seed"]))
     view["cases"] = f"{run['cases_done']} of {run['cases_total']}"
-    if run.get("wall_time_s") is not None:
-        view["wall_time_s"] = f"{run['wall_time_s']:.1f}"
+    if run.get("wall_time_s") is not None:  # summed over every session (segment) of the run
+        w = run["wall_time_s"]
+        view["wall_time_s"] = f"{w:.1f} ({duration(w)}, every session of the run)"
     lines: list[str] = []
     shown = {"model_spec", "cases_done", "cases_total"}
     for title, keys in _SECTIONS:

@@ -11,7 +11,7 @@ import dataclasses
 import socket
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -31,11 +31,13 @@ from pipeline.engines.gguf_chunks import locate_chunks
 from pipeline.errors import ConfigError
 from pipeline.finetune.checks import check_adapter
 from pipeline.hashing import sha256_hex, short_hash
-from pipeline.progress import Progress
+from pipeline.progress import Progress, RunInterrupted, duration, percent
 from pipeline.run_options import RunOptions
 from pipeline.scoring import Scorer, ScoringContext, scorers
 from pipeline.sharding import Shard
 from pipeline.store import ResultRow, RunContext, RunSpec, Store
+from pipeline.store.db import open_write
+from pipeline.store.runs import SETTINGS, describe_conflicts, slot_conflicts
 from pipeline.tasks.state import ExecutionResult, TaskState, Turn
 from pipeline.tasks.steps import StepContext, _assistant_turn, run_task
 
@@ -44,6 +46,10 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class RunSummary:
+    """What one run did in this session (`written`, `passed`, `errors`: samples; `skipped`:
+    cases earlier sessions had stored) and where the run stands now, earlier sessions
+    included (`describe()`): a resume reports the run's totals, not only its own."""
+
     run_id: str
     model_id: str
     variant: str
@@ -52,6 +58,30 @@ class RunSummary:
     passed: int
     errors: int
     complete: bool
+    cases_total: int = 0  # the cases this command asked of the run (after --limit etc.)
+    cases_now: int = 0  # cases stored in this session
+    earlier_passed: int = 0  # passed samples of the `skipped` cases
+    n_samples: int = 1
+
+    @property
+    def cases_done(self) -> int:
+        return self.skipped + self.cases_now
+
+    def describe(self) -> str:
+        """One line with the run's totals, e.g. `run abc m/v: 120/120 cases (72 now, 48 from
+        earlier sessions), passed 80/120 (66.7%), complete`."""
+        n = self.n_samples
+        samples = self.skipped * n + self.written
+        passed = self.earlier_passed + self.passed
+        split = f"{self.cases_now} now"
+        if self.skipped:
+            split += f", {self.skipped} from earlier sessions"
+        text = (f"run {self.run_id} {self.model_id}/{self.variant}: {self.cases_done}/"
+                f"{self.cases_total} cases ({split}), passed {passed}/{samples}"
+                f"{' samples' if n > 1 else ''} ({percent(passed, samples)})")
+        if self.errors:
+            text += f", {self.errors} engine error(s) now"
+        return f"{text}, {'complete' if self.complete else 'partial'}"
 
 
 def build_request(exp: Experiment, variant: Variant, model: ModelSpec, case: Case,
@@ -250,14 +280,46 @@ def run_experiment(exp: Experiment, registry: ModelRegistry, db_path: Path | str
                                      git_dirty=dirty, host=socket.gethostname(),
                                      hardware=info.hardware, engine_extra=info.extra,
                                      provenance=_provenance(exp, model, info, shard))
-                    summaries.append(_run_one(
-                        exp, model, variant, cases, params, spec, ctx, store, eng, scorer,
-                        options, progress_))
+                    _warn_if_slot_shared(store, spec, options.log)
+                    try:
+                        summaries.append(_run_one(
+                            exp, model, variant, cases, params, spec, ctx, store, eng, scorer,
+                            options, progress_))
+                    except BaseException:
+                        _discard_empty(store, spec.run_id)
+                        raise
             finally:
                 eng.close()
+    except RunInterrupted as exc:  # the message counts the runs that finished before it
+        exc.add_finished(len(summaries), sum(s.cases_done for s in summaries))
+        raise
     finally:
         progress_.close()
     return summaries
+
+
+def _warn_if_slot_shared(store: Store, spec: RunSpec, log: Callable[[str], None]) -> None:
+    """Say so when the run joins a slot (experiment version, model, variant) that already
+    holds runs with other settings: which settings differ, which run posts will read (the
+    schema's rule), how to list or drop them. A second run must never appear silently."""
+    if spec.repeat:
+        return
+    settings = {k: getattr(spec, k) for k in SETTINGS}
+    conflicts = slot_conflicts(store.path, spec.experiment_id, spec.experiment_version,
+                               spec.model_id, spec.variant, settings, run_id=spec.run_id)
+    if conflicts:
+        resumes = store.completed(spec.run_id) != set()
+        slot = f"{spec.experiment_id} v{spec.experiment_version} {spec.model_id}/{spec.variant}"
+        log(describe_conflicts(conflicts, slot, spec.run_id, resumes=resumes))
+
+
+def _discard_empty(store: Store, run_id: str) -> None:
+    """A run that failed before its first commit leaves no run row behind (its cases stay
+    replaceable, see Store.sync_experiment). Best effort: the original error is what counts."""
+    try:
+        store.discard_if_empty(run_id)
+    except Exception:  # noqa: BLE001 - the failure being raised matters more than this one
+        pass
 
 
 class _Memo:
@@ -354,42 +416,91 @@ def run_experiments(exps: Sequence[Experiment], registry: ModelRegistry, db_path
                 if models or spec.id in exp.spec.models:
                     summaries += run_experiment(exp, registry, db_path, dataclasses.replace(
                         options, models=[spec.id], engine_loader=lend))
+        except RunInterrupted as exc:
+            exc.add_finished(len(summaries), sum(s.cases_done for s in summaries))
+            raise
         finally:
             if kept is not None:
                 kept.engine.close()
     return summaries
 
 
+def _stored(store: Store, run_id: str, retry_errors: bool) -> dict[tuple[str, int], bool]:
+    """The run's stored samples and whether each passed (with `retry_errors`, error samples
+    count as not stored: they are generated again)."""
+    con = open_write(store.path)
+    try:
+        rows = con.execute("SELECT case_id, sample_idx, passed FROM results WHERE run_id = ?"
+                           + (" AND error IS NULL" if retry_errors else ""),
+                           [run_id]).fetchall()
+    finally:
+        con.close()
+    return {(c, i): bool(p) for c, i, p in rows}
+
+
+def _add_wall_time(store: Store, run_id: str, seconds: float) -> None:
+    """Add the time since the run's last commit (the end of a segment: finished,
+    interrupted or failed) to its wall time, in one short write."""
+    con = open_write(store.path)
+    try:
+        con.execute("UPDATE runs SET wall_time_s = coalesce(wall_time_s, 0) + ? "
+                    "WHERE run_id = ?", [seconds, run_id])
+    finally:
+        con.close()
+
+
 def _run_one(exp: Experiment, model: ModelSpec, variant: Variant, cases: Sequence[Case],
              params: SamplingParams, spec: RunSpec, ctx: RunContext, store: Store,
              eng: Engine, scorer: Scorer, options: RunOptions,
              progress: Progress) -> RunSummary:
+    """Run (or resume) one run over *cases*, one committed batch at a time.
+
+    Wall time: every second from the run's start in this session to its end is added to the
+    run (each batch's commit adds the time since the previous mark, so scoring and the gaps
+    between batches count; the rest is added at the end, also when a Ctrl-C or an error
+    ends the segment). A Ctrl-C becomes `RunInterrupted`, which says what was kept."""
+    t_start = time.perf_counter()
     retry_errors, log = options.retry_errors, options.log
     batch_size = options.batch_size or eng.preferred_batch_size
+    label = f"{model.id}/{variant.name}"
     run_id = store.start_run(spec, ctx)
     done = store.completed(run_id, retry_errors=retry_errors)
     # A case is done only when all its samples are; partial cases are redone whole.
     todo = [c for c in cases if any((c.id, i) not in done for i in range(params.n))]
     skipped = len(cases) - len(todo)
-    progress.start_run(f"{model.id}/{variant.name}", skipped * params.n)
-    written = passed = errors = tokens = 0
-    t_run = time.perf_counter()
+    earlier = {c.id for c in cases} - {c.id for c in todo}
+    stored = _stored(store, run_id, retry_errors) if skipped else {}
+    earlier_passed = sum(p for (c, _), p in stored.items() if c in earlier)
+    progress.start_run(label, skipped * params.n, len(cases) * params.n, earlier_passed,
+                       params.n)
+    written = passed = errors = tokens = cases_now = 0
+    t_run, mark = time.perf_counter(), t_start
     step_ctx = StepContext(exp=exp, variant=variant, model=model, engine=eng, params=params)
     try:
         for batch in _chunks(todo, batch_size):
-            t0 = time.perf_counter()
             states = [TaskState(case=c) for c in batch]
             run_task(states, step_ctx)
             rows = [row for st in states for row in _rows(exp, scorer, st)]
-            store.write_results(run_id, rows, wall_time_s=time.perf_counter() - t0,
+            now = time.perf_counter()
+            store.write_results(run_id, rows, wall_time_s=now - mark,
                                 replace_errors=retry_errors)
+            mark = now
             written += len(rows)
-            passed += sum(r.passed for r in rows)
+            cases_now += len(batch)
+            batch_passed = sum(r.passed for r in rows)
+            passed += batch_passed
             batch_errors = sum(r.error is not None for r in rows)
             errors += batch_errors
             batch_tokens = sum(r.completion_tokens or 0 for r in rows)
             tokens += batch_tokens
-            progress.advance(len(rows), batch_tokens, batch_errors)
+            progress.advance(len(rows), batch_tokens, batch_errors, batch_passed)
+    except KeyboardInterrupt:
+        kept = _kept(store, run_id, cases, params.n, fallback=skipped + cases_now)
+        _end_segment(store, run_id, todo, mark)
+        raise RunInterrupted(run_id, label, kept, len(cases)) from None
+    except BaseException:
+        _end_segment(store, run_id, todo, mark)
+        raise
     finally:  # what the steps set up for the run (a guard's server) ends with it
         for obj in step_ctx.scratch.values():
             close = getattr(obj, "close", None)
@@ -397,7 +508,32 @@ def _run_one(exp: Experiment, model: ModelSpec, variant: Variant, cases: Sequenc
                 close()
     complete = store.refresh_status(run_id)
     elapsed = time.perf_counter() - t_run
+    _end_segment(store, run_id, todo, mark)
     rate = f", {tokens / elapsed:.1f} tok/s" if written and elapsed > 0 else ""
-    log(f"run {run_id} {model.id}/{variant.name}: {written} written, {skipped} cases already "
-        f"done, {passed}/{written} passed, {errors} engine errors{rate}")
-    return RunSummary(run_id, model.id, variant.name, written, skipped, passed, errors, complete)
+    summary = RunSummary(run_id, model.id, variant.name, written, skipped, passed, errors,
+                         complete, cases_total=len(cases), cases_now=cases_now,
+                         earlier_passed=earlier_passed, n_samples=params.n)
+    log(f"{summary.describe()}{rate}, {duration(time.perf_counter() - t_start)} this session")
+    return summary
+
+
+def _end_segment(store: Store, run_id: str, todo: Sequence[Case], mark: float) -> None:
+    """The time since the last commit, added to the run's wall time (a session that had
+    nothing to do adds nothing: re-running a finished command leaves the run as it was).
+    Never raises: it runs while another error (or a Ctrl-C) is on its way out."""
+    if not todo:
+        return
+    try:
+        _add_wall_time(store, run_id, time.perf_counter() - mark)
+    except Exception:  # noqa: BLE001 - the error that ended the segment matters more
+        pass
+
+
+def _kept(store: Store, run_id: str, cases: Sequence[Case], n: int, fallback: int) -> int:
+    """How many of *cases* the run has every sample of, read back from the store (a Ctrl-C
+    may land mid-commit); *fallback* when the store cannot say."""
+    try:
+        stored = _stored(store, run_id, retry_errors=False)
+    except Exception:  # noqa: BLE001
+        return fallback
+    return sum(all((c.id, i) in stored for i in range(n)) for c in cases)
