@@ -94,7 +94,7 @@ def test_ci_column_header_names_its_rate(con):
 def test_front_matter_keys_of_every_owner_are_known_and_typos_are_named():
     assert unknown_keys({"number": 6, "date": "2026-01-01", "slug": "x", "hide": ["toc"],
                          "description": "d", "image": "i.png", "experiments": []}, "p.md") == []
-    assert unknown_keys({"nubmer": 6}, "posts/posts/x.md") == [
-        "unknown front-matter key 'nubmer' in posts/posts/x.md (did you mean 'number'?)"]
+    assert unknown_keys({"nubmer": 6}, "posts/posts/x.md", {("nubmer",): 4}) == [
+        "posts/posts/x.md:4: nubmer: unknown front-matter key. Did you mean 'number'?"]
     assert PostFrontMatter.keys_of("pipeline") == ["number", "series", "part", "lead",
                                                    "headline", "experiments"]

@@ -1,8 +1,8 @@
 """Bad author files fail `mkdocs build` cleanly: one row per broken post or .sql file.
 
 Each row copies the small test site, breaks one file and builds it for real: a non-zero
-exit, no traceback, and a message naming the post (docs-relative, as MkDocs shows pages)
-and the line or key.
+exit, no traceback, and a message naming the post (repo-relative, `path:line: key: message`,
+the one error format) and the line or key.
 """
 
 from __future__ import annotations
@@ -50,41 +50,41 @@ def _sql(content: bytes | None) -> Callable[[Path], None]:
 ROWS: dict[str, tuple[Callable[[Path], None], list[str]]] = {
     "front-matter-invalid-yaml": (
         _post('series: "Part 1 · Tests"', 'series: "Part 1 · Tests\nlead: [x'),
-        ["posts/tiny.md:", "front matter: invalid YAML"]),
+        ["posts/posts/tiny.md:", "front matter: invalid YAML"]),
     "front-matter-duplicate-key": (
         _post("number: 3\n", "number: 3\nnumber: 4\n"),
-        ["posts/tiny.md:6: front matter: duplicate key 'number' (first on line 5)"]),
+        ["posts/posts/tiny.md:6: front matter: duplicate key 'number' (first on line 5)"]),
     "front-matter-alias-bomb": (
         _post("lead: A tiny post.", "lead: &a [x, x, x]\nheadline2: [*a, *a, *a]"),
-        ["posts/tiny.md:7: front matter: YAML anchors and aliases are not supported"]),
+        ["posts/posts/tiny.md:7: front matter: YAML anchors and aliases are not supported"]),
     "front-matter-python-tag": (
         _post("lead: A tiny post.", "lead: !!python/object/apply:os.system ['echo pwned']"),
-        ["posts/tiny.md:7: front matter: YAML tag '!!python/object/apply:os.system'"]),
+        ["posts/posts/tiny.md:7: front matter: YAML tag '!!python/object/apply:os.system'"]),
     "front-matter-not-a-mapping": (
         lambda project: (project / "posts" / "posts" / "tiny2.md").write_text(
             "---\n- date\n- slug\n---\n\n# Tiny two\n"),
-        ["posts/tiny2.md:2: front matter: expected a mapping of keys, found a list"]),
+        ["posts/posts/tiny2.md:2: front matter: expected a mapping of keys, found a list"]),
     "front-matter-bad-value": (
         _post("number: 3", "number: three"),
-        ["posts/tiny.md: front matter: key 'number': Input should be a valid integer",
-         "(line 5)"]),
+        ["posts/posts/tiny.md:5: number: bad front-matter value: Input should be a valid "
+         "integer"]),
     "front-matter-unknown-key": (
         _post("number: 3", "nubmer: 3"),
-        ["unknown front-matter key 'nubmer' in posts/posts/tiny.md (did you mean 'number'?)"]),
+        ["posts/posts/tiny.md:5: nubmer: unknown front-matter key. Did you mean 'number'?"]),
     "post-binary": (
         lambda project: (project / "posts" / "posts" / "tiny2.md").write_bytes(
             b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
-        ["posts/tiny2.md:3: binary data (a NUL byte)"]),
+        ["posts/posts/tiny2.md:3: binary data (a NUL byte)"]),
     "post-invalid-utf8": (
         _post("Intro.", b"Intro \xe9t\xe9."),
-        ["posts/tiny.md:", "not valid UTF-8 (byte 0xe9"]),
-    "sql-missing": (_sql(b"missing"), ["posts/tiny.md:", "query 'extra': cannot read",
+        ["posts/posts/tiny.md:", "not valid UTF-8 (byte 0xe9"]),
+    "sql-missing": (_sql(b"missing"), ["posts/posts/tiny.md:", "query 'extra': cannot read",
                                        "extra.sql (no such file)"]),
-    "sql-binary": (_sql(b"SELECT\x00\x01\x02"), ["posts/tiny.md:", "query 'extra'",
+    "sql-binary": (_sql(b"SELECT\x00\x01\x02"), ["posts/posts/tiny.md:", "query 'extra'",
                                                 "extra.sql:1: binary data"]),
     "sql-invalid-utf8": (_sql(b"SELECT 1\n-- caf\xe9\n"),
-                         ["posts/tiny.md:", "query 'extra'", "extra.sql:2: not valid UTF-8"]),
-    "sql-directory": (_sql(None), ["posts/tiny.md:", "query 'extra'",
+                         ["posts/posts/tiny.md:", "query 'extra'", "extra.sql:2: not valid UTF-8"]),
+    "sql-directory": (_sql(None), ["posts/posts/tiny.md:", "query 'extra'",
                                    "extra.sql: is a directory"]),
 }
 

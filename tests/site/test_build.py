@@ -121,7 +121,7 @@ def test_broken_query_fails_the_build_with_path_and_line(project):
     post.write_text(post.read_text().replace("FROM outcomes WHERE", "FROM outcomez WHERE"))
     r = build(project)
     assert r.returncode != 0
-    assert re.search(r"posts/tiny\.md:13: query 'rates' failed: Catalog Error: .*outcomez",
+    assert re.search(r"posts/posts/tiny\.md:13: query 'rates' failed: Catalog Error: .*outcomez",
                      r.stderr), r.stderr
     assert "LINE 3 (file line 16):" in r.stderr
     assert "Traceback" not in r.stderr
@@ -252,7 +252,8 @@ def test_series_navigation_and_front_matter_validation(project):
     post.write_text(post.read_text().replace("number: 2", "number: two"))
     r = build(project)
     assert r.returncode != 0
-    assert "posts/tiny2.md: front matter: key 'number': Input should be a valid integer" in r.stderr
+    assert ("posts/posts/tiny2.md:5: number: bad front-matter value: Input should be a valid "
+            "integer") in r.stderr, r.stderr
 
 
 def _pages_line(stderr: str) -> tuple[int, int, int]:

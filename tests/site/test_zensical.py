@@ -218,5 +218,5 @@ def test_unknown_front_matter_key_fails_the_zensical_build_too(basic, tmp_path):
     post.write_text(post.read_text().replace("number: 3", "nubmer: 3"))
     r = zensical(basic, tmp_path / "z", tmp_path / "work")
     assert r.returncode == 1
-    assert "unknown front-matter key 'nubmer' in posts/posts/tiny.md (did you mean 'number'?)" \
+    assert "posts/posts/tiny.md:5: nubmer: unknown front-matter key. Did you mean 'number'?" \
         in r.stderr

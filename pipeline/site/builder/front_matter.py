@@ -10,11 +10,16 @@ Each field says who reads it (`json_schema_extra={"owner": ...}`) and what it do
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
 from pipeline.config.base import StrictModel
+from pipeline.errors import located
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 PIPELINE = "pipeline"
 MKDOCS = "MkDocs"
@@ -83,18 +88,36 @@ class PostFrontMatter(StrictModel):
                 if (f.json_schema_extra or {}).get("owner") == owner]  # type: ignore[union-attr]
 
 
-def unknown_keys(meta: dict[str, Any], path: str) -> list[str]:
-    """A message per key no one reads, with the closest known key when there is one:
-    "unknown front-matter key 'nubmer' in posts/posts/x.md (did you mean 'number'?)"."""
+def unknown_keys(meta: dict[str, Any], path: str,
+                 lines: Mapping[tuple[Any, ...], int] | None = None) -> list[str]:
+    """A message per key no one reads, in the one error format on the key's line (when
+    *lines*, the page's {key path: line}, has it), with the closest known key when there is
+    one: "posts/posts/x.md:5: nubmer: unknown front-matter key. Did you mean 'number'?"."""
     known = list(PostFrontMatter.model_fields)
     out = []
     for key in meta:
         if str(key) in PostFrontMatter.model_fields:
             continue
         close = difflib.get_close_matches(str(key), known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        out.append(f"unknown front-matter key {str(key)!r} in {path}{hint}")
+        hint = (f". Did you mean {close[0]!r}?" if close else
+                " (read by neither this site nor MkDocs, Material, the blog or rss plugin)")
+        out.append(located(path, (lines or {}).get((key,)), str(key),
+                           f"unknown front-matter key{hint}"))
     return out
+
+
+def invalid_values(exc: ValidationError, path: str,
+                   lines: Mapping[tuple[Any, ...], int] | None = None) -> str:
+    """One line per bad value of one of our keys, in the one error format on the key's line:
+    "posts/posts/x.md:5: number: bad front-matter value: Input should be a valid integer"."""
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        line = next(((lines or {})[loc[:n]] for n in range(len(loc), 0, -1)
+                     if loc[:n] in (lines or {})), None)
+        key = ".".join(map(str, loc)) or None
+        out.append(located(path, line, key, f"bad front-matter value: {err['msg']}"))
+    return "\n".join(out)
 
 
 def validate_front_matter(meta: dict[str, Any]) -> PostFrontMatter:

@@ -37,7 +37,7 @@ def post_claims(pages: dict[str, Page], con: duckdb.DuckDBPyConnection,
         except RenderError as exc:
             if exc.line is not None:
                 exc.line += page.offset
-            raise StageError(exc.describe(src_uri)) from None
+            raise StageError(exc.describe(page.label)) from None
         if records:
             out.append({"title": page_title(page), "src_uri": src_uri, "claims": records})
     return out

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.errors import ConfigError, PipelineError
+from pipeline.errors import ConfigError, PipelineError, display_path
 from pipeline.site.builder.cards import data_date
 from pipeline.site.builder.options import SiteOptions
 from pipeline.site.builder.page_cache import PageCache, db_token, keys_digest
@@ -195,26 +195,33 @@ class BuildSession:
         matter is found but parsed only when needed (`check_front_matter`, `page`)."""
         for src_uri, path in pages:
             try:
-                text = read_page_text(path, src_uri)
+                text = read_page_text(path, display_path(path))
             except ConfigError as exc:
                 raise StageError(str(exc)) from None
             front, body = front_and_body(text)
-            self.sources[src_uri] = Page(src_uri, text, {}, {}, front, body, 0, path.parent)
+            self.sources[src_uri] = Page(src_uri, text, {}, {}, front, body, 0, path.parent,
+                                         path=path)
 
     def page(self, src_uri: str) -> Page:
         """An author page with its front matter parsed (strict YAML, path:line)."""
         if src_uri not in self._parsed:
             light = self.sources[src_uri]
-            page = split_page(light.text, src_uri)
+            page = split_page(light.text, src_uri, light.path)
             page.base_dir = light.base_dir
             self._parsed[src_uri] = page
         return self._parsed[src_uri]
+
+    def label(self, src_uri: str) -> str:
+        """How an error names the page: its file, repo-relative (`posts/posts/x.md`), or,
+        for a page generated from the database, its docs-relative name."""
+        page = self.sources.get(src_uri)
+        return page.label if page is not None else src_uri
 
     def check_front_matter(self, prefix: str = "") -> dict[str, SeriesEntry]:
         """Validate every page's front matter (strict YAML, then the one model of every
         owner's keys; *prefix*: the docs dir, for messages) and index the series; reused
         from the page cache while no front matter or title changed."""
-        key = [prefix, self.live, sorted(
+        key = [prefix, self.live, str(self.root), display_path(self.root), sorted(
             (u, p.front, _title_line(p.body)) for u, p in self.sources.items())]
         hit = self.pages.get("front-matter", key, with_db=False)
         if hit is None:
@@ -302,7 +309,7 @@ class BuildSession:
                                        cache=self.queries, base_dir=base_dir,
                                        experiments=experiments, headline=headline)
         except RenderError as exc:
-            raise StageError(exc.describe(src_uri)) from None
+            raise StageError(exc.describe(self.label(src_uri))) from None
         self.pages.store(src_uri, markdown, root_url, experiments, base_dir, rendered,
                          headline)
         self.files.update(rendered.files)

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.errors import ConfigError, PipelineError
+from pipeline.errors import ConfigError, PipelineError, display_path, located
 from pipeline.site.builder.series import SeriesEntry
 
 if TYPE_CHECKING:
@@ -66,28 +66,38 @@ class Page:
     offset: int  # lines before the body (added to line numbers in errors)
     base_dir: Path | None = None
     generated: bool = False
+    path: Path | None = None  # the file an author wrote (None: generated from the database)
+
+    @property
+    def label(self) -> str:
+        """The page as an error names it: its file, repo-relative (`posts/posts/x.md`, as
+        `pipeline.errors.located` prints every path), or its docs-relative name when it is
+        generated and has no file."""
+        return display_path(self.path) if self.path is not None else self.src_uri
 
 
-def split_page(text: str, src_uri: str) -> Page:
+def split_page(text: str, src_uri: str, path: Path | None = None) -> Page:
     """Front matter and body, found and parsed as the MkDocs adapter does (strictly: invalid
-    YAML, duplicate keys, aliases and tags fail with path:line)."""
+    YAML, duplicate keys, aliases and tags fail with path:line, the path being *path*, the
+    page's file, when given)."""
     m = YAML_RE.match(text)
     if not m:
-        return Page(src_uri, text, {}, {}, "", text, 0)
+        return Page(src_uri, text, {}, {}, "", text, 0, path=path)
     from pipeline.config._yaml import parse_yaml
 
+    label = display_path(path) if path is not None else src_uri
     try:
-        meta, lines = parse_yaml(m.group(1), src_uri, first_line=2, prefix="front matter: ")
+        meta, lines = parse_yaml(m.group(1), label, first_line=2, prefix="front matter: ")
     except ConfigError as exc:
         raise StageError(str(exc)) from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
-        raise StageError(f"{src_uri}:2: front matter: expected a mapping of keys, found a "
-                         f"{type(meta).__name__}")
+        raise StageError(located(label, 2, None, "front matter: expected a mapping of keys, "
+                                 f"found a {type(meta).__name__}"))
     body = text[m.end():].lstrip("\n")
     offset = text[: len(text) - len(body)].count("\n")
-    return Page(src_uri, text, meta, lines, m.group(1), body, offset)
+    return Page(src_uri, text, meta, lines, m.group(1), body, offset, path=path)
 
 
 def front_and_body(text: str) -> tuple[str, str]:
@@ -105,25 +115,27 @@ def page_title(page: Page) -> str:
 def series_entries(pages: dict[str, Page], docs: str = "",
                    warn: Callable[[str], None] | None = None) -> dict[str, SeriesEntry]:
     """Validate the front matter of every page (one model of every owner's keys: a key no
-    one reads fails with a did-you-mean, naming the page as *docs*/src_uri), and index the
+    one reads fails with a did-you-mean), each problem as `path:line: key: message` on the
+    key's own line, the path being the page's file (else *docs*/src_uri), and index the
     posts that are in a series. With *warn* (a live server), unknown keys are passed to it
     instead of failing, so the server keeps running."""
     from pydantic import ValidationError
 
-    from pipeline.site.builder.front_matter import unknown_keys, validate_front_matter
+    from pipeline.site.builder.front_matter import (
+        invalid_values,
+        unknown_keys,
+        validate_front_matter,
+    )
 
     out: dict[str, SeriesEntry] = {}
     unknown: list[str] = []
     for src_uri, page in pages.items():
-        unknown += unknown_keys(page.meta, f"{docs}{src_uri}")
+        label = page.label if page.path is not None else f"{docs}{src_uri}"
+        unknown += unknown_keys(page.meta, label, page.lines)
         try:
             fm = validate_front_matter(page.meta)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"key '{'.'.join(map(str, e['loc']))}': {e['msg']}"
-                + (f" (line {page.lines[e['loc'][:1]]})" if e["loc"][:1] in page.lines else "")
-                for e in exc.errors())
-            raise StageError(f"{src_uri}: front matter: {problems}") from None
+            raise StageError(invalid_values(exc, label, page.lines)) from None
         if fm.series and fm.number is not None:
             out[src_uri] = SeriesEntry(fm.series, fm.number, page_title(page), src_uri, fm.part)
     if unknown and warn is None:

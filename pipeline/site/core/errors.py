@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, located
 
 _SQL_LINE = re.compile(r"LINE (\d+):")
 
@@ -20,14 +20,13 @@ class RenderError(PipelineError):
         super().__init__(message)
 
     def describe(self, path: str) -> str:
-        where = f"{path}:{self.line}" if self.line else path
         message = self.message
         if self.line and self.sql:
             # DuckDB numbers lines within the SQL; the SQL starts the line after the fence.
             message = _SQL_LINE.sub(
                 lambda m: f"LINE {m.group(1)} (file line {self.line + int(m.group(1))}):",
                 message)
-        text = f"{where}: {message}"
+        text = located(path, self.line or None, None, message)
         if self.sql:
             text += "\n  SQL:\n" + "\n".join("    " + s for s in self.sql.strip().splitlines())
         if self.where:
