@@ -47,7 +47,7 @@ def test_a_repeat_is_its_own_run_paired_with_the_measurement(tmp_path):
     r = _cli(*base, "--limit", "3", "--sample", "2", "--repeat", "1")
     assert r.returncode == 0, r.stderr
     again = _cli(*base, "--limit", "3", "--sample", "2", "--repeat", "1")  # resumes: no rows
-    assert "0 written, 2 cases already done" in again.stderr
+    assert "2/2 cases (0 now, 2 from earlier sessions)" in again.stderr
     con = duckdb.connect(str(db), read_only=True)
     try:
         runs = con.execute("SELECT repeat, run_id FROM runs ORDER BY repeat").fetchall()
