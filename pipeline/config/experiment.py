@@ -27,10 +27,16 @@ from pipeline.hashing import short_hash
 class Sampling(StrictModel):
     """Sampling parameters, mapped 1:1 onto every engine. temperature 0 means greedy."""
 
-    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
-    top_p: float = Field(default=1.0, gt=0.0, le=1.0)
-    max_tokens: int = Field(default=256, gt=0, le=32768)
-    seed: int = Field(default=0, ge=0)
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0,
+                               description="sampling temperature; 0 is greedy decoding")
+    top_p: float = Field(default=1.0, gt=0.0, le=1.0,
+                         description="nucleus sampling: keep the smallest set of tokens "
+                                     "whose probabilities add up to top_p")
+    max_tokens: int = Field(default=256, gt=0, le=32768,
+                            description="most tokens generated per output (per turn in a "
+                                        "conversation)")
+    seed: int = Field(default=0, ge=0, description="sample i of a case uses seed + i, on "
+                                                   "every engine")
     n: int = Field(default=1, ge=1, le=64, description="samples per case")
 
 
@@ -43,13 +49,20 @@ class Variant(StrictModel):
     constrains the output to exactly one of those strings (classification labels).
     """
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    description: str = ""
-    system: str | None = None
-    user: str | None = None
-    base_suffix: str = "\n"
-    constrained: bool = False
-    choices: list[str] | None = Field(default=None, min_length=2)
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$",
+                      description="the variant's id in the results (`runs.variant`)")
+    description: str = Field("", description="what this variant changes, in words")
+    system: str | None = Field(None, description="system message template (Jinja over the "
+                               "case's input fields); none: no system message")
+    user: str | None = Field(None, description="user message template (Jinja over the "
+                             "case's input fields); required with a `prompt` step")
+    base_suffix: str = Field("\n", description="appended after system and user in a base "
+                             "model's plain prompt (e.g. 'Answer:')")
+    constrained: bool = Field(False, description="schema-constrained decoding against the "
+                              "case's JSON Schema (`input.schema`)")
+    choices: list[str] | None = Field(default=None, min_length=2,
+                                      description="the output is exactly one of these "
+                                                  "strings (classification labels)")
     guard: str | None = Field(default=None, description="a registered guard (the `guard` "
                               "step applies it to the draft answer)")
     sampling: Sampling | None = Field(default=None, description="this variant's sampling, "
@@ -87,29 +100,34 @@ class Retrieval(StrictModel):
     prompt's context as `passages` (a list of {id, title, text})."""
 
     corpus: str = Field(description="passages (JSONL), relative to the experiment YAML")
-    retriever: str = "bm25"
-    k: int = Field(default=4, ge=1, le=50)
-    query_field: str = "query"
+    retriever: str = Field("bm25", description="a registered retriever (`bm25`, `minilm`)")
+    k: int = Field(default=4, ge=1, le=50, description="passages put into the prompt")
+    query_field: str = Field("query", description="the case's input field searched for")
 
 
 class ExperimentFile(StrictModel):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    version: int = Field(ge=1)
-    title: str
-    description: str = ""
-    category: str | None = None
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$",
+                    description="the experiment's id in the results and on the site")
+    version: int = Field(ge=1, description="bump it when cases, prompts or scoring change "
+                         "once results exist; each version's results stay queryable")
+    title: str = Field(description="human title, shown on the site")
+    description: str = Field("", description="what the experiment measures, in words")
+    category: str | None = Field(None, description="a category shown on the site")
     cases: str = Field(description="case file (JSONL), relative to the experiment YAML")
     schemas: str | None = Field(
         default=None, description="folder of JSON Schemas; a case's input.schema names one"
     )
-    scorer: str
-    models: list[str] = Field(min_length=1)
-    sampling: Sampling = Sampling()
+    scorer: str = Field(description="the registered scorer that judges every output")
+    models: list[str] = Field(min_length=1, description="model ids of the registry "
+                              "(experiments/models.yaml) run by default")
+    sampling: Sampling = Field(Sampling(), description="sampling of every variant that "
+                               "has no `sampling:` of its own")
     variant_defaults: dict[str, Any] | None = Field(
         default=None, description="keys every variant gets unless it sets them itself (the "
                                   "shared system/user prompt of variants that differ in one "
                                   "key); YAML anchors are refused, so this is how to share")
-    variants: list[Variant] = Field(min_length=1)
+    variants: list[Variant] = Field(min_length=1, description="the prompt variants; each "
+                                    "is a run of its own per model")
     case_check: str | None = Field(
         default=None, description="a registered case check run on every case at load time"
     )
@@ -122,7 +140,8 @@ class ExperimentFile(StrictModel):
         default=None, description="tool definitions (a JSON list, OpenAI format), relative to "
                                   "the experiment YAML; a case's input.tools names them",
     )
-    retrieval: Retrieval | None = None
+    retrieval: Retrieval | None = Field(None, description="RAG: the corpus the `retrieve` "
+                                        "step searches")
     rules: str | None = Field(
         default=None, description="compliance rules (YAML), relative to the experiment YAML; "
                                   "guards read them, cases' expected.violates names them")

@@ -23,6 +23,10 @@ import duckdb
 import jinja2
 from markupsafe import Markup
 
+from pipeline.site.builder.experiment_reference import (
+    EXPERIMENT_REFERENCE_PATH,
+    experiment_reference,
+)
 from pipeline.site.builder.reference import REFERENCE_PATH, database_reference
 from pipeline.site.core.escaping import escape_text, finalize_text, scrub
 from pipeline.site.core.outcomes import UNKNOWN, Outcomes, outcome_sql, outcomes_of
@@ -176,6 +180,7 @@ def generated_pages(con: duckdb.DuckDBPyConnection,
                     heading=heading, passed=outs.passed,
                     outcomes=[{"field": o.field, "label": o.label} for o in outs.shown])
     pages[REFERENCE_PATH] = database_reference(con)
+    pages[EXPERIMENT_REFERENCE_PATH] = experiment_reference()
     return pages
 
 
