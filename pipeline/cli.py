@@ -249,9 +249,9 @@ def _cmd_runs(args: argparse.Namespace) -> int:
 
 
 def _cmd_drop(args: argparse.Namespace) -> int:
-    from pipeline.store.runs import drop_run, find_run_info
+    from pipeline.store.runs import DROP_LOCK_WAIT_S, drop_run, find_run_info
 
-    info = find_run_info(args.db, args.run)
+    info = find_run_info(args.db, args.run, wait_s=DROP_LOCK_WAIT_S)
     what = (f"run {info.run_id}: {info.experiment_id} v{info.experiment_version} "
             f"{info.model_id}/{info.variant}, {info.engine}, {info.sampling}, "
             f"{info.cases_done}/{info.cases_total} cases, {info.status}, {info.role}")

@@ -164,9 +164,10 @@ def _resolve(con: duckdb.DuckDBPyConnection, db: Path | str, prefix: str) -> str
     return found[0]
 
 
-def find_run_info(db: Path | str, prefix: str) -> RunInfo:
+def find_run_info(db: Path | str, prefix: str,
+                  wait_s: float = LOCK_RETRY_SECONDS) -> RunInfo:
     """The run whose id starts with *prefix* (at least 4 characters), as `runs` lists it."""
-    con = open_read(db)
+    con = open_read(db, wait_s=wait_s)
     try:
         return _infos(con, "ru.run_id = ?", [_resolve(con, db, prefix)])[0]
     finally:
