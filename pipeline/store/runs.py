@@ -11,6 +11,7 @@ never decide anything the views do not.
 from __future__ import annotations
 
 import difflib
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +21,15 @@ from typing import Any
 import duckdb
 
 from pipeline.errors import ConfigError, StoreError
-from pipeline.store.db import LOCK_RETRY_SECONDS, _connect, open_read, open_write, schema_version
+from pipeline.store.db import (
+    LOCK_RETRY_SECONDS,
+    _connect,
+    open_read,
+    open_snapshot,
+    open_write,
+    schema_version,
+)
+from pipeline.store.schema import SCHEMA_VERSION
 
 # What a run was run with, beyond its slot: the identity columns a warning compares.
 SETTINGS = ("engine", "engine_version", "model_sha256", "model_revision", "temperature",
@@ -116,10 +125,33 @@ def _infos(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> lis
     return out
 
 
+def _open_any(db: Path | str, wait_s: float) -> tuple[duckdb.DuckDBPyConnection, str | None]:
+    """A read-only connection with this schema's views: the file itself, or, for a file of
+    an older schema version, a migrated snapshot of it (the file is not written). Returns
+    (connection, snapshot folder to remove or None)."""
+    path = Path(db)
+    if path.is_file():
+        con = _connect(path, read_only=True, wait_s=wait_s)
+        try:
+            version = schema_version(con, path)
+        finally:
+            con.close()
+        if version is not None and version < SCHEMA_VERSION:
+            folder, snap = open_snapshot(path, wait_s=wait_s)
+            return snap, folder
+    return open_read(path, wait_s=wait_s), None
+
+
+def _close(con: duckdb.DuckDBPyConnection, folder: str | None) -> None:
+    con.close()
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def list_runs(db: Path | str, experiment_id: str | None = None) -> list[RunInfo]:
     """Every run of *db* (or of one experiment), grouped by slot, oldest first in a slot.
     An unknown experiment id is an error with a did-you-mean."""
-    con = open_read(db)
+    con, folder = _open_any(db, LOCK_RETRY_SECONDS)
     try:
         if experiment_id is None:
             return _infos(con, "TRUE", [])
@@ -134,13 +166,13 @@ def list_runs(db: Path | str, experiment_id: str | None = None) -> list[RunInfo]
                               f"(experiments with runs: {', '.join(known) or 'none'})")
         return runs
     finally:
-        con.close()
+        _close(con, folder)
 
 
 def format_runs(runs: list[RunInfo]) -> str:
     """`runs`' table: one line per run, a header, plain text (a pipe or a terminal)."""
     head = ("run", "experiment", "model", "variant", "engine", "sampling", "cases", "status",
-            "role", "started")
+            "role", "started (UTC)")
     rows = [(r.run_id, f"{r.experiment_id} v{r.experiment_version}", r.model_id, r.variant,
              r.engine, r.sampling, f"{r.cases_done}/{r.cases_total}", r.status, r.role,
              r.started_at.strftime("%Y-%m-%d %H:%M") if r.started_at else "")
@@ -167,11 +199,11 @@ def _resolve(con: duckdb.DuckDBPyConnection, db: Path | str, prefix: str) -> str
 def find_run_info(db: Path | str, prefix: str,
                   wait_s: float = LOCK_RETRY_SECONDS) -> RunInfo:
     """The run whose id starts with *prefix* (at least 4 characters), as `runs` lists it."""
-    con = open_read(db, wait_s=wait_s)
+    con, folder = _open_any(db, wait_s)
     try:
         return _infos(con, "ru.run_id = ?", [_resolve(con, db, prefix)])[0]
     finally:
-        con.close()
+        _close(con, folder)
 
 
 def drop_run(db: Path | str, prefix: str, wait_s: float = DROP_LOCK_WAIT_S) -> DropReport:
@@ -250,19 +282,22 @@ def describe_conflicts(conflicts: list[SlotConflict], slot: str, run_id: str | N
                        resumes: bool = False) -> str:
     """The warning a run (or `check`) prints for *conflicts* in *slot* ('exp v1 model/variant'):
     which settings differ (old → new), which run the site reads, how to see or drop one."""
-    lines = [f"warning: {slot} already has {len(conflicts)} other run(s) with other settings:"]
+    many = len(conflicts) > 1
+    lines = [f"warning: {slot} already has {len(conflicts)} other run{'s' if many else ''} "
+             "with other settings:"]
     for c in conflicts:
         diff = ", ".join(f"{k} {old!r} → {new!r}" for k, (old, new) in c.differs.items())
         lines.append(f"  run {c.run_id} ({c.cases_done} case(s), started "
-                     f"{c.started_at:%Y-%m-%d %H:%M}): {diff}")
+                     f"{c.started_at:%Y-%m-%d %H:%M} UTC): {diff}")
     current = next((c.run_id for c in conflicts if c.current), None)
     new = f"run {run_id}" if run_id else "the new run"
     if resumes and current is not None:
-        reads = (f"posts and the site keep reading run {current} (the slot's most recently "
-                 f"started run with results); {new} is resumed beside it")
+        lines.append(f"  posts and the site keep reading run {current}, the slot's most "
+                     f"recently started run with results; {new} is resumed beside it.")
     else:
-        reads = (f"posts and the site read {new} (the slot's most recently started run with "
-                 "results, once it has one); the other(s) stay queryable in `all_outcomes`")
-    lines.append(f"  {reads}. See them with `python -m pipeline runs {slot.split()[0]}`, "
-                 "remove one with `python -m pipeline drop RUN`.")
+        lines.append(f"  posts and the site read {new}, the slot's most recently started run "
+                     "with results (once it has one); the other"
+                     f"{'s stay' if many else ' stays'} queryable in `all_outcomes`.")
+    lines.append(f"  see them: python -m pipeline runs {slot.split()[0]}; remove one: "
+                 "python -m pipeline drop RUN")
     return "\n".join(lines)

@@ -40,10 +40,10 @@ def two_runs(experiment, run_args, capsys):
 def test_a_second_run_of_a_slot_warns_with_what_differs_and_how_posts_see_it(two_runs):
     db, err = two_runs
     old, new = _run_ids(db)
-    assert f"conversions v1 {MODEL}/plain already has 1 other run(s)" in err
+    assert f"conversions v1 {MODEL}/plain already has 1 other run " in err
     assert f"run {old}" in err and "max_tokens 48 → 96" in err
     assert f"posts and the site read run {new}" in err
-    assert "python -m pipeline runs conversions" in err and "python -m pipeline drop RUN" in err
+    assert "python -m pipeline runs conversions;" in err and "python -m pipeline drop RUN" in err
 
 
 def test_posts_read_the_current_run_and_all_outcomes_both(two_runs):

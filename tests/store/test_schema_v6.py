@@ -85,3 +85,16 @@ def test_a_snapshot_of_an_older_file_is_migrated_and_the_file_is_not(tmp_path):
         snap.close()
         shutil.rmtree(folder)
     assert db.read_bytes() == data
+
+
+def test_runs_reads_an_older_file_without_writing_it(tmp_path, capsys):
+    from pipeline.cli import main
+
+    db = tmp_path / "results.duckdb"
+    shutil.copyfile(ROOT / "results.duckdb", db)
+    data = db.read_bytes()
+    assert main(["runs", "structured_json", "--db", str(db)]) == 0
+    lines = capsys.readouterr().out.splitlines()[1:]
+    assert lines and all("structured_json v" in line for line in lines)
+    assert all(" current " in line or " repeat " in line for line in lines)
+    assert db.read_bytes() == data
