@@ -3,6 +3,7 @@ scorer an author registers in their own folder is found by name (pipeline/loadin
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,34 @@ def test_a_plugin_that_fails_to_import_names_the_error(tmp_path):
     message = str(err.value)
     assert message.startswith(f"{exp}:7: plugins: 'my_scorers.py' failed to import")
     assert "not_a_module_anywhere" in message
+
+
+def test_the_extending_page_examples_register_what_they_say(tmp_path):
+    """posts/docs/extending.md: each Python example (but the component, which belongs to
+    the site package) loads as a plugin of an experiment and registers its name."""
+    from pipeline.config.cases import Case
+    from pipeline.guards import guards
+    from pipeline.scoring.base import ScoringContext
+    from pipeline.scoring.case_checks import case_checks
+    from pipeline.tasks.steps import steps
+
+    page = (ROOT / "posts" / "docs" / "extending.md").read_text()
+    blocks = re.findall(r"^```python\n(.*?)\n```$", page, re.M | re.S)
+    plugins = [b for b in blocks if "@component" not in b]
+    assert len(plugins) == 4
+    folder = tmp_path / "experiments"
+    folder.mkdir()
+    for i, code in enumerate(plugins):
+        (folder / f"example_{i}.py").write_text(code + "\n")
+    (folder / "cases.jsonl").write_text(CASES)
+    text = EXPERIMENT.format(id="units_examples", scorer="within_one_percent",
+                             plugin="example_0.py")
+    text = text.replace("  - example_0.py\n", "".join(f"  - example_{i}.py\n"
+                                                      for i in range(len(plugins))))
+    (folder / "units.yaml").write_text(text + "case_check: numeric_expected\n")
+    load_experiment(folder / "units.yaml")
+    assert "numeric_expected" in case_checks and "few_shot" in steps
+    assert "no_numbers" in guards
+    score = scorers.get("within_one_percent")(
+        Case(id="x", input={}, expected=6.2137), "About 6.21 miles.", ScoringContext())
+    assert score.passed and score.parsed == 6.21
