@@ -148,3 +148,16 @@ def test_slot_conflicts_compares_only_the_settings_given(two_runs):
                           {"max_tokens": 1}) == []
     with pytest.raises(ValueError, match="not run settings: variant"):
         slot_conflicts(db, "conversions", 1, MODEL, "plain", {"variant": "x"})
+
+
+def test_the_docs_sql_for_the_other_runs_reads_both(two_runs):
+    """posts/docs/running.md's queries run as written on a slot with two runs."""
+    import re
+
+    from helpers import ROOT
+
+    db, _ = two_runs
+    page = (ROOT / "posts" / "docs" / "running.md").read_text()
+    every, side_by_side = re.findall(r"```sql\n(.*?)```", page, re.S)
+    assert [(r[4], r[5], r[6]) for r in query(db, every)] == [(48, False, 3), (96, True, 3)]
+    assert len(query(db, side_by_side)) == 3
