@@ -27,8 +27,16 @@ TABLES: dict[str, str] = {
     "cases": "One row per test case of an experiment version (its cases file).",
     "results": "One row per generated output: a case × sample of a run, with its verdict.",
     "scores": "One row per (output, metric): the scorer's numbers, tidy.",
-    "outcomes": "View: every result with its run's experiment, model, variant and engine. "
-                "What posts query most.",
+    "outcomes": "View: every result of the current runs (one run per experiment version, "
+                "model and variant: see `current_runs`) with its run's experiment, model, "
+                "variant and engine. What posts query most: a case counts once per sample.",
+    "current_runs": "View: the current run of every slot (experiment version × model × "
+                    "variant, measurements only): its most recently started run that has "
+                    "at least one result (ties: the larger `run_id`). The run `outcomes`, the "
+                    "cases pages and the scope boxes read; the same columns as `runs`.",
+    "all_outcomes": "View: every measurement run's results (a slot with two runs has both), "
+                    "the columns of `outcomes` and `is_current`. For comparing a slot's runs; "
+                    "filter `WHERE is_current` to get `outcomes`.",
     "meta": "Key/value facts about the file itself.",
     "repeats": "View: each sample of a repeated run next to the same sample of the "
                "measurement it repeats (the run with the same identity and repeat 0): did the "
@@ -194,6 +202,13 @@ COLUMNS["outcomes"] = {
               "completion_tokens", "latency_ms")
 }
 
+COLUMNS["current_runs"] = dict(COLUMNS["runs"])
+COLUMNS["all_outcomes"] = {
+    **COLUMNS["outcomes"],
+    "is_current": "Whether the output's run is its slot's current run (the one `outcomes` "
+                  "reads).",
+}
+
 # How to join: (table, other table, [(column, other column)], what the join gives).
 JOINS: list[tuple[str, str, list[tuple[str, str]], str]] = [
     ("results", "runs", [("run_id", "run_id")], "each output with its run"),
@@ -218,8 +233,8 @@ JOINS: list[tuple[str, str, list[tuple[str, str]], str]] = [
      "each overlap measurement with its test case"),
 ]
 
-ORDER = ["outcomes", "experiments", "models", "runs", "cases", "results", "scores", "overlap",
-         "meta"]
+ORDER = ["outcomes", "current_runs", "all_outcomes", "experiments", "models", "runs", "cases",
+         "results", "scores", "overlap", "meta"]
 
 
 def _cell(text: str) -> str:
@@ -260,7 +275,12 @@ def database_reference(con: duckdb.DuckDBPyConnection) -> str:
            f"Generated from the schema of the results database when this site was built "
            f"(schema version {SCHEMA_VERSION}; `pipeline/store/schema.py`). Posts query these "
            "tables and views by name in their `sql` blocks. Most posts need only "
-           "`outcomes`, joined to `cases` for a case's input.", ""]
+           "`outcomes`, joined to `cases` for a case's input.", "",
+           "Which run a query reads: an experiment version, model and variant (a *slot*) may "
+           "hold several runs (a second run with other settings). `outcomes` reads only each "
+           "slot's current run (`current_runs`: the most recently started one with a "
+           "result), and so do the cases pages and the scope boxes; `all_outcomes`, `runs` "
+           "and `results` hold every run.", ""]
     out += ["## How to join", "", "| from | to | on | gives |", "|---|---|---|---|"]
     for left, right, cols, what in JOINS:
         on = " AND ".join(f"`{left}.{a} = {right}.{b}`" for a, b in cols)

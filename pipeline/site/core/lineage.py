@@ -9,6 +9,9 @@ join's ON, for the run's identifying columns (experiment_id, experiment_version,
 variant, run_id). Inner-join equalities on those columns (`USING (variant)`, `a.run_id =
 b.run_id`) carry a filter from one side to the other. A reference to a named query reads what
 that query read; CTEs, subqueries in FROM and in expressions, and UNIONs are followed.
+`outcomes` and `current_runs` hold only the current run of each slot (the store's
+default-run rule, schema v6): a reference to either reads current runs only, so a page
+over `outcomes` lists the run its numbers come from, not a run that one replaced.
 
 Anything else (OR, <>, LIKE, a filter on an expression, a table function, SQL DuckDB cannot
 serialise) narrows nothing: the reference reads every candidate run. So the result can list a
@@ -24,17 +27,22 @@ from typing import Any
 import duckdb
 
 KEYS = ("experiment_id", "experiment_version", "model_id", "variant", "run_id")
+# the store's views that read only the current run of each slot (pipeline.store.schema v6)
+CURRENT_ONLY = frozenset({"outcomes", "current_runs"})
 Run = dict[str, str]  # KEYS -> the run's value, as text
 
 
 class Lineage:
-    """Run reads of queries over one connection; *candidates* are the runs in scope."""
+    """Run reads of queries over one connection; *candidates* are the runs in scope,
+    *current* the current runs among them (None: no default-run views to tell them)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, candidates: list[Run],
-                 columns: dict[str, set[str]]) -> None:
+                 columns: dict[str, set[str]],
+                 current: frozenset[str] | None = None) -> None:
         self.con = con
         self.candidates = candidates
         self.all = frozenset(r["run_id"] for r in candidates)
+        self.current = current
         self.columns = columns  # every database relation -> its columns
         # the relations holding run rows -> their columns among KEYS
         self.relations = {t: c & set(KEYS) for t, c in columns.items() if "run_id" in c}
@@ -99,7 +107,9 @@ class Lineage:
             elif rel in self.named:
                 out |= self.named[rel]
             elif rel in self.relations:
-                out |= self._filter(allowed[alias])
+                runs = self._filter(allowed[alias])
+                out |= (runs & self.current if rel in CURRENT_ONLY and self.current is not None
+                        else runs)
         for sub in _subqueries(node):
             out |= self._node(sub, ctes)
         return out

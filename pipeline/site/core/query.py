@@ -20,6 +20,7 @@ from pipeline.site.core.errors import RenderError
 from pipeline.site.core.lineage import Lineage
 from pipeline.site.core.palette import Model, Palette
 from pipeline.site.core.store_queries import (
+    current_run_ids,
     drop_experiment_shadows,
     experiment_ids,
     model_lineage,
@@ -132,9 +133,10 @@ class QueryScope:
     def lineage(self) -> Lineage:
         if self._lineage is None:
             candidates = [key._asdict() for key in self._fact("run_keys", run_keys)]
-            self._lineage = Lineage(self.con, candidates,
-                                    self._fact("relation_columns", relation_columns,
-                                               per_page=False))
+            columns = self._fact("relation_columns", relation_columns, per_page=False)
+            current = (self._fact("current_run_ids", current_run_ids)
+                       if "current_runs" in columns else None)
+            self._lineage = Lineage(self.con, candidates, columns, current)
         return self._lineage
 
     def runs_read(self) -> frozenset[str]:

@@ -6,9 +6,16 @@ the query scope and the database reference call these functions; a schema change
 here (and in the templates of `templates/pages/`, which are Markdown posts in our syntax and
 query the store like any author's post). Posts' own SQL is not here: it is the author's.
 
+Which run of a slot the site shows follows the store's one rule (schema v6,
+`pipeline.store.schema`): a slot (experiment, version, model, variant) may hold several
+measurement runs, and its *current run* (view `current_runs`: the most recently started one
+with a result) is the one the cases pages, the scope boxes and the generated pages read,
+as `outcomes` is for posts; the other runs stay in `runs`, `results` and `all_outcomes`.
+
 Every function takes an open connection (read-only is enough) and runs its statement on it
 as is: on a page whose queries are restricted to some experiments (`shadow_experiments`),
-`experiments`, `runs`, `cases`, `results` and `scores` are that restriction's views. Results
+`experiments`, `runs`, `cases`, `results` and `scores` are that restriction's views (and the
+store's views over them, `current_runs`, `outcomes`, `all_outcomes`, read them). Results
 are plain Python values, named tuples or pandas DataFrames, as each docstring says; an empty
 database gives empty results, never an error. Kept import-light: DuckDB and pandas are only
 named in annotations, so importing this module imports neither.
@@ -33,6 +40,7 @@ __all__ = [
     "case_count",
     "case_outputs",
     "case_page",
+    "current_run_ids",
     "drop_experiment_shadows",
     "experiment_ids",
     "experiment_run_dates",
@@ -119,7 +127,9 @@ EXPERIMENT_PARTITIONED = {
 def shadow_experiments(con: duckdb.DuckDBPyConnection, experiments: Sequence[str]) -> None:
     """Shadow each table of EXPERIMENT_PARTITIONED with a temporary view of the same name
     holding only these experiments' rows. Later statements on *con* that name the table
-    (views such as `outcomes` included) read the view, until `drop_experiment_shadows`."""
+    (views such as `current_runs`, `outcomes` and `all_outcomes` included) read the view,
+    until `drop_experiment_shadows`. A slot belongs to one experiment, so its current run
+    is the same whether all experiments are seen or only its own."""
     db = con.execute("SELECT current_database()").fetchall()[0][0]
     ids = "[" + ", ".join("'" + e.replace("'", "''") + "'" for e in experiments) + "]"
     runs = f'SELECT run_id FROM "{db}".main.runs WHERE experiment_id IN (SELECT unnest({ids}))'
@@ -188,7 +198,7 @@ WITH latest AS (
   WHERE list_contains(?::VARCHAR[], experiment_id) GROUP BY experiment_id),
 outputs AS (
   SELECT experiment_id, experiment_version, coalesce(sum(n_samples), 0) AS outputs
-  FROM runs WHERE repeat = 0 GROUP BY ALL)
+  FROM current_runs GROUP BY ALL)
 SELECT c.experiment_id, c.experiment_version AS version, c.case_id, c.position,
        coalesce(o.outputs, 0) AS outputs
 FROM cases c
@@ -208,11 +218,11 @@ def model_lineage(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | 
 
 
 def experiments_by_model(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    """{model id: the experiment ids it has runs of, sorted}; models without runs are
-    absent."""
+    """{model id: the experiment ids it has a current run of (a measurement with results),
+    sorted}; models without one are absent."""
     return dict(con.execute(
-        "SELECT model_id, list(DISTINCT experiment_id ORDER BY experiment_id) FROM runs "
-        "GROUP BY 1").fetchall())
+        "SELECT model_id, list(DISTINCT experiment_id ORDER BY experiment_id) "
+        "FROM current_runs GROUP BY 1").fetchall())
 
 
 class RunKey(NamedTuple):
@@ -234,6 +244,14 @@ def run_keys(con: duckdb.DuckDBPyConnection) -> list[RunKey]:
         "run_id FROM runs").fetchall()]
 
 
+def current_run_ids(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The run ids of `current_runs`: the run of each slot that `outcomes` reads (none on a
+    connection without that view: a page's queries over other tables)."""
+    if "current_runs" not in relation_names(con):
+        return frozenset()
+    return frozenset(r[0] for r in con.execute("SELECT run_id FROM current_runs").fetchall())
+
+
 def experiments_of_runs(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> list[str]:
     """The experiment ids these runs belong to, once each, sorted (unknown ids are
     ignored)."""
@@ -252,11 +270,15 @@ SELECT r.experiment_id, r.experiment_version, m.name AS model, r.variant, r.engi
        (SELECT count(DISTINCT case_id) FROM results x WHERE x.run_id = r.run_id) AS cases,
        (SELECT count(*) FROM results x WHERE x.run_id = r.run_id) AS outputs,
        (SELECT count(*) FROM cases c WHERE c.experiment_id = r.experiment_id
-          AND c.experiment_version = r.experiment_version) AS total_cases
+          AND c.experiment_version = r.experiment_version) AS total_cases,
+       r.repeat > 0 OR r.run_id IN (SELECT run_id FROM current_runs) AS is_current
 FROM runs r JOIN models m USING (model_id)
 WHERE r.experiment_id IN (SELECT unnest(?::VARCHAR[]))
   AND (?::VARCHAR[] IS NULL OR r.model_id IN (SELECT unnest(?::VARCHAR[])))
   AND (?::VARCHAR[] IS NULL OR r.run_id IN (SELECT unnest(?::VARCHAR[])))
+  -- without a list of runs: the current run of each slot, and the repeats (the noise floor)
+  AND (?::VARCHAR[] IS NOT NULL OR r.repeat > 0
+       OR r.run_id IN (SELECT run_id FROM current_runs))
 ORDER BY r.experiment_id, m.name, r.variant, r.repeat
 """
 
@@ -264,17 +286,19 @@ ORDER BY r.experiment_id, m.name, r.variant, r.repeat
 def run_provenance(con: duckdb.DuckDBPyConnection, experiments: Sequence[str],
                    models: Sequence[str] | None = None,
                    run_ids: Sequence[str] | None = None) -> pd.DataFrame:
-    """One row per run of *experiments* (only of *models* and only *run_ids*, when given),
-    ordered by experiment, model name and variant: its model name, engine, weights
+    """One row per run of *experiments* (only of *models* and only *run_ids*, when given;
+    without *run_ids*, the current run of each slot and the repeats, as the default-run rule
+    has it), ordered by experiment, model name and variant: its model name, engine, weights
     (`sha256`: 12 hex digits), sampling, seed, `repeat` (0: a measurement; k: the k-th
     repeat of the noise floor), hardware, git state (`git_commit`: 8 digits),
     `started`/`finished` as 'YYYY-MM-DD HH:MM' text, `status`, and `cases` (distinct cases
-    with an output), `outputs` (rows in results) and `total_cases` (cases of its experiment
-    version)."""
+    with an output), `outputs` (rows in results), `total_cases` (cases of its experiment
+    version) and `is_current` (false for a measurement another run of its slot replaces:
+    a page reading every run, through `all_outcomes` or `runs`, lists it too)."""
     models = list(models) if models is not None else None
     run_ids = list(run_ids) if run_ids is not None else None
     return con.execute(RUN_PROVENANCE_SQL,
-                       [list(experiments), models, models, run_ids, run_ids]).df()
+                       [list(experiments), models, models, run_ids, run_ids, run_ids]).df()
 
 
 # -- cases and their outputs -------------------------------------------------------------
@@ -317,11 +341,11 @@ def case_count(con: duckdb.DuckDBPyConnection, experiment: str, version: int) ->
 
 
 def samples_per_case(con: duckdb.DuckDBPyConnection, experiment: str, version: int) -> int:
-    """Outputs each case of the experiment version gets: the sum of its runs' n_samples
-    (every model and variant; 0 without runs)."""
+    """Outputs each case of the experiment version gets: the sum of its current runs'
+    n_samples (every model and variant, one run each; 0 without runs)."""
     [(outputs,)] = con.execute(
-        "SELECT coalesce(sum(n_samples), 0) FROM runs WHERE experiment_id = ? AND "
-        "experiment_version = ? AND repeat = 0", [experiment, version]).fetchall()
+        "SELECT coalesce(sum(n_samples), 0) FROM current_runs WHERE experiment_id = ? AND "
+        "experiment_version = ?", [experiment, version]).fetchall()
     return int(outputs)
 
 
@@ -350,8 +374,8 @@ SELECT r.case_id, ru.model_id, ru.variant, r.sample_idx, r.raw_output, r.passed,
        (SELECT list({'metric': s.metric, 'value': s.value} ORDER BY s.metric) FROM scores s
         WHERE s.run_id = r.run_id AND s.case_id = r.case_id AND s.sample_idx = r.sample_idx
           AND list_contains(?::VARCHAR[], s.metric)) AS scores
-FROM results r JOIN runs ru USING (run_id)
-WHERE ru.experiment_id = ? AND ru.experiment_version = ? AND ru.repeat = 0
+FROM results r JOIN current_runs ru USING (run_id)
+WHERE ru.experiment_id = ? AND ru.experiment_version = ?
   AND r.case_id IN (SELECT unnest(?::VARCHAR[]))
 ORDER BY ru.model_id, ru.variant, r.sample_idx
 """
@@ -359,8 +383,9 @@ ORDER BY ru.model_id, ru.variant, r.sample_idx
 
 def case_outputs(con: duckdb.DuckDBPyConnection, experiment: str, version: int,
                  case_ids: Sequence[str], metrics: Sequence[str] = ()) -> pd.DataFrame:
-    """Every stored output of these cases of the experiment version (measurements: repeat
-    runs of the noise floor are left out), by model, variant and sample: case_id, model_id,
+    """Every output of these cases in the experiment version's current runs (one run per
+    model and variant, the one `outcomes` reads: a replaced run and the noise floor's
+    repeats are left out), by model, variant and sample: case_id, model_id,
     variant, sample_idx, raw_output, passed, failure_mode, error, completion_tokens,
     finish_reason, transcript (JSON text, or None) and scores: the output's stored values of
     *metrics*, a list of {metric, value} (None when it has none of them)."""

@@ -2,7 +2,10 @@
 
 By default it covers the runs the page's queries above the box can read (their filters on
 experiment, version, model and variant, worked out from the SQL by `pipeline.site.core.lineage`);
-`experiments:` lists experiments explicitly instead, all their runs. One row per run: model and
+`experiments:` lists experiments explicitly instead: the runs the default-run rule reads (the
+current run of each slot, as `outcomes` has it) and the noise floor's repeats. A run another
+run of its slot replaced is listed only when a query reads it (`all_outcomes`, `runs`), and
+says so. One row per run: model and
 weights hash, engine and version, sampling and seed, cases, dates, hardware, git state.
 Runs that do not yet hold every case of their experiment are flagged, and the box says so
 at the top: a page built from a partial run must not read as if it were complete.
@@ -44,8 +47,9 @@ def scope_box(o: ScopeOptions, scope: QueryScope, line: int, state: RenderState)
         # A run is partial until it holds every case of its experiment version: a runner
         # still going, or one stopped to be resumed in a later session. A repeat (the noise
         # floor) covers a sample of the cases by design and never feeds the page's rates.
-        r["partial"] = r["repeat"] == 0 and (r["status"] != "complete"
-                                             or r["cases"] < r["total_cases"])
+        r["replaced"] = not r["is_current"]  # a later run of its slot is the current one
+        r["partial"] = r["repeat"] == 0 and not r["replaced"] and (
+            r["status"] != "complete" or r["cases"] < r["total_cases"])
         r.update(_facts(r))
     versions = {(r["experiment_id"], r["experiment_version"]) for r in records}
     for r in records:
