@@ -103,6 +103,27 @@ def test_posts_count_each_case_once_and_scope_boxes_name_the_current_run(db):
     assert "Scope: 2 runs, 6 scored outputs" in every and every.count("replaced") == 1
 
 
+def test_a_page_restricted_to_one_experiment_sees_its_current_runs(db, copy_experiment):
+    """`experiments:` in the front matter shadows `runs` and `results`; the store's views
+    over them (current_runs, outcomes, all_outcomes) read the shadows, so the rule picks the
+    same run whether the page sees every experiment or only its own."""
+    from pipeline.site.core.store_queries import drop_experiment_shadows, shadow_experiments
+
+    copy_experiment(db)  # 'other': the same runs, ids prefixed "o-"
+    con = open_read(db)
+    try:
+        everything = current_run_ids(con)
+        shadow_experiments(con, ["other"])
+        assert current_run_ids(con) == {"o-" + r for r in everything if "o-" not in r}
+        assert con.execute("SELECT list(DISTINCT experiment_id), count(*) FROM outcomes"
+                           ).fetchall() == [(["other"], 6)]
+        assert con.execute("SELECT count(*) FILTER (WHERE is_current), count(*) "
+                           "FROM all_outcomes").fetchall() == [(6, 9)]
+        drop_experiment_shadows(con)
+    finally:
+        con.close()
+
+
 def test_after_dropping_the_current_run_the_older_one_is_current(db):
     report = drop_run(db, NEW.run_id)
     assert report.now_current == OLD.run_id
