@@ -15,17 +15,16 @@ code that only reads the files.
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.config._yaml import KeyPath
+from pipeline.config._yaml import KeyPath, did_you_mean
 from pipeline.config.experiment import Experiment, parse_experiment
 from pipeline.config.models import ModelRegistry
 from pipeline.engines import Engine, load_engine
-from pipeline.errors import ConfigError, located
+from pipeline.errors import ConfigError, display_path, located
 from pipeline.guards import guards
 from pipeline.hashing import short_hash
 from pipeline.registry import Registry
@@ -41,6 +40,7 @@ def load_experiment(path: Path | str, models: ModelRegistry | None = None) -> Ex
     exp = parse_experiment(path)
     import_plugins(exp)
     resolve_names(exp, models)
+    check_case_needs(exp)
     if exp.spec.case_check:
         run_case_check(exp.spec.case_check, exp.case_file, exp.cases, exp.case_lines)
     check_cases(exp, exp.case_file, exp.case_lines)
@@ -89,9 +89,8 @@ def resolve_names(exp: Experiment, models: ModelRegistry | None = None) -> None:
     problems: list[str] = []
 
     def refuse(key: KeyPath, message: str) -> None:
-        line = exp.line_of(*key)
-        where = f"{exp.path}:{line}" if line else str(exp.path)
-        problems.append(f"{where}: key '{'.'.join(str(k) for k in key)}': {message}")
+        problems.append(located(exp.path, exp.line_of(*key), ".".join(str(k) for k in key),
+                                message))
 
     def known(registry: Registry[Any], name: str, key: KeyPath) -> None:
         if name not in registry:
@@ -118,12 +117,30 @@ def resolve_names(exp: Experiment, models: ModelRegistry | None = None) -> None:
         raise ConfigError("\n".join(problems))
 
 
+#: at most this many case problems are listed; the rest are counted
+MAX_CASE_PROBLEMS = 20
+
+
+def check_case_needs(exp: Experiment) -> None:
+    """Check every case against what the experiment's scorer needs of it (its declared
+    `Needs`: `expected` present, its type and keys, the input keys it reads); one
+    ConfigError lists each problem as `cases.jsonl:LINE: expected: case 'x': ...`, so a
+    case the scorer would crash on is refused before any model loads."""
+    needs = scorers.get(exp.spec.scorer).needs
+    if needs is None:
+        return
+    problems = [located(exp.case_file, exp.case_lines.get(case.id), key,
+                        f"case {case.id!r}: {problem} (scorer {exp.spec.scorer!r})")
+                for case in exp.cases for key, problem in needs.problems(case)]
+    if problems:
+        more = len(problems) - MAX_CASE_PROBLEMS
+        shown = problems[:MAX_CASE_PROBLEMS] + ([f"... and {more} more"] if more > 0 else [])
+        raise ConfigError("\n".join(shown))
+
+
 def _unknown_model(model_id: str, models: ModelRegistry) -> str:
-    names = sorted(models.ids())
-    close = difflib.get_close_matches(model_id, names, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return (f"unknown model id {model_id!r} (registry {models.source}).{hint} "
-            f"Known ids: {', '.join(names)}")
+    return (f"unknown model id {model_id!r} (registry {display_path(models.source)}). "
+            + did_you_mean(model_id, models.ids(), "Known ids"))
 
 
 def load_judge(model_id: str, models: ModelRegistry, engine: str = "auto") -> Engine:
@@ -132,4 +149,4 @@ def load_judge(model_id: str, models: ModelRegistry, engine: str = "auto") -> En
     return load_engine(engine, models.get(model_id))
 
 
-__all__ = ["import_plugins", "load_experiment", "load_judge", "resolve_names"]
+__all__ = ["check_case_needs", "import_plugins", "load_experiment", "load_judge", "resolve_names"]

@@ -153,7 +153,8 @@ CLI_ROWS: dict[str, Callable[[Path], Case]] = {
     "yaml-bad-int-tag": _edit("experiment.yaml", "version: 1", "version: !!int one",
                               lambda p: [f"{p}:2: cannot read !!int value 'one'"]),
     "yaml-unknown-key": _edit("experiment.yaml", "max_tokens: 48", "max_tokenz: 48",
-                              lambda p: [f"{p}:9: key 'sampling.max_tokenz': unknown key"]),
+                              lambda p: [f"{p}:9: sampling.max_tokenz: unknown key. Did you mean "
+                                         "'max_tokens'? Allowed: "]),
     # case file (JSONL)
     "cases-invalid-utf8": _edit("cases.jsonl", "Ben Ode", b"Ben \xc3\x28de",
                                 lambda p: [f"{p}:2: not valid UTF-8 (byte 0xc3"]),
@@ -173,7 +174,7 @@ CLI_ROWS: dict[str, Callable[[Path], Case]] = {
                              lambda p: [f"{p}:2: invalid JSON: Expecting ',' delimiter"]),
     "cases-not-an-object": _file("cases.jsonl", "".join(
         (TINY.parent / "cases.jsonl").read_text().splitlines(keepends=True)[:2]) + '["p3"]\n',
-        lambda p: [f"{p}:3: key '(top level)': Input should be a valid dictionary"]),
+        lambda p: [f"{p}:3: Input should be a valid dictionary"]),
     # JSON Schema files
     "schema-invalid-json": _file("schemas/person.json", '{\n  "type": "object",\n  "x"\n}\n',
                                  lambda p: [f"{p}:4: invalid JSON: Expecting ':' delimiter"]),
@@ -438,16 +439,16 @@ SUITE_ROWS: dict[str, Callable[[Path], Case]] = {
     "code-case-without-tests": _suite_edit(
         "code_generation", "code_generation/cases.jsonl",
         _case("count-log-levels", lambda c: c["expected"].pop("tests")),
-        lambda p, n: [f"{p}:{n}: case 'count-log-levels': expected.tests must be a non-empty "
-                      "list"]),
+        lambda p, n: [f"{p}:{n}: expected: case 'count-log-levels': no key 'tests'; the scorer "
+                      "needs an object {entry_point, tests}"]),
     "steps-generate-without-prompt": _suite_edit(
         "code_generation", "code_generation.yaml",
         _replace("steps: [prompt, generate, execute]", "steps: [generate]"),
-        lambda p, n: [f"{p}:{n}: key 'steps'", "'generate' needs a 'prompt' step before it"]),
+        lambda p, n: [f"{p}:{n}: steps: 'generate' needs a 'prompt' step before it"]),
     "steps-unknown-name": _suite_edit(
         "code_generation", "code_generation.yaml",
         _replace("steps: [prompt, generate, execute]", "steps: [prompt, generate, exekute]"),
-        lambda p, n: [f"{p}:{n}: key 'steps'", "unknown step 'exekute'",
+        lambda p, n: [f"{p}:{n}: steps: unknown step 'exekute'",
                       "Did you mean 'execute'?"]),
     # RAG compliance: rules, cases naming rules, guards (issue 12)
     "compliance-duplicate-rule-id": _suite_edit(
@@ -467,7 +468,7 @@ SUITE_ROWS: dict[str, Callable[[Path], Case]] = {
     "compliance-unknown-guard": _suite_edit(
         "rag_compliance", "rag_compliance.yaml",
         _replace("    guard: llama_guard\n", "    guard: lama_guard\n"),
-        lambda p, n: [f"{p}:{n}: key 'variants.3.guard'", "unknown guard 'lama_guard'",
+        lambda p, n: [f"{p}:{n}: variants.3.guard: unknown guard 'lama_guard'",
                       "Did you mean 'llama_guard'?"]),
 }
 

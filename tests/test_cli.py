@@ -16,7 +16,7 @@ def test_bad_experiment_file(tmp_path):
     bad.write_text(TINY.read_text().replace("scorer: json_fields", "scorer: [json_fields]"))
     r = cli("run", str(bad), "--db", str(tmp_path / "r.duckdb"))
     assert r.returncode == 2
-    assert f"{bad}:7: key 'scorer': Input should be a valid string" in r.stderr
+    assert f"{bad}:7: scorer: Input should be a valid string" in r.stderr
     assert "Traceback" not in r.stderr
     assert not (tmp_path / "r.duckdb").exists()
 

@@ -30,7 +30,7 @@ def test_an_unknown_scorer_fails_at_load_with_its_line(tmp_path: Path) -> None:
     parse_experiment(path)  # the files alone are fine: the name is the loading step's
     with pytest.raises(ConfigError) as err:
         load_experiment(path)
-    assert str(err.value).startswith(f"{path}:7: key 'scorer': unknown scorer 'json_field'. "
+    assert str(err.value).startswith(f"{path}:7: scorer: unknown scorer 'json_field'. "
                                      "Did you mean 'json_fields'? Available: ")
 
 
@@ -43,8 +43,7 @@ def test_every_unknown_name_is_listed_at_once(tmp_path: Path) -> None:
         load_experiment(path)
     lines = str(err.value).split("\n")
     assert [line.split(": unknown")[0] for line in lines] == [
-        f"{path}:8: key 'steps'", f"{path}:7: key 'scorer'",
-        f"{path}:9: key 'retrieval.retriever'"]
+        f"{path}:8: steps", f"{path}:7: scorer", f"{path}:9: retrieval.retriever"]
     assert "Did you mean 'generate'?" in lines[0] and "Did you mean 'bm25'?" in lines[2]
 
 
@@ -54,7 +53,7 @@ def test_models_are_resolved_when_a_registry_is_given(tmp_path: Path) -> None:
     load_experiment(path)  # no registry: the runner checks the ids it is asked to run
     with pytest.raises(ConfigError) as err:
         load_experiment(path, registry)
-    assert str(err.value).startswith(f"{path}:8: key 'models.0': unknown model id "
+    assert str(err.value).startswith(f"{path}:8: models.0: unknown model id "
                                      "'smollm2-135'")
     assert "Did you mean 'smollm2-135m'?" in str(err.value)
 

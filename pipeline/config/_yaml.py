@@ -14,9 +14,11 @@ also refuses what a config never needs and what silently misleads or stalls the 
 
 from __future__ import annotations
 
+import difflib
 import json
 import stat
-from collections.abc import Mapping
+import typing
+from collections.abc import Iterable, Mapping
 from json.decoder import JSONObject  # type: ignore[attr-defined]
 from json.scanner import py_make_scanner  # type: ignore[attr-defined]
 from pathlib import Path
@@ -25,7 +27,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, display_path, located
 
 KeyPath = tuple[str | int, ...]
 
@@ -43,7 +45,7 @@ def read_text(path: Path | str, what: str = "file", max_bytes: int | None = None
     them (a post's path relative to the docs dir).
     """
     path = Path(path)
-    name = label or str(path)
+    name = label or display_path(path)
     try:
         info = path.stat()
     except OSError as exc:
@@ -153,7 +155,8 @@ def parse_yaml(text: str, source: str, first_line: int = 1,
             if loader is not None:
                 loader.dispose()
     except _Problem as p:
-        raise ConfigError(f"{source}:{p.line + first_line}: {prefix}{p.problem}") from None
+        raise ConfigError(located(source, p.line + first_line, None,
+                                  f"{prefix}{p.problem}")) from None
 
 
 def _walk(loader: _StrictLoader, node: yaml.Node, path: KeyPath,
@@ -194,10 +197,11 @@ def load_yaml(path: Path, what: str = "file") -> tuple[dict[str, Any], dict[KeyP
     text = read_text(path, what, max_bytes=MAX_YAML_BYTES)
     data, lines = parse_yaml(text, str(path))
     if data is None:
-        raise ConfigError(f"{path}: empty {what}; expected a YAML mapping of keys")
+        raise ConfigError(located(path, None, None,
+                                  f"empty {what}; expected a YAML mapping of keys"))
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}:{lines[()]}: expected a mapping of keys at the top "
-                          f"level, found a {type(data).__name__}")
+        raise ConfigError(located(path, lines[()], None, "expected a mapping of keys at the "
+                                  f"top level, found a {type(data).__name__}"))
     return data, lines
 
 
@@ -253,17 +257,17 @@ def parse_json(text: str, source: str, first_line: int = 1) -> Any:
     try:
         value = json.loads(text, object_pairs_hook=_unique_pairs)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{source}:{exc.lineno + first_line - 1}: invalid JSON: {exc.msg} "
-                          f"(column {exc.colno})") from None
+        raise ConfigError(located(source, exc.lineno + first_line - 1, None,
+                                  f"invalid JSON: {exc.msg} (column {exc.colno})")) from None
     except _DuplicateKey as exc:
         line = text.count("\n", 0, _duplicate_position(text)) + first_line
-        raise ConfigError(f"{source}:{line}: duplicate key {exc.key!r} in a JSON object; "
-                          "JSON would silently keep the last") from None
+        raise ConfigError(located(source, line, None, f"duplicate key {exc.key!r} in a JSON "
+                                  "object; JSON would silently keep the last")) from None
     except RecursionError:
         value = _TOO_DEEP
     if value is _TOO_DEEP or _too_deep(value):
-        raise ConfigError(f"{source}:{first_line}: JSON nested more than {MAX_DEPTH} levels "
-                          "deep")
+        raise ConfigError(located(source, first_line, None,
+                                  f"JSON nested more than {MAX_DEPTH} levels deep"))
     return value
 
 
@@ -285,23 +289,69 @@ def _too_deep(value: Any) -> bool:
 
 
 def format_validation_error(
-    exc: ValidationError, source: str, lines: dict[KeyPath, int] | None = None
+    exc: ValidationError, source: Path | str, lines: Mapping[KeyPath, int] | None = None,
+    *, model: type[BaseModel] | None = None, line: int | None = None,
 ) -> str:
-    """Turn a pydantic error into 'file:line: key a.b: message' lines, one per problem."""
+    """Turn a pydantic error into `file:line: a.b: message` lines, one per problem (the one
+    format, `pipeline.errors.located`). *line* is the line when *lines* has none (a JSONL
+    line); *model*, when given, lets an unknown key name the allowed ones and the closest."""
     out = []
     for err in exc.errors():
         loc: KeyPath = tuple(err["loc"])
-        line = nearest_line(loc, lines or {})
-        where = f"{source}:{line}" if line else source
-        key = ".".join(str(p) for p in loc) or "(top level)"
-        out.append(f"{where}: key '{key}': {error_message(err)}")
+        at = nearest_line(loc, lines or {}) or line
+        key = ".".join(str(p) for p in loc) or None
+        out.append(located(source, at, key, error_message(err, model)))
     return "\n".join(out)
 
 
-def error_message(err: Any) -> str:
-    """One pydantic error's message (*err*: an item of `ValidationError.errors()`), an
-    unknown key in the words every file error uses."""
-    return "unknown key (not allowed here)" if err["type"] == "extra_forbidden" else err["msg"]
+def error_message(err: Any, model: type[BaseModel] | None = None) -> str:
+    """One pydantic error's message (*err*: an item of `ValidationError.errors()`); an
+    unknown key in the words every file error uses, with a did-you-mean when *model* (the
+    validated model) tells the keys allowed there."""
+    if err["type"] != "extra_forbidden":
+        return str(err["msg"])
+    allowed = fields_at(model, tuple(err["loc"])[:-1]) if model is not None else None
+    if not allowed:
+        return "unknown key (not allowed here)"
+    return "unknown key. " + did_you_mean(str(err["loc"][-1]), allowed, "Allowed")
+
+
+def did_you_mean(name: str, names: Iterable[str], label: str = "Available") -> str:
+    """`Did you mean 'x'? Available: a, b, c` for an unknown *name* among *names* (the
+    closest by difflib, when one is close enough)."""
+    names = sorted(names)
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"Did you mean {close[0]!r}? " if close else ""
+    return f"{hint}{label}: {', '.join(names)}"
+
+
+def fields_at(model: type[BaseModel], loc: KeyPath) -> list[str] | None:
+    """The field names of the model found at *loc* inside *model* (list indexes and
+    dict keys stepped through), or None when *loc* leads to no pydantic model."""
+    current: Any = model
+    for part in loc:
+        current = _model_in(current)
+        if current is None:
+            return None
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part)
+        if field is None:
+            return None
+        current = field.annotation
+    current = _model_in(current)
+    return list(current.model_fields) if current is not None else None
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model an annotation holds (itself, or inside Optional/list)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def nearest_line(loc: KeyPath, lines: Mapping[KeyPath, int]) -> int | None:
@@ -317,4 +367,4 @@ def validate(model: type[BaseModel], data: Any, source: str, lines: dict[KeyPath
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, source, lines)) from None
+        raise ConfigError(format_validation_error(exc, source, lines, model=model)) from None

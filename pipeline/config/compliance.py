@@ -39,7 +39,7 @@ from pipeline.config._yaml import (
 from pipeline.config.base import StrictModel
 from pipeline.config.cases import Case, load_cases_with_lines
 from pipeline.config.passages import Passage, load_passages_with_lines
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, located
 
 RULE_ID = r"^R\d{2,3}$"
 DOC_ID = r"^D\d{3}$"
@@ -207,14 +207,15 @@ def check_corpus(passages: Iterable[Passage], path: Path | str,
     """The suite's rules for its passages: ids like D012-p3, each prefixed by its `doc`
     (D012), a title; errors name the file and the passage's line."""
     for passage in passages:
-        where = f"{path}:{lines.get(passage.id, '?')}"
         try:
             _SuitePassage.model_validate(dataclasses.asdict(passage))
         except ValidationError as exc:
-            raise ConfigError(format_validation_error(exc, where)) from None
+            raise ConfigError(format_validation_error(exc, path,
+                                                      line=lines.get(passage.id))) from None
         if not passage.id.startswith(passage.doc + "-"):
-            raise ConfigError(f"{where}: key 'id': passage {passage.id!r} does not "
-                              f"belong to doc {passage.doc!r} (expected '{passage.doc}-pN')")
+            raise ConfigError(located(path, lines.get(passage.id), "id", f"passage "
+                                      f"{passage.id!r} does not belong to doc {passage.doc!r} "
+                                      f"(expected '{passage.doc}-pN')"))
 
 
 # --------------------------------------------------------------------------------- cases

@@ -15,12 +15,19 @@ from typing import Any
 import jinja2
 from pydantic import Field, field_validator, model_validator
 
-from pipeline.config._yaml import KeyPath, load_yaml, parse_json, read_text, validate
+from pipeline.config._yaml import (
+    KeyPath,
+    did_you_mean,
+    load_yaml,
+    parse_json,
+    read_text,
+    validate,
+)
 from pipeline.config.base import StrictModel
 from pipeline.config.cases import Case, load_cases, load_cases_with_lines
 from pipeline.config.compliance import Rule, check_compliance_cases, check_corpus, load_rules
 from pipeline.config.passages import Passage, load_passages_with_lines
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, display_path, located
 from pipeline.hashing import short_hash
 
 
@@ -263,10 +270,9 @@ class Experiment:
         for v in self.spec.variants:
             if v.name == name:
                 return v
-        raise ConfigError(
-            f"{self.path}: no variant {name!r}; variants: "
-            + ", ".join(v.name for v in self.spec.variants)
-        )
+        raise ConfigError(located(self.path, self.line_of("variants"), "variants",
+                                  f"no variant {name!r}. " + did_you_mean(
+                                      name, [v.name for v in self.spec.variants], "Variants")))
 
     def render(self, variant: Variant, case: Case,
                extra: dict[str, Any] | None = None) -> tuple[str | None, str]:
@@ -282,10 +288,13 @@ class Experiment:
             system = _ENV.from_string(variant.system).render(ctx) if variant.system else None
             user = _ENV.from_string(variant.user).render(ctx) if variant.user is not None else ""
         except jinja2.UndefinedError as exc:
-            raise ConfigError(
-                f"{self.path}: variant {variant.name!r}, case {case.id!r}: {exc.message}; "
-                f"case input keys: {', '.join(sorted(ctx))}"
-            ) from None
+            index = self.spec.variants.index(variant) if variant in self.spec.variants else None
+            key = f"variants.{index}.user" if index is not None else None
+            line = self.line_of("variants", index, "user") if index is not None else None
+            raise ConfigError(located(
+                self.path, line, key, f"variant {variant.name!r}, case {case.id!r} "
+                f"({display_path(self.case_file)}:{self.case_lines.get(case.id, '?')}): "
+                f"{exc.message}; case input keys: {', '.join(sorted(ctx))}")) from None
         return system, user
 
 
@@ -338,13 +347,14 @@ def parse_experiment(path: Path | str) -> Experiment:
     cases, lines_of = load_cases_with_lines(base / spec.cases)
     schemas = _load_schemas(base / spec.schemas) if spec.schemas else {}
     tools = _load_tools(base / spec.tools) if spec.tools else {}
-    for i, case in enumerate(cases):
+    for case in cases:
         name = case.input.get("schema")
         if spec.schemas and name not in schemas:
-            raise ConfigError(
-                f"{base / spec.cases}: case {case.id!r} (#{i + 1}): input.schema {name!r} is not "
-                f"one of the schemas in {base / spec.schemas}: {', '.join(sorted(schemas))}"
-            )
+            raise ConfigError(located(
+                base / spec.cases, lines_of.get(case.id), "input.schema",
+                f"case {case.id!r}: {name!r} is not one of the schemas in "
+                f"{display_path(base / spec.schemas)}. "
+                + did_you_mean(str(name), schemas, "Available")))
     exp = Experiment(spec, path, cases, schemas, tools, lines=lines, case_lines=lines_of)
     if spec.retrieval:
         exp.passages, passage_lines = load_passages_with_lines(base / spec.retrieval.corpus)

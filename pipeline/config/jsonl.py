@@ -16,7 +16,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from pipeline.config._yaml import format_validation_error, parse_json, read_text
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, located
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -40,18 +40,19 @@ def load_jsonl(path: Path | str, model: type[M], *, what: str, noun: str, empty:
         try:
             obj = model.model_validate(raw)
         except ValidationError as exc:
-            raise ConfigError(format_validation_error(exc, f"{path}:{lineno}")) from None
+            raise ConfigError(format_validation_error(exc, path, line=lineno,
+                                                      model=model)) from None
         problem = check(obj) if check is not None else None
         if problem:
-            raise ConfigError(f"{path}:{lineno}: {problem}")
+            raise ConfigError(located(path, lineno, None, problem))
         key = obj.id  # type: ignore[attr-defined]
         if key in seen:
-            raise ConfigError(f"{path}:{lineno}: duplicate {noun} id {key!r} "
-                              f"(first on line {seen[key]})")
+            raise ConfigError(located(path, lineno, None, f"duplicate {noun} id {key!r} "
+                                      f"(first on line {seen[key]})"))
         seen[key] = lineno
         out.append((lineno, obj))
     if not out:
-        raise ConfigError(f"{path}: no {noun}s ({empty})")
+        raise ConfigError(located(path, None, None, f"no {noun}s ({empty})"))
     return out
 
 

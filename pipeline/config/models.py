@@ -7,9 +7,9 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from pipeline.config._yaml import load_yaml, validate
+from pipeline.config._yaml import did_you_mean, load_yaml, validate
 from pipeline.config.base import StrictModel
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, located
 
 DEFAULT_REGISTRY = Path("experiments/models.yaml")
 
@@ -219,10 +219,9 @@ class ModelRegistry:
         try:
             return self._by_id[model_id]
         except KeyError:
-            known = ", ".join(sorted(self._by_id))
-            raise ConfigError(
-                f"unknown model id {model_id!r} (registry {self.source}). Known ids: {known}"
-            ) from None
+            raise ConfigError(located(self.source, None, None, f"unknown model id {model_id!r}. "
+                                      + did_you_mean(model_id, self._by_id, "Known ids"))
+                              ) from None
 
     def ids(self) -> list[str]:
         return list(self._by_id)

@@ -15,6 +15,7 @@ from pipeline.scoring import summary_facts as _summary_facts  # noqa: F401  (sum
 from pipeline.scoring.base import (
     PASSED,
     Metric,
+    Needs,
     Outcome,
     Score,
     Scorer,
@@ -23,4 +24,5 @@ from pipeline.scoring.base import (
     scorers,
 )
 
-__all__ = ["PASSED", "Metric", "Outcome", "Score", "Scorer", "ScoringContext", "scorer", "scorers"]
+__all__ = ["PASSED", "Metric", "Needs", "Outcome", "Score", "Scorer", "ScoringContext", "scorer",
+           "scorers"]

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.config.experiment import Case
-from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
+from pipeline.scoring.base import Metric, Needs, Score, ScoringContext, scorer
 from pipeline.scoring.equality import numbers_equal
 
 
@@ -221,8 +221,16 @@ _REFUSAL = re.compile(
     r"none of the documents)\b")
 
 
+#: what the scorer needs of every case, checked at load (pipeline.loading)
+NEEDS = Needs(
+    "the answer: a string or number, or an object {answer, aliases, reject}",
+    types=("string", "number", "object"), keys=("answer",), optional=("aliases", "reject"),
+    check=lambda case: Target.from_expected(case.expected) and None)
+
+
 @scorer(
     "answer_match",
+    needs=NEEDS,
     metrics=[Metric("correct", "the reply states the expected answer and no rejected one")],
 )
 def answer_match(case: Case, output: str, ctx: ScoringContext) -> Score:

@@ -13,6 +13,7 @@ them from the registry.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,10 +98,100 @@ class ScoringContext:
     guard: GuardVerdict | None = None
 
 
+def json_type(value: Any) -> str:
+    """The JSON name of a value's type, as errors name it ("a string", "an object")."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return type(value).__name__
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a scorer needs of every case, checked on each case at load time (before a model
+    loads): a case the scorer could only crash on or silently fail is refused there, with
+    its file and line, instead of mid-run with a traceback.
+
+    - `expected`: what `expected` must be, in words ("the gold label (a string)");
+      `expected` must be present (an explicit null counts only when "null" is in `types`).
+    - `types`: the JSON types `expected` may have ("string", "number", "boolean", "object",
+      "array", "null"); empty: any.
+    - `keys`: the keys an object `expected` must have; `optional`: the other keys it may
+      have (None: any others).
+    - `items`: the JSON type every item of an array `expected` must have.
+    - `inputs`: the `input` keys the scorer reads.
+    - `check`: a finer check of the case (the scorer's own parser of `expected`): returns a
+      problem, or raises ValueError with one; None when the case is fine.
+    """
+
+    expected: str
+    types: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
+    optional: tuple[str, ...] | None = None
+    items: str | None = None
+    inputs: tuple[str, ...] = ()
+    check: Callable[[Case], str | None] | None = None
+
+    def problems(self, case: Case) -> list[tuple[str, str]]:
+        """(key, problem) for each thing *case* lacks; empty when it has all of it."""
+        out: list[tuple[str, str]] = []
+        for key in self.inputs:
+            if key not in case.input:
+                out.append((f"input.{key}", f"missing; the scorer reads input.{key}"))
+        if "expected" not in case.model_fields_set:
+            return [*out, ("expected", f"missing; the scorer needs {self.expected}")]
+        value = case.expected
+        kind = json_type(value)
+        if self.types and kind not in self.types:
+            shown = json.dumps(value)
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            return [*out, ("expected", f"{_a(kind)} ({shown}); the scorer needs "
+                                       f"{self.expected}")]
+        if kind == "object":
+            missing = [k for k in self.keys if k not in value]
+            if missing:
+                out.append(("expected", f"no key {', '.join(map(repr, missing))}; the scorer "
+                                        f"needs {self.expected}"))
+            if self.optional is not None:
+                extra = sorted(set(value) - set(self.keys) - set(self.optional))
+                if extra:
+                    allowed = ", ".join([*self.keys, *self.optional])
+                    out.append(("expected", f"unknown key {', '.join(map(repr, extra))}; "
+                                            f"allowed: {allowed}"))
+        if kind == "array" and self.items is not None:
+            for i, item in enumerate(value):
+                if json_type(item) != self.items:
+                    out.append((f"expected.{i}", f"{_a(json_type(item))}; the scorer needs "
+                                                 f"{self.expected}"))
+                    break
+        if not out and self.check is not None:
+            try:
+                problem = self.check(case)
+            except (ValueError, TypeError, KeyError) as exc:
+                problem = str(exc)
+            if problem:
+                out.append(("expected", problem))
+        return out
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
 class Scorer(Protocol):
     metrics: tuple[Metric, ...]
     outcomes: tuple[Outcome, ...]  # primary first
     passed_outcome: Outcome  # the outcome the stored `passed` column holds
+    needs: Needs | None  # what it needs of every case (None: nothing checked at load)
 
     def __call__(self, case: Case, output: str, ctx: ScoringContext) -> Score: ...
 
@@ -157,13 +248,16 @@ def declare_outcomes(name: str, metrics: list[Metric], outcomes: list[Outcome] |
 
 
 def scorer(name: str, metrics: list[Metric], outcomes: list[Outcome] | None = None,
-           passed: str | None = None) -> Callable[[Callable[..., Score]], Scorer]:
+           passed: str | None = None,
+           needs: Needs | None = None) -> Callable[[Callable[..., Score]], Scorer]:
     """Register a scoring function under *name*, declaring the metrics it emits and its
     outcomes (primary first; see the module docstring). *passed* is the field of the
-    outcome its `Score.passed` is (default: the primary's)."""
+    outcome its `Score.passed` is (default: the primary's). *needs* is what it needs of
+    every case (`expected` and its type), checked at load; None checks nothing."""
     declared, held = declare_outcomes(name, metrics, outcomes, passed)
 
     def deco(fn: Callable[..., Score]) -> Scorer:
+        fn.needs = needs  # type: ignore[attr-defined]
         fn.metrics = tuple(metrics)  # type: ignore[attr-defined]
         fn.outcomes = declared  # type: ignore[attr-defined]
         fn.passed_outcome = held  # type: ignore[attr-defined]

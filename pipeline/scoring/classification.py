@@ -34,7 +34,7 @@ from collections.abc import Sequence
 
 from pipeline.config.experiment import Case
 from pipeline.scoring.answer_match import answer_span
-from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
+from pipeline.scoring.base import Metric, Needs, Score, ScoringContext, scorer
 from pipeline.scoring.case_checks import case_check
 
 NO_LABEL = "<no label>"  # the class a None prediction becomes in macro_f1
@@ -80,8 +80,14 @@ def read_label(output: str, labels: Sequence[str]) -> tuple[str | None, bool]:
     return (best[2], False) if best else (None, False)
 
 
+#: what the scorer needs of every case, checked at load (pipeline.loading)
+NEEDS = Needs("the gold label (a string, one of input.labels)", types=("string",),
+              inputs=("labels",))
+
+
 @scorer(
     "label_match",
+    needs=NEEDS,
     metrics=[
         Metric("correct", "the label read from the reply is the gold label"),
         Metric("valid_label", "a label of the set could be read from the reply"),

@@ -30,7 +30,7 @@ import math
 from typing import Any
 
 from pipeline.config.experiment import Case
-from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
+from pipeline.scoring.base import Metric, Needs, Score, ScoringContext, scorer
 from pipeline.scoring.case_checks import case_check
 
 _SANDBOX_MODES = {"timeout": "timeout", "memory": "memory", "forbidden": "forbidden",
@@ -39,7 +39,12 @@ _SANDBOX_MODES = {"timeout": "timeout", "memory": "memory", "forbidden": "forbid
 _SYNTAX = ("SyntaxError", "IndentationError", "TabError")
 
 
-@scorer("unit_tests", metrics=[
+#: what the scorer needs of every case, checked at load (pipeline.loading)
+NEEDS = Needs("an object {entry_point, tests}", types=("object",),
+              keys=("entry_point", "tests"))
+
+
+@scorer("unit_tests", needs=NEEDS, metrics=[
     Metric("pass_at_1", "every hidden unit test passed (1/0); pass@1 with one greedy sample"),
     Metric("tests_passed_frac", "share of the case's hidden unit tests that passed"),
     Metric("correct", "the case is solved: same as pass_at_1"),

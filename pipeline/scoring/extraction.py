@@ -48,7 +48,7 @@ from typing import Any
 
 from pipeline.config.experiment import Case
 from pipeline.scoring.answer_match import answer_in_text, normalize, parse_date, parse_number
-from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
+from pipeline.scoring.base import Metric, Needs, Score, ScoringContext, scorer
 from pipeline.scoring.case_checks import case_check
 from pipeline.scoring.equality import numbers_equal
 from pipeline.scoring.json_schema import _FENCE, extract_json
@@ -227,8 +227,13 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
+#: what the scorer needs of every case, checked at load (pipeline.loading)
+NEEDS = Needs("the gold records (an array of objects)", types=("array",), items="object")
+
+
 @scorer(
     "extraction_f1",
+    needs=NEEDS,
     metrics=[
         Metric("tp", "gold (key, field, value) triples the output states"),
         Metric("fp", "triples the output states that are not gold (wrong or extra)",

@@ -44,13 +44,18 @@ from jsonschema import Draft202012Validator
 
 from pipeline.config.experiment import Case
 from pipeline.engines.tool_calls import looks_like_tool_call, parse_tool_calls
-from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
+from pipeline.scoring.base import Metric, Needs, Score, ScoringContext, scorer
 from pipeline.scoring.case_checks import case_check
 from pipeline.scoring.equality import verdict_by_type
+
+#: what the scorer needs of every case, checked at load (pipeline.loading)
+NEEDS = Needs('an object {"call": {...} or null, "omit"?}', types=("object",), keys=("call",),
+              optional=("omit",))
 
 
 @scorer(
     "function_call",
+    needs=NEEDS,
     metrics=[
         Metric("correct", "the right call with exactly the right arguments, or a correct "
                           "abstention when no offered tool fits"),

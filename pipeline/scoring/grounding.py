@@ -30,7 +30,7 @@ from typing import Any
 
 from pipeline.config.experiment import Case
 from pipeline.scoring.answer_match import _DATE_FORMS, _TENS, _UNITS, dates_in, parse_date
-from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
+from pipeline.scoring.base import Metric, Needs, Score, ScoringContext, scorer
 from pipeline.scoring.case_checks import case_check
 
 ABSTAIN_PHRASE = "NOT IN DOCUMENTS"
@@ -269,8 +269,15 @@ def _target(expected: Any) -> tuple[bool, list[str], list[str]]:
     return expected["answerable"], accepted, wrong
 
 
+#: what the scorer needs of every case, checked at load (pipeline.loading)
+NEEDS = Needs("an object {answerable, answer, aliases, reject} or {answerable: false, absent}",
+              types=("object",), keys=("answerable",),
+              check=lambda case: _target(case.expected) and None)
+
+
 @scorer(
     "grounded_answer",
+    needs=NEEDS,
     metrics=[
         Metric("correct", "answerable: the answer, no rejected one, nothing unsupported; "
                           "unanswerable: abstained and asserted nothing"),

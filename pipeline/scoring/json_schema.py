@@ -30,7 +30,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from pipeline.config.experiment import Case
-from pipeline.scoring.base import PASSED, Metric, Outcome, Score, ScoringContext, scorer
+from pipeline.scoring.base import PASSED, Metric, Needs, Outcome, Score, ScoringContext, scorer
 from pipeline.scoring.equality import verdict_by_type
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n(.*?)```", re.DOTALL)
@@ -142,8 +142,13 @@ def _norm(s: str) -> str:
     return " ".join(s.split()).casefold()
 
 
+#: what the scorer needs of every case, checked at load (pipeline.loading)
+NEEDS = Needs("the gold JSON value (an object of the expected fields)")
+
+
 @scorer(
     "json_fields",
+    needs=NEEDS,
     metrics=[
         Metric("parses", "output contains a JSON value"),
         Metric("schema_valid", "that value validates against the case's JSON Schema"),

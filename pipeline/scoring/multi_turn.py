@@ -38,7 +38,7 @@ from typing import Any
 
 from pipeline.config.experiment import Case
 from pipeline.scoring.answer_match import answer_in_text
-from pipeline.scoring.base import Metric, Outcome, Score, ScoringContext, scorer
+from pipeline.scoring.base import Metric, Needs, Outcome, Score, ScoringContext, scorer
 from pipeline.scoring.case_checks import case_check
 
 CHECK_KEYS = ("must_include", "must_not_include", "stale")
@@ -66,8 +66,15 @@ def generated_replies(ctx: ScoringContext, output: str, n: int) -> list[str]:
     return (replies + [""] * n)[:n]
 
 
+#: what the scorer needs of every case, checked at load (pipeline.loading)
+NEEDS = Needs('an object {"turns": [check or null, ...]}', types=("object",), keys=("turns",),
+              check=lambda case: None if isinstance(case.expected["turns"], list)
+              else "expected.turns must be a list")
+
+
 @scorer(
     "multi_turn",
+    needs=NEEDS,
     metrics=[
         Metric("correct", "the final reply is right (= final_correct)"),
         Metric("final_correct", "the final reply states the current state correctly"),

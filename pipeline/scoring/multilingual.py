@@ -43,7 +43,7 @@ from typing import Any
 
 from pipeline.config.experiment import Case
 from pipeline.scoring.answer_match import answer_in_text, answer_span
-from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
+from pipeline.scoring.base import Metric, Needs, Score, ScoringContext, scorer
 from pipeline.scoring.case_checks import case_check
 
 # The languages this suite declares (ISO 639-1 → English name used in the prompt). Every code
@@ -95,8 +95,14 @@ def _aliases(expected: dict[str, Any], key: str, langs: set[str]) -> list[str]:
     return [a for lang in (NEUTRAL, *sorted(langs)) for a in table.get(lang, [])]
 
 
+#: what the scorer needs of every case, checked at load (pipeline.loading)
+NEEDS = Needs("an object {kind, answer, aliases, reject}", types=("object",),
+              keys=("answer",), optional=("kind", "aliases", "reject"), inputs=("language",))
+
+
 @scorer(
     "answer_in_language",
+    needs=NEEDS,
     metrics=[
         Metric("correct", "the right answer, in the asked language (or undetermined)"),
         Metric("answer_correct", "the reply states an accepted answer and no rejected one"),

@@ -27,7 +27,7 @@ import re
 from typing import Any
 
 from pipeline.config.experiment import Case
-from pipeline.scoring.base import Metric, Score, ScoringContext, scorer
+from pipeline.scoring.base import Metric, Needs, Score, ScoringContext, scorer
 from pipeline.scoring.case_checks import case_check
 from pipeline.scoring.grounding import normalise, phrase_in, reply_lines
 
@@ -113,8 +113,15 @@ def _expected(case: Case) -> tuple[list[list[str]], list[list[str]], int]:
     return facts, traps, limit  # type: ignore[return-value]
 
 
+#: what the scorer needs of every case, checked at load (pipeline.loading)
+NEEDS = Needs("an object {key_facts, contradictions, max_words}", types=("object",),
+              keys=("key_facts", "contradictions", "max_words"), optional=(),
+              check=lambda case: _expected(case) and None)
+
+
 @scorer(
     "summary_facts",
+    needs=NEEDS,
     metrics=[
         Metric("key_fact_recall", "fraction of the key facts the summary states"),
         Metric("all_key_facts", "every key fact is stated"),

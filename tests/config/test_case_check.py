@@ -102,7 +102,7 @@ def test_malformed_inputs_are_named(tmp_path, change, message):
 
 def test_unknown_check_is_a_key_error_with_a_suggestion(tmp_path):
     path = _experiment(tmp_path, _rows(), check="answer_in_pasage")
-    with pytest.raises(ConfigError, match=r"bad.yaml:\d+: key 'case_check': .*unknown case check "
+    with pytest.raises(ConfigError, match=r"bad.yaml:\d+: case_check: unknown case check "
                                           r"'answer_in_pasage'\. Did you mean 'answer_in_passage'"):
         load_experiment(path)
     assert "answer_in_passage" in case_checks.names()

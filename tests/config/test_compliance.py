@@ -204,15 +204,15 @@ def test_corpus_errors_name_file_line_and_key(tmp_path):
     path = _corpus_file(tmp_path, [_passage("D001-p1"), {**_passage("D002-p1"), "doc": "D001"}])
     with pytest.raises(ConfigError) as err:
         load_corpus(path)
-    assert str(err.value) == (f"{path}:2: key 'id': passage 'D002-p1' does not belong to doc "
+    assert str(err.value) == (f"{path}:2: id: passage 'D002-p1' does not belong to doc "
                               "'D001' (expected 'D001-pN')")
 
     path = _corpus_file(tmp_path, [_passage("D001-p1", poisoned="yes")])
-    with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}:1: key 'poisoned': "):
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}:1: poisoned: "):
         load_corpus(path)
 
     path = _corpus_file(tmp_path, [_passage("doc1")])
-    with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}:1: key 'id': String "):
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}:1: id: String "):
         load_corpus(path)
 
 

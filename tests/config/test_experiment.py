@@ -47,7 +47,7 @@ def test_bad_key_names_file_line_and_key(tmp_path):
 
 def test_wrong_type_says_what_was_expected(tmp_path):
     p = _write(tmp_path, TINY.read_text().replace("version: 1", "version: one"))
-    with pytest.raises(ConfigError, match=r"exp.yaml:2: key 'version': .*integer"):
+    with pytest.raises(ConfigError, match=r"exp.yaml:2: version: .*integer"):
         load_experiment(p)
 
 
@@ -61,7 +61,7 @@ def test_bad_case_line_is_named(tmp_path):
 def test_case_with_unknown_schema_is_refused(tmp_path):
     p = _write(tmp_path, TINY.read_text())
     (tmp_path / "cases.jsonl").write_text('{"id": "a", "input": {"schema": "nope"}}\n')
-    with pytest.raises(ConfigError, match=r"input.schema 'nope'"):
+    with pytest.raises(ConfigError, match=r"cases.jsonl:1: input.schema: case 'a': 'nope' is not one"):
         load_experiment(p)
 
 

@@ -188,9 +188,9 @@ def test_registry_errors_name_the_chunks_form_keys(tmp_path):
     message = str(err.value)
     for key in ("weights.llama_cpp.sha256", "weights.llama_cpp.size",
                 "weights.llama_cpp.chunks.0.file"):
-        assert f"key 'models.0.{key}'" in message
+        assert f": models.0.{key}: " in message
     assert "GGUFSource" not in message and "GGUFChunks" not in message
-    assert f"{path}:9: key 'models.0.weights.llama_cpp.sha256'" in message
+    assert f"{path}:9: models.0.weights.llama_cpp.sha256: " in message
 
 
 def test_the_cli_prints_one_line_without_a_traceback(parts, tmp_path):

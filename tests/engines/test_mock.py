@@ -73,7 +73,7 @@ def test_a_bad_script_names_the_file_and_line(tmp_path, monkeypatch):
     script = tmp_path / "bad.yaml"
     script.write_text("default: x\nreplies:\n  - txet: typo\n")
     monkeypatch.setenv(SCRIPT_ENV, str(script))
-    with pytest.raises(ConfigError, match=r"bad\.yaml:3: key 'replies\.0\.txet'"):
+    with pytest.raises(ConfigError, match=r"bad\.yaml:3: replies\.0\.txet: unknown key"):
         load_engine("mock", model("m1"))
     script.write_text("replies:\n  - prompt: '('\n")
     with pytest.raises(ConfigError, match="not a regular expression"):

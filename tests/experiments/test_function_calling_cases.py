@@ -99,8 +99,9 @@ def test_case_check_rejects_an_expected_tool_that_is_not_offered(tmp_path):
 def test_case_check_rejects_a_malformed_expected(tmp_path):
     msg, bad = refusal(tmp_path, "function_calling",
                        lambda rows: rows[2].update(expected={"name": "refund_order"}))
-    assert (f'cases.jsonl:3: case {bad.rows[2]["id"]!r}: expected must be an object with a '
-            '"call" key') in msg, msg
+    # the scorer's declared needs refuse it first (pipeline.scoring.base.Needs)
+    assert (f'cases.jsonl:3: expected: case {bad.rows[2]["id"]!r}: no key \'call\'; the '
+            'scorer needs an object {"call"') in msg, msg
 
 
 def test_a_tool_missing_from_tools_json_fails_at_load(tmp_path):

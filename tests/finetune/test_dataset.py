@@ -261,8 +261,8 @@ def _first_with_id_and_loud_prompt() -> dict[str, Any]:
 
 BAD_LINES = {
     "invalid JSON": ('{"id": "x", ', r"invalid JSON"),
-    "missing solution": (_with(lambda r: r.pop("solution")), r"key 'solution': Field required"),
-    "unknown key": (_with(lambda r: r.update(answer="x")), r"key 'answer': unknown key"),
+    "missing solution": (_with(lambda r: r.pop("solution")), r"solution: Field required"),
+    "unknown key": (_with(lambda r: r.update(answer="x")), r"answer: unknown key"),
     "wrong entry point": (_with(lambda r: r["expected"].update(entry_point="other")),
                           r"expected\.entry_point 'other' does not match"),
     "solution does not compile": (_with(lambda r: r.update(solution="def (:\n")),
