@@ -78,7 +78,8 @@ def test_query_error_names_line_and_duckdb_message(con):
 
 def test_unknown_component_option_lists_valid_ones(con):
     md = RATES + "\n```chart\nquery: rates\nx: variant\ncolour: model_id\n```\n"
-    with pytest.raises(RenderError, match=r"unknown option 'colour' \(valid options: .*color"):
+    with pytest.raises(RenderError, match=r"unknown option 'colour' "
+                                          r"\(did you mean 'color'\? valid options: .*color"):
         render_markdown(md, con)
 
 

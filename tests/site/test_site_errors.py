@@ -1,7 +1,8 @@
 """The site's errors in the one format (`pipeline.errors.located`), replayed through a real
 `mkdocs build` of the small test site: `path:line: key: message`, the path repo-relative (the
-post's file as the author opens it, not relative to the docs dir), the line the query's fence
-or the front-matter key's own line, and a did-you-mean for an unknown front-matter key."""
+post's file as the author opens it, not relative to the docs dir), the line the query's fence,
+the component option's or the front-matter key's own line, and a did-you-mean for an unknown
+front-matter key, component option or plugin option."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ ROWS = {
     "query": (("FROM outcomes WHERE", "FROM outcomez WHERE"),
               [f"{POST}:13: query 'rates' failed: Catalog Error: Table with name outcomez",
                "LINE 3 (file line 16):"]),
+    "component-option": (("color: model_id", "colour: model_id"),
+                         [f"{POST}:32: chart: unknown option 'colour' (did you mean 'color'? "
+                          "valid options: "]),
     "unknown-key": (("number: 3", "nubmer: 3"),
                     [f"{POST}:5: nubmer: unknown front-matter key. Did you mean 'number'?"]),
     "unknown-key-far": (("lead: A tiny post.", "lead: A tiny post.\nzzz_qqq: 1"),
@@ -54,6 +58,14 @@ def test_site_error_names_the_posts_file_line_and_key(row: str, site_project: Pa
     assert "Traceback" not in r.stderr, r.stderr[-3000:]
     for part in expect:
         assert part in r.stderr, (part, r.stderr[-3000:])
+
+
+def test_a_plugin_option_typo_gets_a_did_you_mean(site_project: Path) -> None:
+    cfg = site_project / "mkdocs.yml"
+    cfg.write_text(cfg.read_text().replace("lock_wait: 2", "lock_wait: 2\n      cahce: false"))
+    r = _build(site_project)
+    assert r.returncode != 0, r.stderr
+    assert "option 'cahce': unknown option (did you mean 'cache'? valid: " in r.stderr, r.stderr
 
 
 def test_paths_are_relative_to_where_the_build_runs(site_project: Path) -> None:

@@ -150,7 +150,7 @@ def _set_option(project: Path, line: str) -> None:
 @pytest.mark.parametrize("line, option, says", [
     ("lock_wait: abc", "lock_wait", "valid number"),
     ("lock_wait: -1", "lock_wait", "greater than or equal to 0"),
-    ("cahce: false", "cahce", "unknown option"),
+    ("cahce: false", "cahce", "unknown option (did you mean 'cache'? valid:"),
     ("cache: 'no'", "cache", "valid boolean"),
 ])
 def test_a_bad_option_fails_both_generators_naming_it(basic, tmp_path, line, option, says):

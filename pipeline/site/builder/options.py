@@ -8,11 +8,13 @@ with a setting the author did not ask for; each problem names the option.
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from pydantic import ConfigDict, Field, ValidationError
 
 from pipeline.config.base import StrictModel
+from pipeline.errors import display_path
 from pipeline.site.builder.source import StageError
 
 
@@ -42,6 +44,7 @@ class OptionsError(StageError):
     def __init__(self, problems: list[tuple[str, str]], where: str = "") -> None:
         self.problems = problems
         lines = [f"plugins.pipeline: option '{name}': {message}" for name, message in problems]
+        where = display_path(where) if where else ""
         super().__init__("\n".join(f"{where}: {line}" if where else line for line in lines))
 
 
@@ -59,8 +62,10 @@ def parse_options(raw: Any, where: str = "") -> SiteOptions:
         problems = []
         for e in exc.errors():
             name = ".".join(map(str, e["loc"])) or "(all)"
-            message = ("unknown option (valid: " + ", ".join(SiteOptions.model_fields) + ")"
-                       if e["type"] == "extra_forbidden" else e["msg"])
+            close = difflib.get_close_matches(name, list(SiteOptions.model_fields), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            message = (f"unknown option ({hint}valid: " + ", ".join(SiteOptions.model_fields)
+                       + ")" if e["type"] == "extra_forbidden" else e["msg"])
             if e["type"] != "extra_forbidden" and "input" in e:
                 message += f" (got {e['input']!r})"
             problems.append((name, message))

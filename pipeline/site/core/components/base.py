@@ -9,6 +9,7 @@ database) wrote reaches the page as text.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -175,7 +176,10 @@ def parse_options(kind: str, body: str, line: int) -> Options:
             if err["loc"] and err["loc"][0] in key_lines:
                 at.append(key_lines[err["loc"][0]])  # type: ignore[index]
             if err["type"] == "extra_forbidden":
-                problems.append(f"unknown option {key!r} (valid options: {valid})")
+                close = (difflib.get_close_matches(key, list(comp.options.model_fields), n=1)
+                         if len(err["loc"]) == 1 else [])
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                problems.append(f"unknown option {key!r} ({hint}valid options: {valid})")
             else:
                 problems.append(f"option {key!r}: {err['msg']}")
         # the line of the (first) bad option inside the block; the fence for a problem that
