@@ -110,5 +110,6 @@ def test_pages_restricted_to_experiments_rerun_only_when_theirs_change(tmp_path,
     assert stats["run"] == 0  # another experiment changed: nothing re-queried
     out, stats = render(["other"])
     assert stats["run"] == 1 and "100.0%" in out.markdown
-    with pytest.raises(RenderError, match="unknown id\\(s\\) nope; known: other, tiny_json"):
+    with pytest.raises(RenderError, match="unknown experiment id\\(s\\) 'nope' in the front "
+                                          "matter. Known: other, tiny_json"):
         render(["nope"])

@@ -40,6 +40,9 @@ ROWS = {
                     [f"{POST}:5: nubmer: unknown front-matter key. Did you mean 'number'?"]),
     "unknown-key-far": (("lead: A tiny post.", "lead: A tiny post.\nzzz_qqq: 1"),
                         [f"{POST}:8: zzz_qqq: unknown front-matter key (read by neither"]),
+    "unknown-experiment": (("slug: tiny\n", "slug: tiny\nexperiments: [tiny_jsn]\n"),
+                           [f"{POST}:4: experiments: unknown experiment id(s) 'tiny_jsn' in the "
+                            "front matter. Did you mean 'tiny_json'? Known: tiny_json"]),
     "bad-value": (("number: 3", "number: three"),
                   [f"{POST}:5: number: bad front-matter value: Input should be a valid "
                    "integer"]),

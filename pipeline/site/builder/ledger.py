@@ -35,7 +35,9 @@ def post_claims(pages: dict[str, Page], con: duckdb.DuckDBPyConnection,
             records = page_claims(page.body, con, cache, page.base_dir,
                                   page.meta.get("experiments"))
         except RenderError as exc:
-            if exc.line is not None:
+            if exc.front_matter_key:
+                exc.line = page.lines.get((exc.front_matter_key,))
+            elif exc.line is not None:
                 exc.line += page.offset
             raise StageError(exc.describe(page.label)) from None
         if records:

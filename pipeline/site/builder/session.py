@@ -309,6 +309,8 @@ class BuildSession:
                                        cache=self.queries, base_dir=base_dir,
                                        experiments=experiments, headline=headline)
         except RenderError as exc:
+            if exc.front_matter_key and src_uri in self.sources:
+                exc.line = self.page(src_uri).lines.get((exc.front_matter_key,))
             raise StageError(exc.describe(self.label(src_uri))) from None
         self.pages.store(src_uri, markdown, root_url, experiments, base_dir, rendered,
                          headline)

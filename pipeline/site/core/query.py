@@ -7,6 +7,7 @@ read-only connection: one consistent snapshot of the file.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from typing import TypeVar
@@ -177,8 +178,12 @@ class QueryScope:
         known = self._fact("experiment_ids", experiment_ids)
         unknown = [e for e in experiments if e not in known]
         if unknown:
-            raise RenderError(f"front matter experiments: unknown id(s) {', '.join(unknown)}; "
-                              f"known: {', '.join(known)}", 1)
+            close = difflib.get_close_matches(unknown[0], known, n=1)
+            hint = f". Did you mean {close[0]!r}?" if close else "."
+            err = RenderError(f"unknown experiment id(s) {', '.join(map(repr, unknown))} in the "
+                              f"front matter{hint} Known: {', '.join(known)}")
+            err.front_matter_key = "experiments"
+            raise err
         shadow_experiments(self.con, experiments)
         self.partition = tuple(experiments)
 
