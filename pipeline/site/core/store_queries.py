@@ -421,7 +421,7 @@ class SiteStats(NamedTuple):
     experiments: int  # with at least one stored output
     models: int  # base models tested (with at least one stored output), adapters apart
     cases: int  # of the experiment versions some tested run belongs to
-    outputs: int  # rows in results
+    outputs: int  # rows in results: every output stored, replaced runs' and repeats' too
     adapters: int  # fine-tuned adapters tested (a LoRA on a base model: its own model id)
 
 
