@@ -1,6 +1,7 @@
 """Command line: run experiments, inspect and repeat runs, merge shards.
 
     python -m pipeline run EXPERIMENT.yaml [--models ...] [--limit N] [--shard i/N] [--ray ADDR]
+    python -m pipeline check EXPERIMENT.yaml... [--models ...] [--engine E] [--limit N] [--db]
     python -m pipeline show RUN            python -m pipeline rerun RUN
     python -m pipeline runs [EXPERIMENT] [--db results.duckdb]
     python -m pipeline drop RUN [--db results.duckdb] [--yes]
@@ -68,6 +69,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--shards", type=int, help="with --ray: number of shards (default: one per "
                      "GPU node, or per node for CPU engines)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    check = sub.add_parser("check", help="check everything a run checks before a model loads "
+                           "(files, cases, names, engine, model files, adapters, database), "
+                           "loading no engine, and estimate the run; exit 2 on any problem")
+    check.add_argument("experiment", type=Path, nargs="+", help="experiment YAML(s)")
+    check.add_argument("--models", type=_csv, help="comma-separated registry ids (default: "
+                       "the experiment's list)")
+    check.add_argument("--variants", type=_csv, help="comma-separated prompt variants")
+    check.add_argument("--engine", default="auto", help="the engine the run would use "
+                       "(default: auto)")
+    check.add_argument("--limit", type=int, help="estimate only the first N cases")
+    check.add_argument("--db", type=Path, default=DEFAULT_DB, help="results DuckDB file: "
+                       "checked writable, and the source of the measured speeds and "
+                       "chars/token (read only)")
+    check.add_argument("--registry", type=Path, default=Path("experiments/models.yaml"),
+                       help="model registry YAML")
 
     show = sub.add_parser("show", help="print the full provenance of a run")
     show.add_argument("run", help="run id (a unique prefix of at least 4 characters)")
@@ -143,21 +160,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.config import load_model_registry
-    from pipeline.loading import load_experiment
+    from pipeline.preflight import preflight
     from pipeline.run_options import RunOptions
     from pipeline.sharding import parse_shard
 
     # Validate every input first, files and options, before importing the runner (pandas,
-    # engines: most of a second), so a bad input fails fast and before any database is opened.
-    registry = load_model_registry(args.registry)
-    # the experiments' own model ids are resolved at load (file:line); --models replaces them
-    exps = [load_experiment(p, None if args.models else registry) for p in args.experiment]
-    for exp in exps:
-        for m in args.models or []:
-            registry.get(m)  # fail on an unknown id before loading any model
-        for v in args.variants or []:
-            exp.variant(v)
+    # engines: most of a second), so a bad input fails fast and before any database is opened:
+    # the checks `check` makes, all of them, every problem listed (pipeline/preflight.py).
+    checked = preflight(args.experiment, args.registry, models=args.models,
+                        variants=args.variants, engine=args.engine,
+                        db=None if args.shard else args.db)
+    checked.raise_problems()
+    assert checked.registry is not None  # no problem: the registry loaded
+    registry, exps = checked.registry, checked.experiments
 
     if len(exps) > 1 and (args.ray or args.shard):
         raise ConfigError("--ray and --shard take one experiment at a time")
@@ -206,6 +221,19 @@ def _print_merge(report: MergeReport, target: Path) -> None:
           f"row(s)")
     for run_id, status in report.runs.items():
         print(f"  run {run_id}: {status}")
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from pipeline.check import check
+
+    if args.limit is not None and args.limit < 1:
+        raise ConfigError(f"--limit: {args.limit} is not a positive number of cases")
+    checked, text = check(args.experiment, args.registry, models=args.models,
+                          variants=args.variants, engine=args.engine, limit=args.limit,
+                          db=args.db)
+    checked.raise_problems()
+    print(text)
+    return 0
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
@@ -352,7 +380,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return subprocess.run(cmd, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}).returncode
 
 
-COMMANDS = {"run": _cmd_run, "show": _cmd_show, "rerun": _cmd_rerun, "merge": _cmd_merge,
+COMMANDS = {"run": _cmd_run, "check": _cmd_check, "show": _cmd_show, "rerun": _cmd_rerun,
+            "merge": _cmd_merge,
             "runs": _cmd_runs, "drop": _cmd_drop,
             "migrate": _cmd_migrate, "train": _cmd_train,
             "compact": _cmd_compact, "overlap": _cmd_overlap, "build": _cmd_build}

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from pipeline.config.experiment import Case, Experiment, Variant
-from pipeline.config.models import GGUFChunks, ModelRegistry, ModelSpec
+from pipeline.config.models import ModelRegistry, ModelSpec
 from pipeline.engines import (
     Engine,
     EngineInfo,
@@ -27,10 +27,10 @@ from pipeline.engines import (
     default_engine,
     load_engine,
 )
-from pipeline.engines.gguf_chunks import locate_chunks
 from pipeline.errors import ConfigError
 from pipeline.finetune.checks import check_adapter
 from pipeline.hashing import sha256_hex, short_hash
+from pipeline.preflight import models_problems
 from pipeline.progress import Progress, RunInterrupted, duration, percent
 from pipeline.run_options import RunOptions
 from pipeline.scoring import Scorer, ScoringContext, scorers
@@ -221,15 +221,13 @@ def select_cases(exp: Experiment, options: RunOptions) -> list[Case]:
 
 
 def _preflight(models: Sequence[ModelSpec], engine: str) -> None:
-    """Fail before any model loads when a later model's weights cannot be found: a run of
-    SmolLM2 then Qwen must not spend its first hour on SmolLM2 and then stop at a missing
-    chunk package. Cheap: it locates chunk files, it reads none."""
-    if engine != "llama_cpp":
-        return
-    for model in models:
-        src = model.weights.llama_cpp
-        if isinstance(src, GGUFChunks):
-            locate_chunks(src, model.where())
+    """Fail before any model loads when the engine is missing or a later model's weights
+    cannot be found: a run of SmolLM2 then Qwen must not spend its first hour on SmolLM2 and
+    then stop at a missing chunk package. Cheap: it locates files, it reads none. The same
+    checks `check` makes (pipeline/preflight.py), every problem listed."""
+    problems = models_problems(models, engine)
+    if problems:
+        raise ConfigError("\n".join(problems))
 
 
 def run_experiment(exp: Experiment, registry: ModelRegistry, db_path: Path | str,
