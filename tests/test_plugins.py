@@ -58,7 +58,7 @@ CASES = """\
 def _project(tmp_path: Path, scorer_name: str, exp_id: str = "units_plugin",
              plugin: str = "my_scorers.py") -> Path:
     folder = tmp_path / "experiments"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "my_scorers.py").write_text(PLUGIN.format(name=scorer_name))
     (folder / "cases.jsonl").write_text(CASES)
     path = folder / f"{exp_id}.yaml"
@@ -141,3 +141,16 @@ def test_the_extending_page_examples_register_what_they_say(tmp_path):
     score = scorers.get("within_one_percent")(
         Case(id="x", input={}, expected=6.2137), "About 6.21 miles.", ScoringContext())
     assert score.passed and score.parsed == 6.21
+
+
+def test_check_imports_plugins_and_names_a_missing_one(tmp_path, capsys):
+    """`python -m pipeline check` loads the same way a run does: a plugin's scorer is known,
+    a missing plugin file is refused at its line (exit 2, no traceback)."""
+    registry = ["--registry", str(ROOT / "experiments" / "models.yaml"),
+                "--db", str(tmp_path / "results.duckdb"), "--engine", "mock"]
+    good = _project(tmp_path, "plugin_checked", "units_checked")
+    assert main(["check", str(good), *registry]) == 0, capsys.readouterr().err
+    bad = _project(tmp_path / "other", "plugin_not_there", plugin="missing.py")
+    assert main(["check", str(bad), *registry]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:7: plugins: 'missing.py': no such file" in err and "Traceback" not in err
