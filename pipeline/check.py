@@ -189,11 +189,15 @@ def estimate(checked: Preflight, measured: Measured, *, models: Sequence[str] | 
     for exp in checked.experiments:
         cases = select_cases(exp, RunOptions(limit=limit))
         chosen = [exp.variant(v) for v in variants] if variants else list(exp.spec.variants)
+        by_kind: dict[str, int] = {}  # a prompt depends on the model's kind only
         for model in checked.models:
             if not models and model.id not in exp.spec.models:
                 continue
-            chars = sum(len(prompt_text(exp, v, model, c)) * exp.spec.sampling_for(v).n
-                        for v in chosen for c in cases)
+            if model.kind not in by_kind:
+                by_kind[model.kind] = sum(
+                    len(prompt_text(exp, v, model, c)) * exp.spec.sampling_for(v).n
+                    for v in chosen for c in cases)
+            chars = by_kind[model.kind]
             out.append(Line(exp.id, model.id, len(cases), len(chosen),
                             sum(exp.spec.sampling_for(v).n for v in chosen), chars,
                             measured.ratio(model.id),

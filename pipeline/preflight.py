@@ -132,11 +132,12 @@ def model_problems(model: ModelSpec, engine: str) -> list[str]:
 
 
 def models_problems(models: Sequence[ModelSpec], engine: str) -> list[str]:
-    """:func:`model_problems` of every model, the engine's own problems first."""
+    """The engine's own problems, then :func:`model_problems` of every model (an unknown
+    engine has no files to look for)."""
     problems = engine_problems(engine)
-    if problems:
+    if engine not in engines:
         return problems
-    return [p for m in models for p in model_problems(m, engine)]
+    return problems + [p for m in models for p in model_problems(m, engine)]
 
 
 def database_problems(db: Path | str) -> list[str]:

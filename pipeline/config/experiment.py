@@ -8,6 +8,7 @@ kept here (`Experiment.lines`) for its errors.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -285,8 +286,8 @@ class Experiment:
         if schema is not None:
             ctx["schema_json"] = json.dumps(schema, indent=2)
         try:
-            system = _ENV.from_string(variant.system).render(ctx) if variant.system else None
-            user = _ENV.from_string(variant.user).render(ctx) if variant.user is not None else ""
+            system = _template(variant.system).render(ctx) if variant.system else None
+            user = _template(variant.user).render(ctx) if variant.user is not None else ""
         except jinja2.UndefinedError as exc:
             index = self.spec.variants.index(variant) if variant in self.spec.variants else None
             key = f"variants.{index}.user" if index is not None else None
@@ -300,6 +301,13 @@ class Experiment:
 
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False,
                           autoescape=False)
+
+
+@functools.lru_cache(maxsize=512)
+def _template(source: str) -> jinja2.Template:
+    """A variant's template, compiled once: every case renders it (at load, in `check`'s
+    estimate, in the run), and compiling costs far more than rendering."""
+    return _ENV.from_string(source)
 
 
 def _load_schemas(folder: Path) -> dict[str, dict[str, Any]]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from pipeline.config.cases import Case, load_cases_with_lines
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, located
 from pipeline.registry import Registry
 from pipeline.scoring.answer_match import Target, answer_in_text
 
@@ -38,9 +38,8 @@ def run_case_check(name: str, path: Path, cases: Sequence[Case],
     for case in cases:
         problem = check(case)
         if problem:
-            line = lines.get(case.id)
-            where = f"{path}:{line}" if line else str(path)
-            raise ConfigError(f"{where}: case {case.id!r}: {problem}")
+            raise ConfigError(located(path, lines.get(case.id), None,
+                                      f"case {case.id!r}: {problem}"))
 
 
 @case_check("answer_in_passage")
