@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline.errors import ConfigError, StoreError
+from pipeline.errors import ConfigError, StoreError, located
 from pipeline.store.db import (
     LOCK_RETRY_SECONDS,
     _connect,
@@ -162,8 +162,9 @@ def list_runs(db: Path | str, experiment_id: str | None = None) -> list[RunInfo]
             ).fetchall()})
             close = difflib.get_close_matches(experiment_id, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ConfigError(f"{db}: no runs of experiment {experiment_id!r}{hint} "
-                              f"(experiments with runs: {', '.join(known) or 'none'})")
+            raise ConfigError(located(db, message=f"no runs of experiment {experiment_id!r}"
+                                      f"{hint} (experiments with runs: "
+                                      f"{', '.join(known) or 'none'})"))
         return runs
     finally:
         _close(con, folder)
@@ -189,8 +190,8 @@ def _resolve(con: duckdb.DuckDBPyConnection, db: Path | str, prefix: str) -> str
         "SELECT run_id FROM runs WHERE starts_with(run_id, ?) ORDER BY run_id",
         [prefix]).fetchall()]
     if not found:
-        raise StoreError(f"{db}: no run whose id starts with {prefix!r} "
-                         "(`python -m pipeline runs` lists them)")
+        raise StoreError(located(db, message=f"no run whose id starts with {prefix!r} "
+                                 "(`python -m pipeline runs` lists them)"))
     if len(found) > 1:
         raise ConfigError(f"run id {prefix!r} is ambiguous: {', '.join(found[:5])}")
     return found[0]
