@@ -25,6 +25,10 @@ from pipeline.store.schema import RESULT_KEY, SCHEMA_VERSION, SCORE_KEY
 from pipeline.store.writer import IDENTITY_COLUMNS, insert_new, refresh_status
 
 _KEY = "(run_id, case_id, sample_idx)"
+_CASE = "(experiment_id, experiment_version, case_id)"
+# a case of the target that some run of its version has a result for (frozen)
+_HAS_RESULTS = (f"{_CASE} IN (SELECT ru.experiment_id, ru.experiment_version, r.case_id "
+                "FROM main.results r JOIN main.runs ru USING (run_id))")
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,13 @@ def merge_databases(sources: Sequence[Path | str], target: Path | str) -> MergeR
         added = 0
         touched: set[str] = set()
         for alias in aliases:
+            # a target case no run has a result for gives way to the shard's (cases are
+            # frozen only once results exist: a fixed case file after a failed run)
+            con.execute(f"DELETE FROM cases WHERE {_CASE} IN (SELECT {_CASE} FROM "
+                        f"{alias}.cases s WHERE NOT EXISTS (SELECT 1 FROM cases t WHERE "
+                        f"t.experiment_id = s.experiment_id AND t.experiment_version = "
+                        f"s.experiment_version AND t.case_id = s.case_id AND t.case_hash = "
+                        f"s.case_hash)) AND NOT ({_HAS_RESULTS})")
             for table in ("experiments", "models", "cases"):
                 con.execute(f"INSERT OR IGNORE INTO {table} BY NAME SELECT * FROM {alias}.{table}")
             con.execute(f"INSERT OR IGNORE INTO runs BY NAME SELECT * REPLACE (NULL AS shard, "
@@ -151,7 +162,8 @@ def _check_consistent(con, aliases: list[str], paths: list[Path],  # noqa: ANN00
             f"configurations ({', '.join(differ)} differ): {detail}. Re-run the odd shard with "
             "the same engine, weights and sampling; nothing was written.")
     bad = _disagreements(con, aliases, "cases", "experiment_id, experiment_version, case_id",
-                         "case_hash", with_target=target is not None)
+                         "case_hash", with_target=target is not None,
+                         target_where=_HAS_RESULTS)
     if bad:
         names = ", ".join(f"{e} v{v} case {c!r}" for e, v, c, _ in bad)
         raise StoreError(f"merge refused: case content differs between files for {names} "
@@ -167,12 +179,16 @@ def _check_consistent(con, aliases: list[str], paths: list[Path],  # noqa: ANN00
 
 
 def _disagreements(con, aliases: list[str], table: str, key: str, value: str,  # noqa: ANN001
-                   where: str = "TRUE", with_target: bool = True) -> list[tuple]:
+                   where: str = "TRUE", with_target: bool = True,
+                   target_where: str = "TRUE") -> list[tuple]:
     """Up to 3 keys whose *value* differs between the target and the shards' *table*, each
-    with the indexes of the files that hold it (the target's is len(aliases))."""
+    with the indexes of the files that hold it (the target's is len(aliases)); the target's
+    rows are those *target_where* also keeps."""
     sources = [f"{a}.{table}" for a in aliases] + ([table] if with_target else [])
-    union = " UNION ALL ".join(f"SELECT {i} AS src, {key}, {value} FROM {t} WHERE {where}"
-                               for i, t in enumerate(sources))
+    union = " UNION ALL ".join(
+        f"SELECT {i} AS src, {key}, {value} FROM {t} WHERE {where}"
+        + (f" AND {target_where}" if i == len(aliases) else "")
+        for i, t in enumerate(sources))
     return con.execute(f"SELECT {key}, list(DISTINCT src ORDER BY src) FROM ({union}) "
                        f"GROUP BY {key} HAVING count(DISTINCT {value}) > 1 ORDER BY {key} "
                        "LIMIT 3").fetchall()

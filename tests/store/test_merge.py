@@ -70,3 +70,25 @@ def test_missing_or_foreign_files_fail_clearly(tmp_path):
     target = shard(tmp_path / "t.duckdb", ["p1"])
     with pytest.raises(StoreError, match="is the target itself"):
         merge_databases([target], target)
+
+
+def test_a_target_case_without_results_gives_way_to_the_shards(tmp_path):
+    """Cases are frozen only once results exist: a target that holds a case from a failed
+    run (no result) takes the shard's fixed content; one with results still refuses."""
+    from helpers import TINY
+    from pipeline.loading import load_experiment
+    from pipeline.store import Store
+
+    target = tmp_path / "results.duckdb"
+    broken = load_experiment(TINY)
+    broken.cases[0] = broken.cases[0].model_copy(update={"expected": {"name": "?", "age": 0}})
+    Store(target).sync_experiment(broken)
+    a = shard(tmp_path / "a.duckdb", ["p1", "p2", "p3"])
+    assert merge_databases([a], target).results_added == 3
+    assert query(target, "SELECT expected->>'name' FROM cases WHERE case_id = 'p1'") == [
+        ("Ada Park",)]
+    Store(target).sync_experiment(load_experiment(TINY))  # what the shard ran: accepted
+    b = tmp_path / "b.duckdb"
+    Store(b).sync_experiment(broken)
+    with pytest.raises(StoreError, match="case content differs"):
+        merge_databases([b], target)
