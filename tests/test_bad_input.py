@@ -465,11 +465,11 @@ SUITE_ROWS: dict[str, Callable[[Path], Case]] = {
         "rag_compliance", "rag_compliance/rules.yaml",
         _replace("'(?i)\\b(system|initial|hidden|developer)",
                  "'(?i)\\b(system|initial|hidden|developer"),
-        lambda p, n: [f"{p}:", "(rule 'R01')", "invalid regex"]),
+        lambda p, n: [f"{p}:", ": rule 'R01': invalid regex"]),
     "compliance-case-names-unknown-rule": _suite_edit(
         "rag_compliance", "rag_compliance/cases.jsonl",
         _case("hr-01", lambda c: c["expected"].update(violates=["R99"])),
-        lambda p, n: [f"{p}:{n} (case 'hr-01'): key expected.violates names 'R99', not in "
+        lambda p, n: [f"{p}:{n}: expected.violates: case 'hr-01': names 'R99', not in "
                       "rag_compliance/rules.yaml"]),
     "compliance-unknown-guard": _suite_edit(
         "rag_compliance", "rag_compliance.yaml",

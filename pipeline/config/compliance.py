@@ -153,7 +153,7 @@ def load_rules(path: Path | str) -> list[Rule]:
     for i, raw in enumerate(spec.rules):
         at: KeyPath = ("rules", i)
         rule_id = raw.get("id")
-        label = f" (rule {rule_id!r})" if isinstance(rule_id, str) else ""
+        label = f"rule {rule_id!r}: " if isinstance(rule_id, str) else ""
         try:
             rule = Rule.model_validate(raw)
         except ValidationError as exc:
@@ -168,23 +168,22 @@ def load_rules(path: Path | str) -> list[Rule]:
                 re.compile(pattern)
             except re.error as exc:
                 where = lines.get((*at, "patterns", j), line)
-                raise ConfigError(f"{path}:{where}{label}: key 'patterns.{j}': invalid regex "
-                                  f"{pattern!r}: {exc}") from None
+                raise ConfigError(located(path, where, f"patterns.{j}",
+                                          f"{label}invalid regex {pattern!r}: {exc}")) from None
         rules.append(rule)
     return rules
 
 
 def _errors(exc: ValidationError, path: Path, lines: Mapping[KeyPath, int], at: KeyPath,
             label: str) -> str:
-    """A rule's validation errors as 'file:line (rule 'R03'): key 'tier': message' lines:
-    keys relative to the rule, since the rule id says which one far better than rules.7."""
+    """A rule's validation errors as `file:line: tier: rule 'R03': message` lines: keys
+    relative to the rule, since the rule id says which one far better than rules.7."""
     out = []
     for err in exc.errors():
         loc: KeyPath = (*at, *err["loc"])
-        line = nearest_line(loc, lines)
-        where = f"{path}:{line}" if line else str(path)
-        key = ".".join(str(p) for p in err["loc"]) or "(the rule)"
-        out.append(f"{where}{label}: key '{key}': {error_message(err)}")
+        key = ".".join(str(p) for p in err["loc"]) or None
+        out.append(located(path, nearest_line(loc, lines), key,
+                           f"{label}{error_message(err, Rule)}"))
     return "\n".join(out)
 
 
@@ -240,11 +239,20 @@ def check_compliance_cases(
     passages = {p.id: p for p in corpus}
     for index, case in enumerate(cases):
         line = (lines or {}).get(case.id)
-        at = f"{where}:{line}" if line else f"{where} (#{index + 1})"
-        at += f" (case {case.id!r})"
         problem = _case_problem(case, rule_ids, passages, rules_name, corpus_name)
         if problem:
-            raise ConfigError(f"{at}: {problem}")
+            key, message = split_key(problem)
+            at = "" if line else f"case #{index + 1}, "
+            raise ConfigError(located(where, line, key, f"{at}case {case.id!r}: {message}"))
+
+
+def split_key(problem: str) -> tuple[str | None, str]:
+    """('expected.block', 'is true but ...') from a problem 'key expected.block is true but
+    ...' (or 'key K: message'): the key goes in the error's key place."""
+    if not problem.startswith("key "):
+        return None, problem
+    key, _, rest = problem[4:].partition(" ")
+    return key.rstrip(":"), rest
 
 
 def _case_problem(case: Case, rule_ids: set[str], passages: Mapping[str, Passage],

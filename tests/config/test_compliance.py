@@ -15,6 +15,7 @@ from pipeline.config.compliance import (
     load_compliance_cases,
     load_corpus,
     load_rules,
+    split_key,
 )
 from pipeline.errors import ConfigError
 
@@ -139,7 +140,7 @@ def test_invalid_regex_names_rule_line_and_error(tmp_path):
     path = _rules_file(tmp_path, {}, {"patterns": "'ok', '(unclosed'"})
     with pytest.raises(ConfigError) as err:
         load_rules(path)
-    assert str(err.value) == (f"{path}:17 (rule 'R02'): key 'patterns.1': invalid regex "
+    assert str(err.value) == (f"{path}:17: patterns.1: rule 'R02': invalid regex "
                               "'(unclosed': missing ), unterminated subpattern at position 0")
 
 
@@ -159,7 +160,8 @@ def test_bad_rule_field_names_rule_line_and_key(tmp_path, field, value, message)
     rule_id = value if field == "id" else "R02"
     with pytest.raises(ConfigError) as err:
         load_rules(path)
-    assert str(err.value).startswith(f"{path}:{line} (rule {rule_id!r}): {message}")
+    key, _, message = message.removeprefix("key '").partition("': ")
+    assert str(err.value).startswith(f"{path}:{line}: {key}: rule {rule_id!r}: {message}")
 
 
 def test_unknown_rule_key_and_missing_examples(tmp_path):
@@ -169,8 +171,9 @@ def test_unknown_rule_key_and_missing_examples(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_rules(path)
     assert str(err.value).splitlines() == [
-        f"{path}:3 (rule 'R01'): key 'examples': Field required",
-        f"{path}:8 (rule 'R01'): key 'owner': unknown key (not allowed here)",
+        f"{path}:3: examples: rule 'R01': Field required",
+        f"{path}:8: owner: rule 'R01': unknown key. Allowed: examples, id, patterns, "
+        "severity, text, tier, title",
     ]
 
 
@@ -273,4 +276,5 @@ def test_broken_case_names_file_line_case_and_key(tmp_path, suite, case_id, chan
     path, line = _broken_cases(tmp_path, suite, change, case_id)
     with pytest.raises(ConfigError) as err:
         load_compliance_cases(path, suite.rules, suite.corpus)
-    assert str(err.value).startswith(f"{path}:{line} (case {case_id!r}): {problem}")
+    key, message = split_key(problem)  # the key goes in the error's key place
+    assert str(err.value).startswith(f"{path}:{line}: {key}: case {case_id!r}: {message}")
