@@ -27,7 +27,7 @@ from pipeline.config.experiment import Case, Experiment, Variant
 from pipeline.config.models import ModelSpec
 from pipeline.engines import GenerationRequest
 from pipeline.errors import display_path
-from pipeline.preflight import Preflight, preflight
+from pipeline.preflight import DB_LOCK_WAIT_S, Preflight, preflight
 from pipeline.progress import duration
 from pipeline.run_options import RunOptions
 from pipeline.runner import _task_hash, build_request, select_cases
@@ -289,7 +289,7 @@ def check(paths: Sequence[Path | str], registry: Path | str, *,
     """Run every preflight check; with no problem, also the slot warnings and the estimate.
     Returns the checks and the text to print (empty when there are problems)."""
     checked = preflight(paths, registry, models=models, variants=variants, engine=engine,
-                        db=db)
+                        db=db, db_wait_s=DB_LOCK_WAIT_S)
     if checked.problems:
         return checked, ""
     measured = measure(db)
@@ -297,8 +297,10 @@ def check(paths: Sequence[Path | str], registry: Path | str, *,
     head = [f"ok: {len(checked.experiments)} experiment(s), {len(checked.models)} model(s), "
             f"engine {checked.engine}: files, cases, names, engine, model files, adapters "
             "and database checked"]
-    warnings = slot_warnings(checked, db, models=models, variants=variants)
-    return checked, "\n".join([*head, *warnings,
+    # a database a writer holds now: its slots are not read (that would wait a minute)
+    warnings = [] if checked.warnings else slot_warnings(checked, db, models=models,
+                                                         variants=variants)
+    return checked, "\n".join([*head, *checked.warnings, *warnings,
                                report(lines, measured, checked.engine)])
 
 

@@ -34,7 +34,7 @@ from pipeline.engines.gguf_chunks import locate_chunks
 from pipeline.errors import ConfigError, PipelineError, display_path, located
 from pipeline.finetune.checks import check_adapter
 from pipeline.loading import load_experiment
-from pipeline.store.db import check_writable
+from pipeline.store.db import LOCK_RETRY_SECONDS, check_writable
 
 #: the seconds `check` waits for a database another process holds
 DB_LOCK_WAIT_S = 2.0
@@ -50,6 +50,7 @@ class Preflight:
     engine: str = "auto"
     models: list[ModelSpec] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. a database a writer holds now
 
     def raise_problems(self) -> None:
         """ConfigError with every problem, one a line; nothing when there is none."""
@@ -140,9 +141,10 @@ def models_problems(models: Sequence[ModelSpec], engine: str) -> list[str]:
     return problems + [p for m in models for p in model_problems(m, engine)]
 
 
-def database_problems(db: Path | str) -> list[str]:
+def database_problems(db: Path | str, wait_s: float = LOCK_RETRY_SECONDS) -> list[str]:
     """The results database can be written: absent with a writable folder, or a results
-    database of this schema or older that this user may write. Nothing is created."""
+    database of this schema or older that this user may write. Nothing is created. A file
+    another process still holds after *wait_s* is a problem too (the runner waits as long)."""
     path = Path(db)
     folder = path.parent if str(path.parent) else Path(".")
     existing = next((p for p in (folder, *folder.parents) if p.exists()), Path("."))
@@ -151,7 +153,7 @@ def database_problems(db: Path | str) -> list[str]:
             return [located(path, None, None, f"cannot create the results database: "
                             f"{display_path(existing)} is not writable")]
         return []
-    problems = _errors(lambda: check_writable(path, wait_s=DB_LOCK_WAIT_S))
+    problems = _errors(lambda: check_writable(path, wait_s=wait_s))
     if not problems and not os.access(path, os.W_OK):
         problems.append(located(path, None, None, "the results database is not writable "
                                 "by this user"))
@@ -160,10 +162,13 @@ def database_problems(db: Path | str) -> list[str]:
 
 def preflight(paths: Sequence[Path | str], registry: Path | str | ModelRegistry, *,
               models: Sequence[str] | None = None, variants: Sequence[str] | None = None,
-              engine: str = "auto", db: Path | str | None = None) -> Preflight:
+              engine: str = "auto", db: Path | str | None = None,
+              db_wait_s: float | None = None) -> Preflight:
     """Check everything a run of *paths* would check before loading a model; every problem
     is collected (nothing raised for a user error). *models* and *variants* are the
-    `--models` / `--variants` choices (None: the experiments' own)."""
+    `--models` / `--variants` choices (None: the experiments' own). With *db_wait_s* (what
+    `check` gives), a database another process holds longer is a warning, not a problem:
+    the run would wait for it."""
     out = Preflight(engine=resolve_engine(engine))
     if isinstance(registry, ModelRegistry):
         out.registry = registry
@@ -200,8 +205,14 @@ def preflight(paths: Sequence[Path | str], registry: Path | str | ModelRegistry,
                 out.problems += _errors(
                     lambda model=model, exp=exp: check_adapter(  # type: ignore[misc]
                         model, exp.cases, out.engine))
-    if db is not None:
+    if db is not None and db_wait_s is None:
         out.problems += database_problems(db)
+    elif db is not None:
+        for problem in database_problems(db, db_wait_s):
+            locked = "still locked by another process" in problem
+            (out.warnings if locked else out.problems).append(
+                f"warning: {problem} (a run waits up to {LOCK_RETRY_SECONDS:.0f}s for it)"
+                if locked else problem)
     out.problems = list(dict.fromkeys(out.problems))  # an adapter shared by experiments: once
     return out
 
