@@ -188,7 +188,7 @@ CLI_ROWS: dict[str, Callable[[Path], Case]] = {
     "schema-deep": _file("schemas/person.json", DEEP_JSON,
                          lambda p: [f"{p}:1: JSON nested more than 100 levels"]),
     "schema-not-a-schema": _file("schemas/person.json", '{"type": "objectt"}',
-                                 lambda p: [f"{p}: not a valid JSON Schema at type"]),
+                                 lambda p: [f"{p}: type: not a valid JSON Schema"]),
     "schemas-folder-is-a-file": _file("schemas", "{}", lambda p: [f"{p}: not a folder"]),
     # model registry
     "registry-alias-bomb": _registry(BOMB, lambda p: [f"{p}:1: YAML anchors and aliases"]),
@@ -427,7 +427,7 @@ SUITE_ROWS: dict[str, Callable[[Path], Case]] = {
     "tools-json-parameters-not-a-schema": _suite_edit(
         "function_calling", "function_calling/tools.json",
         _replace('"type": "object"', '"type": "objectt"'),
-        lambda p, n: [f"{p}: tool #1 (lookup_customer): key function.parameters is not a "
+        lambda p, n: [f"{p}: 0.function.parameters: tool #1: (lookup_customer) not a "
                       "valid JSON Schema"]),
     "conversation-two-assistant-messages": _suite_edit(
         "multi_turn", "multi_turn/cases.jsonl", _case("options-01", _set_role(2, "assistant")),

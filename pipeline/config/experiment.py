@@ -317,23 +317,24 @@ def _load_schemas(folder: Path) -> dict[str, dict[str, Any]]:
     from jsonschema.exceptions import SchemaError
 
     if not folder.is_dir():
-        raise ConfigError(f"{folder}: schemas folder not found" if not folder.exists()
-                          else f"{folder}: not a folder; 'schemas' names a folder of JSON files")
+        raise ConfigError(located(folder, None, None, "schemas folder not found"
+                                  if not folder.exists() else
+                                  "not a folder; 'schemas' names a folder of JSON files"))
     out = {}
     for f in sorted(folder.glob("*.json")):
         text = read_text(f, "JSON Schema file")
         if not text.strip():
-            raise ConfigError(f"{f}: empty file; expected a JSON Schema object")
+            raise ConfigError(located(f, None, None, "empty file; expected a JSON Schema object"))
         schema = parse_json(text, str(f))
         if not isinstance(schema, dict):
-            raise ConfigError(f"{f}:1: expected a JSON Schema object, found a "
-                              f"{type(schema).__name__}")
+            raise ConfigError(located(f, 1, None, "expected a JSON Schema object, found a "
+                                      f"{type(schema).__name__}"))
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as exc:
-            where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
-            raise ConfigError(f"{f}: not a valid JSON Schema at {where}: "
-                              f"{_shorten(exc.message)}") from None
+            key = ".".join(str(p) for p in exc.absolute_path) or None
+            raise ConfigError(located(f, None, key, "not a valid JSON Schema: "
+                                      f"{_shorten(exc.message)}")) from None
         out[f.stem] = schema
     return out
 
@@ -385,29 +386,31 @@ def _load_tools(path: Path) -> dict[str, dict[str, Any]]:
     text = read_text(path, "tools file (JSON)")
     data = parse_json(text, str(path))
     if not isinstance(data, list) or not data:
-        raise ConfigError(f"{path}: expected a non-empty JSON list of tool definitions "
-                          '({"type": "function", "function": {"name", "parameters"}})')
+        raise ConfigError(located(path, None, None, "expected a non-empty JSON list of tool "
+                                  'definitions ({"type": "function", "function": {"name", '
+                                  '"parameters"}})'))
     tools: dict[str, dict[str, Any]] = {}
     for i, tool in enumerate(data):
-        where = f"{path}: tool #{i + 1}"
+        def refuse(key: str | None, message: str, i: int = i) -> ConfigError:
+            return ConfigError(located(path, None, f"{i}.{key}" if key else str(i),
+                                       f"tool #{i + 1}: {message}"))
+
         fn = tool.get("function") if isinstance(tool, dict) else None
         if not isinstance(tool, dict) or tool.get("type") != "function" or not isinstance(fn, dict):
-            raise ConfigError(f"{where}: expected an object "
-                              '{"type": "function", "function": {...}}')
+            raise refuse(None, 'expected an object {"type": "function", "function": {...}}')
         name = fn.get("name")
         if not isinstance(name, str) or not name:
-            raise ConfigError(f"{where}: key function.name: expected a non-empty string")
+            raise refuse("function.name", "expected a non-empty string")
         if name in tools:
-            raise ConfigError(f"{where}: function.name {name!r} is defined twice")
+            raise refuse("function.name", f"{name!r} is defined twice")
         params = fn.get("parameters", {"type": "object", "properties": {}})
         if not isinstance(params, dict):
-            raise ConfigError(f"{where} ({name}): key function.parameters: expected a JSON "
-                              "Schema object")
+            raise refuse("function.parameters", f"({name}) expected a JSON Schema object")
         try:
             Draft202012Validator.check_schema(params)
         except SchemaError as exc:
-            raise ConfigError(f"{where} ({name}): key function.parameters is not a valid JSON "
-                              f"Schema: {_shorten(exc.message)}") from None
+            raise refuse("function.parameters", f"({name}) not a valid JSON Schema: "
+                         f"{_shorten(exc.message)}") from None
         tools[name] = tool
     return tools
 
