@@ -61,7 +61,8 @@ def test_bad_case_line_is_named(tmp_path):
 def test_case_with_unknown_schema_is_refused(tmp_path):
     p = _write(tmp_path, TINY.read_text())
     (tmp_path / "cases.jsonl").write_text('{"id": "a", "input": {"schema": "nope"}}\n')
-    with pytest.raises(ConfigError, match=r"cases.jsonl:1: input.schema: case 'a': 'nope' is not one"):
+    with pytest.raises(ConfigError,
+                       match=r"cases.jsonl:1: input.schema: case 'a': 'nope' is not one"):
         load_experiment(p)
 
 
