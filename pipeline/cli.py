@@ -408,3 +408,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `runs | head`: the reader left. Python's documented recipe: point stdout at devnull
+        # so the interpreter's final flush does not raise again, and exit quietly.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

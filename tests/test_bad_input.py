@@ -422,7 +422,7 @@ SUITE_ROWS: dict[str, Callable[[Path], Case]] = {
         "function_calling", "function_calling/cases.jsonl",
         _replace('"tools": ["refund_order", "get_order_status"',
                  '"tools": ["refund_order", "get_order_stats"'),
-        lambda p, n: [f"{p}:{n} (case 'refund-01'): key input.tools names 'get_order_stats'",
+        lambda p, n: [f"{p}:{n}: input.tools: case 'refund-01': names 'get_order_stats'",
                       "not in function_calling/tools.json"]),
     "tools-json-parameters-not-a-schema": _suite_edit(
         "function_calling", "function_calling/tools.json",

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.config.experiment import Case, Experiment, Variant
 from pipeline.engines.base import Engine, GenerationRequest, Message, SamplingParams
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, display_path
 from pipeline.registry import Registry
 from pipeline.tasks.state import TaskState, Turn
 
@@ -62,7 +62,8 @@ CheckFn = Callable[[Experiment, Case, str], None]
 @dataclass(frozen=True)
 class Step:
     """A registered step. `check(exp, case, where)` raises ConfigError for a case the step
-    cannot run; `where` is "file:line (case id)"."""
+    cannot run; `where` is the case's "path:line", and the message goes on as
+    `: key: case 'id': what is wrong` (the one error format, `pipeline.errors.located`)."""
 
     name: str
     run: RunFn
@@ -111,7 +112,8 @@ def check_cases(exp: Experiment, case_file: Path, lines: dict[str, int]) -> None
     renders = "prompt" in exp.spec.steps
     extra = {"passages": []} if "retrieve" in exp.spec.steps else None
     for case in exp.cases:
-        where = f"{case_file}:{lines.get(case.id, '?')} (case {case.id!r})"
+        line = lines.get(case.id)
+        where = display_path(case_file) + (f":{line}" if line else "")
         for check in checks:
             check(exp, case, where)
         if renders:
@@ -153,13 +155,16 @@ def _prompt(states: list[TaskState], ctx: StepContext) -> None:
 def _check_tools(exp: Experiment, case: Case, where: str) -> None:
     names = case.input.get("tools")
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        raise ConfigError(f"{where}: key input.tools: expected a non-empty list of tool names")
+        raise ConfigError(f"{where}: input.tools: case {case.id!r}: "
+                          f"expected a non-empty list of tool names")
     if not exp.tools:
-        raise ConfigError(f"{where}: the case offers tools but {exp.path} has no 'tools:' file")
+        raise ConfigError(f"{where}: input.tools: case {case.id!r}: "
+                          f"the case offers tools but {exp.path} has no 'tools:' file")
     missing = [n for n in names if n not in exp.tools]
     if missing:
         raise ConfigError(
-            f"{where}: key input.tools names {', '.join(map(repr, missing))}, not in "
+            f"{where}: input.tools: case {case.id!r}: "
+            f"names {', '.join(map(repr, missing))}, not in "
             f"{exp.spec.tools}; tools defined there: {', '.join(sorted(exp.tools))}")
 
 
@@ -216,15 +221,18 @@ def _generate(states: list[TaskState], ctx: StepContext) -> None:
 def _check_conversation(exp: Experiment, case: Case, where: str) -> None:
     msgs = case.input.get("messages")
     if not isinstance(msgs, list) or not msgs:
-        raise ConfigError(f"{where}: key input.messages: expected a non-empty list of "
+        raise ConfigError(f"{where}: input.messages: case {case.id!r}: "
+                          f"expected a non-empty list of "
                           '{"role", "content"} objects')
     for i, m in enumerate(msgs):
         if (not isinstance(m, dict) or set(m) != {"role", "content"}
                 or not isinstance(m["content"], str)):
-            raise ConfigError(f"{where}: key input.messages[{i}]: expected an object with "
+            raise ConfigError(f"{where}: input.messages[{i}]: case {case.id!r}: "
+                              f"expected an object with "
                               "exactly 'role' and 'content' (a string)")
         if m["role"] not in ("system", "user", "assistant"):
-            raise ConfigError(f"{where}: key input.messages[{i}].role: {m['role']!r} is not "
+            raise ConfigError(f"{where}: input.messages[{i}].role: case {case.id!r}: "
+                              f"{m['role']!r} is not "
                               "one of system, user, assistant")
     # The model's replies fill the gaps after user messages with no scripted reply, so the
     # conversation alternates once they are in: it opens and ends with a user message, and
@@ -232,19 +240,23 @@ def _check_conversation(exp: Experiment, case: Case, where: str) -> None:
     first = 1 if msgs[0]["role"] == "system" else 0
     body = msgs[first:]
     if not body or body[0]["role"] != "user":
-        raise ConfigError(f"{where}: key input.messages[{first}].role: roles must alternate "
+        raise ConfigError(f"{where}: input.messages[{first}].role: case {case.id!r}: "
+                          f"roles must alternate "
                           "user, assistant, ... after an optional first system message; the "
                           f"conversation must open with a user message, found "
                           f"{body[0]['role'] if body else 'nothing'!r}")
     for i in range(first + 1, len(msgs)):
         if msgs[i]["role"] == "system":
-            raise ConfigError(f"{where}: key input.messages[{i}].role: a system message may "
+            raise ConfigError(f"{where}: input.messages[{i}].role: case {case.id!r}: "
+                              f"a system message may "
                               "only come first")
         if msgs[i]["role"] == "assistant" and msgs[i - 1]["role"] == "assistant":
-            raise ConfigError(f"{where}: key input.messages[{i}].role: roles do not alternate: "
+            raise ConfigError(f"{where}: input.messages[{i}].role: case {case.id!r}: "
+                              f"roles do not alternate: "
                               "two assistant messages in a row")
     if body[-1]["role"] != "user":
-        raise ConfigError(f"{where}: key input.messages: the conversation must end with a user "
+        raise ConfigError(f"{where}: input.messages: case {case.id!r}: "
+                          f"the conversation must end with a user "
                           "message (the model answers it)")
 
 
@@ -318,14 +330,16 @@ def _conversation(states: list[TaskState], ctx: StepContext) -> None:
 def _check_execute(exp: Experiment, case: Case, where: str) -> None:
     exp_ = case.expected
     if not isinstance(exp_, dict):
-        raise ConfigError(f"{where}: key expected: a code case needs an object with "
+        raise ConfigError(f"{where}: expected: case {case.id!r}: a code case needs an object with "
                           "'entry_point' and 'tests'")
     if not isinstance(exp_.get("entry_point"), str) or not exp_["entry_point"]:
-        raise ConfigError(f"{where}: key expected.entry_point: expected the name of the "
+        raise ConfigError(f"{where}: expected.entry_point: case {case.id!r}: "
+                          f"expected the name of the "
                           "function under test")
     tests = exp_.get("tests")
     if not isinstance(tests, list) or not tests or not all(isinstance(t, str) for t in tests):
-        raise ConfigError(f"{where}: key expected.tests: a code case needs at least one test "
+        raise ConfigError(f"{where}: expected.tests: case {case.id!r}: "
+                          f"a code case needs at least one test "
                           "(a list of assert statements)")
 
 
@@ -354,7 +368,8 @@ def _execute(states: list[TaskState], ctx: StepContext) -> None:
 def _check_retrieve(exp: Experiment, case: Case, where: str) -> None:
     key = exp.spec.retrieval.query_field if exp.spec.retrieval else "query"
     if not isinstance(case.input.get(key), str) or not case.input[key].strip():
-        raise ConfigError(f"{where}: key input.{key}: expected the query to retrieve for "
+        raise ConfigError(f"{where}: input.{key}: case {case.id!r}: "
+                          f"expected the query to retrieve for "
                           "(a non-empty string)")
 
 

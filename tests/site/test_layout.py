@@ -25,8 +25,11 @@ from pipeline.site.core.store_queries import model_lineage
 
 PROBE = (Path(__file__).parent / "layout_probe.js").read_text()
 WIDTHS = (1300, 375)
-# a post with five charts, with everything it loads, gzipped (issue 20)
-WEIGHT_BUDGET = 600_000
+# a post with five charts, with everything it loads but the site's search index, gzipped
+# (issue 20: 600 KB with a 68 KB index); the index is the whole site's text, docs section
+# included (issue 22), so it has a budget of its own rather than eating the posts'
+WEIGHT_BUDGET = 530_000
+SEARCH_INDEX_BUDGET = 140_000
 MIN_PLOT_PX = 120
 
 
@@ -76,16 +79,21 @@ def test_every_post_reads_at_this_width(site, browser, width):
 
 
 def test_posts_stay_within_their_weight(site, browser):
-    """A first visit to each post, everything it fetches counted, gzipped: at most 0.6 MB
-    for a post with five charts. Posts with more charts carry more figure data; they get
-    the same budget, which is what a reader on a phone pays either way."""
+    """A first visit to each post, everything it fetches counted, gzipped: at most 530 KB
+    for a post with five charts, plus the search index (at most 140 KB), which every first
+    visit fetches too. Posts with more charts carry more figure data; they get the same
+    budget, which is what a reader on a phone pays either way."""
     path, base = site
     over = {}
     for slug in posts(path):
         weight = page_weight(browser, f"{base}/{slug}/")
-        if weight["total"] > WEIGHT_BUDGET:
-            over[slug] = (weight["total"], [(r["url"].rsplit("/", 1)[-1], r["gzipped"])
-                                            for r in weight["resources"][:5]])
+        index = [r for r in weight["resources"] if r["url"].endswith("search_index.json")]
+        assert len(index) == 1, f"{slug}: the search index was not fetched once: {index}"
+        own = weight["total"] - index[0]["gzipped"]
+        if own > WEIGHT_BUDGET or index[0]["gzipped"] > SEARCH_INDEX_BUDGET:
+            over[slug] = (own, index[0]["gzipped"],
+                          [(r["url"].rsplit("/", 1)[-1], r["gzipped"])
+                           for r in weight["resources"][:5]])
     assert not over, over
 
 

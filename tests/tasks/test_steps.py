@@ -210,8 +210,8 @@ def test_a_variant_system_prompt_opens_a_conversation_without_one(tmp_path):
 def test_a_conversation_that_does_not_alternate_is_refused_at_load(tmp_path):
     bad = [{"id": "z", "input": {"messages": msgs("user", "u", "assistant", "a",
                                                   "assistant", "b", "user", "v")}}]
-    with pytest.raises(ConfigError, match=r"cases.jsonl:1 \(case 'z'\): key "
-                                          r"input.messages\[2\].role: roles do not alternate"):
+    with pytest.raises(ConfigError, match=r"cases.jsonl:1: input.messages\[2\].role: "
+                                          r"case 'z': roles do not alternate"):
         write_exp(tmp_path / "a", CONV_YAML, bad)
     bad = [{"id": "z", "input": {"messages": msgs("assistant", "a", "user", "v")}}]
     with pytest.raises(ConfigError, match=r"input.messages\[0\].role: .*must open with a "
