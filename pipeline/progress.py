@@ -157,8 +157,12 @@ class RunInterrupted(KeyboardInterrupt):
         self.earlier_kept += kept
 
     def message(self, resume: str) -> str:
-        text = (f"interrupted: kept {self.kept} of {self.total} {self.unit} of run "
-                f"{self.run_id} ({self.label})")
+        if self.kept:
+            text = (f"interrupted: kept {self.kept} of {self.total} {self.unit} of run "
+                    f"{self.run_id} ({self.label})")
+        else:  # stopped before its first commit: the runner removed the empty run
+            text = (f"interrupted: {self.label} stopped before its first batch was committed; "
+                    f"nothing of it was stored")
         if self.earlier_runs:
             text += (f", {self.kept + self.earlier_kept} {self.unit} in all over "
                      f"{self.earlier_runs + 1} runs of this command")
