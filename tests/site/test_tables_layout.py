@@ -50,11 +50,19 @@ def site(tmp_path_factory):
         yield base
 
 
-def _tables(browser, url: str, width: int) -> list[dict]:
+# The same probe over plain Markdown tables (generated reference pages, docs): the box is the
+# one Material wraps each in
+PLAIN_PROBE = PROBE.replace(
+    "[...document.querySelectorAll('.md-content .llmx-table')]",
+    "[...document.querySelectorAll('.md-content .md-typeset__scrollwrap')]"
+    ".filter(b => !b.closest('.llmx-table') && b.querySelector('table:not([class])'))")
+
+
+def _tables(browser, url: str, width: int, probe: str = PROBE) -> list[dict]:
     page = browser.new_page(viewport={"width": width, "height": 900})
     page.goto(url, wait_until="load")
     page.wait_for_timeout(200)  # tables.js decides on the first resize observation
-    got = page.evaluate(PROBE)
+    got = page.evaluate(probe)
     page.close()
     return got
 
@@ -84,6 +92,20 @@ def test_tables_are_labelled_cards_at_phone_width(site, browser):
             bad[post] = wrong
     assert bad == {}, bad
     assert stacked >= len(POSTS)  # every post has a table too wide for a phone: cards
+
+
+@pytest.mark.parametrize("page", ["docs/experiment-file", "reference/database"])
+def test_plain_markdown_tables_of_generated_pages_read_on_a_phone(site, browser, page):
+    """The generated references are plain Markdown tables: at 375 px the wide ones are
+    labelled cards too (nothing scrolls sideways), at 1300 px they stay tables."""
+    phone = _tables(browser, f"{site}/{page}/", 375, PLAIN_PROBE)
+    assert phone, f"{page}: no plain tables found"
+    wrong = [t for t in phone if t["scroll"] > 1 or t["cellsOutside"] or t["unlabelled"]
+             or (not t["stacked"] and t["tableWidth"] > t["boxWidth"] + 1)]
+    assert wrong == [], wrong
+    assert any(t["stacked"] for t in phone)  # the key/type/default/meaning tables are wide
+    laptop = _tables(browser, f"{site}/{page}/", 1300, PLAIN_PROBE)
+    assert [t for t in laptop if t["scroll"] > 1 or t["outside"]] == []
 
 
 def test_code_in_a_cell_keeps_its_lines_and_a_case_id_opens_its_case(site, browser):

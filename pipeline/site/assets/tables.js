@@ -22,7 +22,7 @@
 })();
 
 /* A table that does not fit its box even with its cells wrapped (a phone, a table of many
-   columns) is shown as one card per row, each value labelled with its column's header
+   columns; a component's table or a plain Markdown one) is shown as one card per row, each value labelled with its column's header
    (.llmx-stacked, results.css): nothing is cut off and nothing scrolls sideways. Decided
    again whenever the box changes width; a table that fits stays a table. */
 (function () {
@@ -59,8 +59,19 @@
     }
   }
 
+  // The boxes: the table component's, and the box Material wraps each plain Markdown table
+  // in (a generated reference page, a post's own table), so they stack the same way.
+  function allBoxes() {
+    var boxes = Array.prototype.slice.call(document.querySelectorAll(".llmx-table"));
+    document.querySelectorAll(".md-typeset table:not([class])").forEach(function (table) {
+      var wrap = table.closest(".md-typeset__scrollwrap");
+      if (wrap && !table.closest(".llmx-table") && boxes.indexOf(wrap) < 0) boxes.push(wrap);
+    });
+    return boxes;
+  }
+
   function start() {
-    var boxes = document.querySelectorAll(".llmx-table");
+    var boxes = allBoxes();
     if (!("ResizeObserver" in window)) {
       boxes.forEach(fit);
       window.addEventListener("resize", function () { boxes.forEach(fit); });
