@@ -51,3 +51,9 @@ def located(path: str | os.PathLike[str] | None, line: int | None = None,
         head += f":{line}"
     parts = [p for p in (head, key) if p]
     return ": ".join([*parts, message]) if parts else message
+
+
+class ScorerError(PipelineError):
+    """A scorer raised on an output. The author's code (a plugin's scorer) meets model text
+    nobody foresaw; the run stops with the case's file and line, the exception and where in
+    the scorer it was raised, and what was kept, rather than a traceback."""

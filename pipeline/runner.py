@@ -27,7 +27,7 @@ from pipeline.engines import (
     default_engine,
     load_engine,
 )
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, ScorerError, display_path, located
 from pipeline.finetune.checks import check_adapter
 from pipeline.hashing import sha256_hex, short_hash
 from pipeline.preflight import models_problems
@@ -139,10 +139,13 @@ def _rows(exp: Experiment, scorer: Scorer, st: TaskState) -> list[ResultRow]:
         if gen.error is not None:
             passed, metrics, mode, parsed = False, {}, "error", None
         else:
-            score = scorer(st.case, gen.text, ScoringContext(
-                schema=exp.schema_for(st.case), tools=tuple(st.tools or ()),
-                tool_calls=tuple(gen.tool_calls or ()), transcript=tuple(transcript),
-                execution=execution, retrieved=tuple(st.retrieved), guard=verdict))
+            try:
+                score = scorer(st.case, gen.text, ScoringContext(
+                    schema=exp.schema_for(st.case), tools=tuple(st.tools or ()),
+                    tool_calls=tuple(gen.tool_calls or ()), transcript=tuple(transcript),
+                    execution=execution, retrieved=tuple(st.retrieved), guard=verdict))
+            except Exception as exc:  # noqa: BLE001 - named with its case, not a traceback
+                raise _scorer_error(exp, st.case, exc) from exc
             passed, metrics, mode, parsed = (score.passed, score.metrics, score.failure_mode,
                                              score.parsed)
         rows.append(ResultRow(
@@ -156,6 +159,18 @@ def _rows(exp: Experiment, scorer: Scorer, st: TaskState) -> list[ResultRow]:
             transcript=[dict(t) for t in transcript] if keep_transcript else None,
         ))
     return rows
+
+
+def _scorer_error(exp: Experiment, case: Case, exc: Exception) -> ScorerError:
+    """`cases.jsonl:LINE: scorer: scorer 'x' raised on case 'id': Type: message (at
+    file:line in the scorer)`: the case to look at and the line of code that failed."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    at = f" (at {display_path(frames[-1].filename)}:{frames[-1].lineno})" if frames else ""
+    return ScorerError(located(exp.case_file, exp.case_lines.get(case.id), "scorer",
+                               f"scorer {exp.spec.scorer!r} raised on case {case.id!r}: "
+                               f"{type(exc).__name__}: {exc}{at}"))
 
 
 def _sample_transcript(turns: list[Turn], gen: Generation,
@@ -496,6 +511,13 @@ def _run_one(exp: Experiment, model: ModelSpec, variant: Variant, cases: Sequenc
         kept = _kept(store, run_id, cases, params.n, fallback=skipped + cases_now)
         _end_segment(store, run_id, todo, mark)
         raise RunInterrupted(run_id, label, kept, len(cases)) from None
+    except ScorerError as exc:
+        kept = _kept(store, run_id, cases, params.n, fallback=skipped + cases_now)
+        _end_segment(store, run_id, todo, mark)
+        raise ScorerError(f"{exc}\n  kept {kept} of {len(cases)} cases of run {run_id} "
+                          f"({label}); fix the scorer or the case and run the same command "
+                          "to resume (a case with no results yet may be edited without a "
+                          "version bump)") from exc
     except BaseException:
         _end_segment(store, run_id, todo, mark)
         raise

@@ -5,6 +5,8 @@ or a restore, with no duplicate row."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from runs_kit import case
 
@@ -15,8 +17,8 @@ from pipeline.store import Store
 
 
 def _run(args: list[str]) -> int | Exception:
-    """main's exit status, or the exception a crashing run let through (a scorer's bug is
-    not a user error: it keeps its traceback)."""
+    """main's exit status, or the exception a crashing run let through (a scorer that
+    raises is reported as a ScorerError, exit 2; anything else keeps its traceback)."""
     try:
         return main(args)
     except Exception as exc:  # noqa: BLE001 - the crash itself is what is being replayed
@@ -27,8 +29,13 @@ def test_a_run_that_crashes_mid_way_runs_after_the_fix_without_a_bump(experiment
                                                                      capsys):
     broken = [case("c1"), case("c2"), case("c3", answer=None), case("c4")]
     yaml = experiment(broken)
+    capsys.readouterr()
     crashed = _run(run_args(yaml, "--batch-size", "2"))
-    assert crashed != 0, "the case without expected must stop the run"
+    assert crashed == 2, "a scorer raising on c3 stops the run as a clear error"
+    err = capsys.readouterr().err
+    assert re.search(r"cases\.jsonl:3: scorer: scorer '\w+' raised on case 'c3': \w+", err), err
+    assert "kept 2 of 4 cases" in err and "run the same command to resume" in err, err
+    assert "Traceback" not in err
     db = run_args.db
     # batch 1 was committed, batch 2 (c3) was not: the run keeps what it had
     assert query(db, "SELECT case_id FROM results ORDER BY case_id") == [("c1",), ("c2",)]
