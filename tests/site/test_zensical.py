@@ -140,6 +140,14 @@ def test_real_site_same_numbers_on_every_page(tmp_path):
     assert r.returncode == 0, r.stderr
     assert assert_same_numbers(tmp_path / "m", tmp_path / "z") > 10_000
     links_resolve(tmp_path / "z", "structured-json-small-llms/index.html")
+    # the docs section (issue 22), hand-written and generated, is built strictly by both
+    docs = [p.stem for p in (ROOT / "posts" / "docs").glob("*.md")] + ["experiment-file"]
+    for built in (tmp_path / "m", tmp_path / "z"):
+        for page in docs:
+            html = built / "docs" / ("" if page == "index" else page) / "index.html"
+            assert html.is_file(), f"{html} missing"
+    assert "max_tokens" in (tmp_path / "z" / "docs" / "experiment-file" / "index.html"
+                            ).read_text()
 
 
 def _set_option(project: Path, line: str) -> None:
