@@ -19,17 +19,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from helpers import ROOT, page_weight, serve
+from helpers import POST_WEIGHT_BUDGET, ROOT, SEARCH_INDEX_BUDGET, post_weight, serve
 from pipeline.site.core.palette import SHADES, Model, Palette, shade
 from pipeline.site.core.store_queries import model_lineage
 
 PROBE = (Path(__file__).parent / "layout_probe.js").read_text()
 WIDTHS = (1300, 375)
-# a post with five charts, with everything it loads but the site's search index, gzipped
-# (issue 20: 600 KB with a 68 KB index); the index is the whole site's text, docs section
-# included (issue 22), so it has a budget of its own rather than eating the posts'
-WEIGHT_BUDGET = 530_000
-SEARCH_INDEX_BUDGET = 140_000
 MIN_PLOT_PX = 120
 
 
@@ -86,14 +81,10 @@ def test_posts_stay_within_their_weight(site, browser):
     path, base = site
     over = {}
     for slug in posts(path):
-        weight = page_weight(browser, f"{base}/{slug}/")
-        index = [r for r in weight["resources"] if r["url"].endswith("search_index.json")]
-        assert len(index) == 1, f"{slug}: the search index was not fetched once: {index}"
-        own = weight["total"] - index[0]["gzipped"]
-        if own > WEIGHT_BUDGET or index[0]["gzipped"] > SEARCH_INDEX_BUDGET:
-            over[slug] = (own, index[0]["gzipped"],
-                          [(r["url"].rsplit("/", 1)[-1], r["gzipped"])
-                           for r in weight["resources"][:5]])
+        own, index, weight = post_weight(browser, f"{base}/{slug}/")
+        if own > POST_WEIGHT_BUDGET or index > SEARCH_INDEX_BUDGET:
+            over[slug] = (own, index, [(r["url"].rsplit("/", 1)[-1], r["gzipped"])
+                                       for r in weight["resources"][:5]])
     assert not over, over
 
 
