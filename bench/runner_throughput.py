@@ -26,7 +26,7 @@ from pipeline.config.models import ModelRegistry
 from pipeline.engines import SamplingParams, load_engine
 from pipeline.loading import load_experiment
 from pipeline.runner import RunOptions, build_request, run_experiment
-from pipeline.store import ResultRow, Store
+from pipeline.store import ResultRow, RunContext, RunSpec, Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -145,9 +145,17 @@ def ingest(rows: int, batch: int) -> None:
             for i in range(rows)]
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "ingest.duckdb")
+        # a batch lands only for a run the database holds (a dropped run's batch is refused)
+        run_id = store.start_run(
+            RunSpec(experiment_id="bench", experiment_version=1, model_id="bench-model",
+                    variant="plain", engine="bench", engine_version="0", model_sha256=None,
+                    model_revision=None, temperature=0.0, top_p=1.0, max_tokens=64, seed=0,
+                    n_samples=1, constrained=False, prompt_template_hash="bench"),
+            RunContext(model_file=None, git_commit=None, git_dirty=None, host="bench",
+                       hardware="cpu", engine_extra={}))
         t0 = time.perf_counter()
         for i in range(0, rows, batch):
-            store.write_results("bench-run", data[i:i + batch])
+            store.write_results(run_id, data[i:i + batch])
         elapsed = time.perf_counter() - t0
     print(f"ingest: {rows:,} result rows (+{3 * rows:,} score rows) in batches of {batch:,}: "
           f"{elapsed:.2f} s = {rows / elapsed:,.0f} rows/s (target >= 100,000)")
