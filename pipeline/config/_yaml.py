@@ -330,7 +330,7 @@ def fields_at(model: type[BaseModel], loc: KeyPath) -> list[str] | None:
     dict keys stepped through), or None when *loc* leads to no pydantic model."""
     current: Any = model
     for part in loc:
-        current = _model_in(current)
+        current = model_in(current)
         if current is None:
             return None
         if isinstance(part, int):
@@ -339,16 +339,16 @@ def fields_at(model: type[BaseModel], loc: KeyPath) -> list[str] | None:
         if field is None:
             return None
         current = field.annotation
-    current = _model_in(current)
+    current = model_in(current)
     return list(current.model_fields) if current is not None else None
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
+def model_in(annotation: Any) -> type[BaseModel] | None:
     """The pydantic model an annotation holds (itself, or inside Optional/list)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):
-        found = _model_in(arg)
+        found = model_in(arg)
         if found is not None:
             return found
     return None

@@ -18,6 +18,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from pipeline.config._yaml import model_in
+
 EXPERIMENT_REFERENCE_PATH = "docs/experiment-file.md"
 
 # The case model lives in config/cases.py without descriptions; its keys' meaning is here.
@@ -51,17 +53,6 @@ def _type_name(annotation: Any) -> str:
 def _plural(name: str) -> str:
     return {"mapping": "mappings", "string": "strings", "integer": "integers",
             "number": "numbers", "boolean": "booleans"}.get(name, name)
-
-
-def _nested(annotation: Any) -> type[BaseModel] | None:
-    """The model a field holds (directly, in a list or optional), if any."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _nested(arg)
-        if found is not None:
-            return found
-    return None
 
 
 def _constraints(field: FieldInfo) -> str:
@@ -102,7 +93,7 @@ def key_paths(model: type[BaseModel], prefix: str = "") -> list[tuple[str, Field
     out: list[tuple[str, FieldInfo]] = []
     for name, field in model.model_fields.items():
         out.append((prefix + name, field))
-        inner = _nested(field.annotation)
+        inner = model_in(field.annotation)
         if inner is not None:
             is_list = typing.get_origin(field.annotation) is list or any(
                 typing.get_origin(a) is list for a in typing.get_args(field.annotation))
@@ -119,7 +110,7 @@ def _table(model: type[BaseModel], prefix: str, descriptions: dict[str, str] | N
         if limits:
             meaning += f" ({limits})"
         kind = _type_name(field.annotation)
-        inner = _nested(field.annotation)
+        inner = model_in(field.annotation)
         if inner is not None:
             kind += ", keys below"
         rows.append(f"| `{prefix}{name}` | {kind} | {_default(field)} | "
@@ -130,7 +121,7 @@ def _table(model: type[BaseModel], prefix: str, descriptions: dict[str, str] | N
 def _sections(model: type[BaseModel], prefix: str) -> list[str]:
     out: list[str] = []
     for name, field in model.model_fields.items():
-        inner = _nested(field.annotation)
+        inner = model_in(field.annotation)
         if inner is None:
             continue
         is_list = "list of" in _type_name(field.annotation)
