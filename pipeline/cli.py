@@ -9,6 +9,8 @@
     python -m pipeline migrate [--db results.duckdb]
     python -m pipeline overlap TRAIN.yaml [--db results.duckdb]
     python -m pipeline build [--generator mkdocs|zensical] [-f mkdocs.yml] [-d SITE_DIR]
+    python -m pipeline import inspect|lm-eval|promptfoo PATH... [--experiment ID] [--model ID]
+    python -m pipeline export eee [--experiments ...] [--models ...] [--runs ...] [--out DIR]
 
 User errors (bad files, unknown ids, a newer database) print one message and exit 2, never
 a traceback; Ctrl-C exits 130 after the last committed batch, saying how many cases were
@@ -156,7 +158,71 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the site's config, read by both generators (default: mkdocs.yml)")
     build.add_argument("-d", "--site-dir", type=Path, default=None,
                        help="where the site goes (default: the config's site_dir)")
+
+    imp = sub.add_parser("import", help="import another harness's logs (Inspect .eval/.json, "
+                         "lm-eval results_*.json, promptfoo eval -o output) as runs; "
+                         "idempotent, all files in one transaction")
+    imp.add_argument("tool", choices=("inspect", "lm-eval", "promptfoo"),
+                     help="the harness that wrote the files")
+    imp.add_argument("paths", nargs="+", type=Path, help="log files (lm-eval: a results_*.json "
+                     "or its output folder)")
+    imp.add_argument("--db", type=Path, default=DEFAULT_DB)
+    imp.add_argument("--experiment", help="a stored experiment whose cases the log's samples "
+                     "are (matched by id), so the runs pair with its other runs (default: a "
+                     "new experiment <tool>-<task> with the log's own cases)")
+    imp.add_argument("--model", help="the registry id of the log's model (default: the model "
+                     "name as the log writes it)")
+    imp.add_argument("--registry", type=Path, default=Path("experiments/models.yaml"),
+                     help="model registry YAML, for --model")
+    imp.add_argument("--variant", help="the runs' variant name (default: the tool's name)")
+    imp.add_argument("--replace", action="store_true", help="replace a run imported before "
+                     "from a file whose content has changed (refused otherwise)")
+
+    exp = sub.add_parser("export", help="write results in a shared format: eee = Every Eval "
+                         "Ever records (aggregate and instance-level)")
+    exp.add_argument("format", choices=("eee",))
+    exp.add_argument("--db", type=Path, default=DEFAULT_DB)
+    exp.add_argument("--out", type=Path, default=Path("export/eee"), help="output folder")
+    exp.add_argument("--experiments", type=_csv, help="experiment ids (default: all)")
+    exp.add_argument("--models", type=_csv, help="model ids (default: all)")
+    exp.add_argument("--runs", type=_csv, help="run ids (default: every current run)")
     return p
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from pipeline.importers import importers
+    from pipeline.store.imports import ImportOptions, import_logs
+
+    model = None
+    if args.model is not None:
+        from pipeline.config.models import load_model_registry
+
+        model = load_model_registry(args.registry).get(args.model)
+    read = importers.get(args.tool)
+    logs = [log for path in args.paths for log in read(path)]  # every file read before a write
+    outcomes = import_logs(args.db, logs, ImportOptions(
+        experiment=args.experiment, model=model, variant=args.variant, replace=args.replace))
+    for o in outcomes:
+        log = o.log
+        head = (f"{o.action} run {o.run_id}: {log.tool} {log.tool_version} task {log.task!r} "
+                f"on {o.model_id} -> {o.experiment_id} v{o.experiment_version}/{o.variant}")
+        if o.action != "unchanged":
+            passed = sum(s.passed for s in log.samples)
+            head += (f", {o.samples} sample(s) of {len({s.case_id for s in log.samples})} "
+                     f"case(s), passed {passed}/{o.samples}")
+        print(head + "".join(f"\n  note: {n}" for n in o.notes))
+    new = sum(o.action != "unchanged" for o in outcomes)
+    print(f"{new} run(s) written, {len(outcomes) - new} unchanged, in {args.db}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from pipeline.exporters.eee import export_eee
+
+    summary = export_eee(args.db, args.out, experiments=args.experiments, models=args.models,
+                         runs=args.runs)
+    print(summary.describe() if hasattr(summary, "describe") else summary)
+    return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -384,7 +450,8 @@ COMMANDS = {"run": _cmd_run, "check": _cmd_check, "show": _cmd_show, "rerun": _c
             "merge": _cmd_merge,
             "runs": _cmd_runs, "drop": _cmd_drop,
             "migrate": _cmd_migrate, "train": _cmd_train,
-            "compact": _cmd_compact, "overlap": _cmd_overlap, "build": _cmd_build}
+            "compact": _cmd_compact, "overlap": _cmd_overlap, "build": _cmd_build,
+            "import": _cmd_import, "export": _cmd_export}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

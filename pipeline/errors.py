@@ -57,3 +57,9 @@ class ScorerError(PipelineError):
     """A scorer raised on an output. The author's code (a plugin's scorer) meets model text
     nobody foresaw; the run stops with the case's file and line, the exception and where in
     the scorer it was raised, and what was kept, rather than a traceback."""
+
+
+class ImportFileError(PipelineError):
+    """A harness log (Inspect, lm-eval, promptfoo) cannot be imported as it is: not the format,
+    an unsupported version, hostile (a zip bomb, a huge or invalid file) or inconsistent. The
+    message names the file, and the sample or line where it can; nothing was written."""

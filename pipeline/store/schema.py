@@ -7,7 +7,7 @@ opening it fails with a clear error instead of silently migrating someone's resu
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Written so that DuckDB readers from 1.3 on (the CLI, other tools) can open the file; 1.3's
 # storage compresses strings (outputs, transcripts): the committed file is half the size of
@@ -269,6 +269,35 @@ WHERE ru.repeat = 0;
 """
 MIGRATION_V6 = _VIEWS_V6
 
+# Version 7 (issue 23): runs imported from other harnesses' logs (pipeline/importers).
+# - `runs.source_tool` says which tool wrote a run: 'runner' (this project's runner, every run
+#   before version 7) or the importer's name ('inspect', 'lm-eval', 'promptfoo'); the scope box
+#   prints it. `source_version` is that tool's version, `source_format` its log format's version,
+#   `source_file` / `source_sha256` the imported file as given and its content hash (what makes
+#   a second import of the same file a no-op), `source_key` the run's identity inside the file,
+#   `source_created_at` the log's own creation time, `source_note` why an imported run is
+#   partial (an errored or cancelled log), `task_params` the task's parameters as logged.
+# - A log need not state every sampling parameter, and a made-up default would be a claim the
+#   log never made: temperature, top_p, max_tokens, seed and constrained become nullable, and
+#   so does `models.params` (an imported model the registry does not know).
+MIGRATION_V7 = """
+ALTER TABLE runs ADD COLUMN source_tool VARCHAR DEFAULT 'runner';
+ALTER TABLE runs ADD COLUMN source_version VARCHAR;
+ALTER TABLE runs ADD COLUMN source_format VARCHAR;
+ALTER TABLE runs ADD COLUMN source_file VARCHAR;
+ALTER TABLE runs ADD COLUMN source_sha256 VARCHAR;
+ALTER TABLE runs ADD COLUMN source_key VARCHAR;
+ALTER TABLE runs ADD COLUMN source_created_at TIMESTAMP;
+ALTER TABLE runs ADD COLUMN source_note VARCHAR;
+ALTER TABLE runs ADD COLUMN task_params JSON;
+ALTER TABLE runs ALTER COLUMN temperature DROP NOT NULL;
+ALTER TABLE runs ALTER COLUMN top_p DROP NOT NULL;
+ALTER TABLE runs ALTER COLUMN max_tokens DROP NOT NULL;
+ALTER TABLE runs ALTER COLUMN seed DROP NOT NULL;
+ALTER TABLE runs ALTER COLUMN constrained DROP NOT NULL;
+ALTER TABLE models ALTER COLUMN params DROP NOT NULL;
+""" + _VIEWS_V6
+
 # version -> SQL that upgrades a database from version-1 to version.
 MIGRATIONS: dict[int, str] = {2: MIGRATION_V2, 3: MIGRATION_V3, 4: MIGRATION_V4,
-                              5: MIGRATION_V5, 6: MIGRATION_V6}
+                              5: MIGRATION_V5, 6: MIGRATION_V6, 7: MIGRATION_V7}
