@@ -262,7 +262,8 @@ def _write_log(con: Any, log: ImportedLog, options: ImportOptions) -> ImportOutc
         "prompt_template_hash": short_hash(json.dumps(log.task_params, sort_keys=True,
                                                       default=str)),
         "git_commit": None, "git_dirty": None, "host": None, "hardware": None,
-        "engine_extra": json.dumps({"primary_metric": log.primary_metric,
+        "engine_extra": json.dumps({"model_in_log": log.model,
+                                    "primary_metric": log.primary_metric,
                                     "headline": {k: v for k, v in log.headline.items()
                                                  if _finite(v)}}),
         "started_at": created, "finished_at": finished,

@@ -271,7 +271,10 @@ SELECT r.experiment_id, r.experiment_version, m.name AS model, r.variant, r.engi
        (SELECT count(*) FROM results x WHERE x.run_id = r.run_id) AS outputs,
        (SELECT count(*) FROM cases c WHERE c.experiment_id = r.experiment_id
           AND c.experiment_version = r.experiment_version) AS total_cases,
-       r.repeat > 0 OR r.run_id IN (SELECT run_id FROM current_runs) AS is_current
+       r.repeat > 0 OR r.run_id IN (SELECT run_id FROM current_runs) AS is_current,
+       r.source_tool, r.source_version, r.source_format, r.source_file,
+       left(r.source_sha256, 12) AS source_sha256, r.source_note,
+       json_extract_string(r.engine_extra, '$.model_in_log') AS model_in_log
 FROM runs r JOIN models m USING (model_id)
 WHERE r.experiment_id IN (SELECT unnest(?::VARCHAR[]))
   AND (?::VARCHAR[] IS NULL OR r.model_id IN (SELECT unnest(?::VARCHAR[])))
@@ -294,7 +297,9 @@ def run_provenance(con: duckdb.DuckDBPyConnection, experiments: Sequence[str],
     `started`/`finished` as 'YYYY-MM-DD HH:MM' text, `status`, and `cases` (distinct cases
     with an output), `outputs` (rows in results), `total_cases` (cases of its experiment
     version) and `is_current` (false for a measurement another run of its slot replaces:
-    a page reading every run, through `all_outcomes` or `runs`, lists it too)."""
+    a page reading every run, through `all_outcomes` or `runs`, lists it too); `source_tool`
+    ('runner', or the harness an imported run came from) with its version, log format, file,
+    `source_sha256` (12 digits) and `source_note` (why an imported log is partial)."""
     models = list(models) if models is not None else None
     run_ids = list(run_ids) if run_ids is not None else None
     return con.execute(RUN_PROVENANCE_SQL,

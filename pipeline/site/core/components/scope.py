@@ -5,8 +5,9 @@ experiment, version, model and variant, worked out from the SQL by `pipeline.sit
 `experiments:` lists experiments explicitly instead: the runs the default-run rule reads (the
 current run of each slot, as `outcomes` has it) and the noise floor's repeats. A run another
 run of its slot replaced is listed only when a query reads it (`all_outcomes`, `runs`), and
-says so. One row per run: model and
-weights hash, engine and version, sampling and seed, cases, dates, hardware, git state.
+says so. One row per run: which tool wrote it (this project's runner, or the harness an
+imported run came from, with its version and the log file's hash), model and weights hash,
+engine and version, sampling and seed, cases, dates, hardware, git state.
 Runs that do not yet hold every case of their experiment are flagged, and the box says so
 at the top: a page built from a partial run must not read as if it were complete.
 """
@@ -73,7 +74,8 @@ def scope_box(o: ScopeOptions, scope: QueryScope, line: int, state: RenderState)
 
 
 # Facts a run may share with every other run of the box: (key, title), in column order.
-SHARED = [("experiment", "Experiment"), ("engine_text", "Engine"), ("sampling", "Sampling"),
+SHARED = [("experiment", "Experiment"), ("tool_text", "Written by"), ("engine_text", "Engine"),
+          ("sampling", "Sampling"),
           ("max_tokens_text", "Max tokens"), ("hardware_text", "Hardware"), ("code", "Code")]
 
 
@@ -82,13 +84,24 @@ def _facts(r: dict) -> dict[str, str]:
     same_day = r["finished"] and r["started"] and r["finished"][:10] == r["started"][:10]
     finished = (r["finished"][11:] if same_day else r["finished"]) or "—"
     commit = r["git_commit"]
+    imported = r.get("source_tool") not in (None, "runner")
+
+    def given(value: object) -> str:  # a log need not state every parameter
+        return "not logged" if value is None else str(value)
+
     return {
+        "tool_text": (f"{r['source_tool']} {r['source_version']}, imported from "
+                      f"{r['source_file']} (sha256 {r['source_sha256']}…)"
+                      + (f"; partial log: {r['source_note']}" if r.get("source_note") else "")
+                      if imported else "this project's runner"),
         "weights": str(r["model_file"] or r["model_revision"] or "—"),
         "sha256": str(r["sha256"] or ""),
-        "engine_text": f"{r['engine']} {r['engine_version']}",
-        "sampling": (f"T={r['temperature']}, top_p={r['top_p']}, seed {r['seed']}, "
-                     f"n={r['n_samples']}"),
-        "max_tokens_text": f"{r['max_tokens']}",
+        "engine_text": (f"not logged; the log names the model {r.get('model_in_log')!r}"
+                        if imported
+                        else f"{r['engine']} {r['engine_version']}"),
+        "sampling": (f"T={given(r['temperature'])}, top_p={given(r['top_p'])}, "
+                     f"seed {given(r['seed'])}, n={r['n_samples']}"),
+        "max_tokens_text": given(r["max_tokens"]),
         "hardware_text": str(r["hardware"] or "—"),
         "commit": commit if isinstance(commit, str) and commit else "",
         "code": (f"{commit}{' (uncommitted changes)' if r['git_dirty'] else ''}"
