@@ -208,7 +208,7 @@ def _export_run(con: Any, run: dict[str, Any],
     scorer = _scorer(experiment["scorer"])
     model = _model_info(con, run, lost)
     results = _results(con, run)
-    scores = _scores(con, run["run_id"])
+    scores = _scores(con, run["run_id"], lost)
 
     collection = _safe(run["experiment_id"])
     developer, model_dir = model["id"].split("/", 1)
@@ -290,11 +290,17 @@ def _results(con: Any, run: dict[str, Any]) -> list[dict[str, Any]]:
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-def _scores(con: Any, run_id: str) -> dict[tuple[str, int], dict[str, float]]:
+def _scores(con: Any, run_id: str,
+            lost: list[str]) -> dict[tuple[str, int], dict[str, float]]:
+    """{(case, sample): {metric: value}}; a non-finite value (JSON cannot hold it, EEE
+    refuses it) is left out and said."""
     out: dict[tuple[str, int], dict[str, float]] = defaultdict(dict)
     for case_id, idx, metric, value in con.execute(
             "SELECT case_id, sample_idx, metric, value FROM scores WHERE run_id = ? "
             "ORDER BY metric, case_id, sample_idx", [run_id]).fetchall():
+        if not math.isfinite(value):
+            lost.append(f"run {run_id}: metric {metric} has non-finite values: left out")
+            continue
         out[(case_id, int(idx))][metric] = float(value)
     return dict(out)
 
