@@ -13,6 +13,7 @@ and unpacks it into .cache/eee (or where EEE_SCHEMA_DIR points); its validator i
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -39,8 +40,8 @@ REPO = Path(__file__).resolve().parents[2]
 COMMITTED_DB = REPO / "results.duckdb"
 FETCH_HINT = (
     "pip download every-eval-ever==0.3.0 --no-deps --python-version 3.12 "
-    "--only-binary=:all: -d .cache/eee-wheel && "
-    "unzip -q -o .cache/eee-wheel/every_eval_ever-0.3.0-py3-none-any.whl -d .cache/eee")
+    "--only-binary=:all: -d .cache/eee-wheel && python -m zipfile -e "
+    ".cache/eee-wheel/every_eval_ever-0.3.0-py3-none-any.whl .cache/eee")
 
 
 def eee_package_root() -> Path:
@@ -130,7 +131,13 @@ def test_full_export_validates_against_the_eee_schemas(db: Path, full) -> None:
     experiments = {e for (e,) in sql(db, "SELECT DISTINCT experiment_id FROM current_runs")}
     assert {p.name for p in (out / "data").iterdir()} == experiments
     assert summary.bytes_written == sum(p.stat().st_size for p in summary.files)
-    assert len({r["evaluation_id"] for r in aggregates(out).values()}) == n_agg
+    records = aggregates(out).values()
+    assert len({r["evaluation_id"] for r in records}) == n_agg
+    for rec in records:  # each companion is the file its aggregate describes
+        detail = rec["detailed_evaluation_results"]
+        body = (out / detail["file_path"]).read_bytes()
+        assert hashlib.sha256(body).hexdigest() == detail["checksum"]
+        assert len(body.splitlines()) == detail["total_rows"]
 
 
 def test_full_export_reads_back_through_the_packages_own_validator(full) -> None:
