@@ -19,9 +19,11 @@ guards and pydantic models, so a hostile or broken file becomes one clear error.
 
 Format versions (lm-eval has no version field; the shape decides, named for the first release
 that writes it, from the 0.4 source history):
-- `0.4.0`: `results` + `configs`, no `n-samples`; samples lines without `filter`/`metrics`;
-- `0.4.3`: adds `n-samples` (documents per task: original and effective);
+- `0.4.3`: `results_<ts>.json` (with `n-samples`, documents per task) and
+  `samples_<task>_<ts>.jsonl` whose lines do not name their filter: one block of lines per
+  filter, in `filter_list` order;
 - `0.4.7`: samples lines name their `filter` and `metrics`.
+lm-eval 0.4.0-0.4.2 wrote `results.json` and a samples JSON array per task: refused by name.
 A file without `results` and `configs` (lm-eval 0.3 wrote no `configs`) is refused, as is a
 file whose `lm_eval_version` is not 0.4.x. `lm_eval_version` exists from 0.4.10; older files
 say only `git_hash`, which is the commit of the directory lm-eval ran in (usually the caller's
@@ -140,8 +142,9 @@ def _read_results(path: Path) -> list[ImportedLog]:
                    "the 0.4.x formats)", key="lm_eval_version")
     match = _RESULTS_NAME.match(path.name)
     if match is None:
-        raise fail(path, "expected a file named results_<timestamp>.json, as lm-eval writes "
-                   "it: its samples files are found by that timestamp")
+        raise fail(path, "expected a file named results_<timestamp>.json, as lm-eval 0.4.3+ "
+                   "writes it (its samples files are found by that timestamp); lm-eval "
+                   "0.4.0-0.4.2 output (results.json) is not supported")
     stamp = match["ts"]
     created = _created_at(path, res, stamp)
     model = _model_name(res)
@@ -250,7 +253,7 @@ def _read_task(path: Path, samples_path: Path, res: _ResultsFile, task: str, mod
         return ImportedLog(
             tool=TOOL,
             tool_version=res.lm_eval_version or "unknown",
-            format_version=_format_version(res, has_filter_key),
+            format_version=_format_version(has_filter_key),
             source_file=str(path),
             source_sha256=sha,
             source_key=f"{task}|{model}|{created.isoformat()}",
@@ -418,10 +421,8 @@ def _effective_count(res: _ResultsFile, task: str) -> int | None:
     return None
 
 
-def _format_version(res: _ResultsFile, has_filter_key: bool) -> str:
-    if has_filter_key:
-        return "0.4.7"
-    return "0.4.3" if res.n_samples is not None else "0.4.0"
+def _format_version(has_filter_key: bool) -> str:
+    return "0.4.7" if has_filter_key else "0.4.3"
 
 
 def _model_args(res: _ResultsFile) -> dict[str, Any]:

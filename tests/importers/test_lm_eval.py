@@ -334,6 +334,11 @@ BAD = [
                  "are supported)", id="lm-eval-0.3-shape"),
     pytest.param("v0.4.13", _edit_results(lambda d: d.update(date=1e300)), R13, "",
                  "date: 'date' 1e+300 is not a unix time", id="date-out-of-range"),
+    pytest.param("v0.4.13", lambda f: _results_file(f).rename(f / "results.json"),
+                 "results.json", "", "expected a file named results_<timestamp>.json, as "
+                 "lm-eval 0.4.3+ writes it (its samples files are found by that timestamp); "
+                 "lm-eval 0.4.0-0.4.2 output (results.json) is not supported",
+                 id="lm-eval-0.4.2-name"),
     pytest.param("v0.4.13", lambda f: _write(_results_file(f), "[1, 2]"), R13, "",
                  "expected a JSON object (an lm-eval results file), got list", id="not-object"),
 ]
