@@ -28,7 +28,7 @@ Mapping (Inspect -> records), chosen so the log's own headline can be recomputed
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -48,6 +48,9 @@ SUPPORTED_LOG_VERSIONS = (1, 2)
 SAMPLING_KEYS = ("temperature", "top_p", "top_k", "max_tokens", "seed", "stop_seqs",
                  "frequency_penalty", "presence_penalty", "num_choices", "best_of",
                  "logit_bias", "reasoning_effort", "reasoning_tokens")
+
+#: EvalSample fields a streamed .eval sample is read without: the importer uses none of them.
+STREAM_EXCLUDE = {"events", "events_data", "timelines", "store"}
 
 T = TypeVar("T")
 
@@ -81,15 +84,17 @@ def read(path: Path) -> list[ImportedLog]:
         header = _inspect(path, lambda: read_eval_log(str(path), header_only=True,
                                                        format="eval"))
         _check_header(path, header)
-        samples: Iterable[Any] = _inspect(path, lambda: list(read_eval_log_samples(
-            str(path), all_samples_required=False, resolve_attachments=True, format="eval")))
+        # one sample in memory at a time; events (the bulk of a big log) are never loaded
+        samples: Iterable[Any] = _guarded(path, lambda: read_eval_log_samples(
+            str(path), all_samples_required=False, resolve_attachments=True, format="eval",
+            exclude_fields=STREAM_EXCLUDE))
     else:
         assert isinstance(source, io.BytesIO)
         full = _inspect(path, lambda: read_eval_log(source, resolve_attachments=True,
                                                     format="json"))
         _check_header(path, full)
         header, samples = full, full.samples or []
-    return [_to_log(path, sha, header, list(samples))]
+    return [_to_log(path, sha, header, samples)]
 
 
 def _inspect(path: Path, call: Callable[[], T]) -> T:
@@ -108,6 +113,19 @@ def _inspect(path: Path, call: Callable[[], T]) -> T:
         text = " ".join(str(exc).split())[:300] or type(exc).__name__
         raise fail(path, f"inspect-ai {_installed()} cannot read it: "
                    f"{type(exc).__name__}: {text}") from None
+
+
+def _guarded(path: Path, start: Callable[[], Iterator[T]]) -> Iterator[T]:
+    """Inspect's sample stream, its exceptions (raised mid-stream too) named by the file."""
+    stream = _inspect(path, start)
+    while True:
+        item = _inspect(path, lambda: next(stream, _END))
+        if item is _END:
+            return
+        yield item  # type: ignore[misc]
+
+
+_END: Any = object()
 
 
 def _installed() -> str:
@@ -241,10 +259,7 @@ def _sampling(log: Any) -> dict[str, Any]:
     return {k: dumped[k] for k in SAMPLING_KEYS if k in dumped}
 
 
-def _to_log(path: Path, sha: str, log: Any, samples: list[Any]) -> ImportedLog:
-    if not samples:
-        raise fail(path, "the log holds no samples (written with --no-log-samples?); nothing "
-                   "to import")
+def _to_log(path: Path, sha: str, log: Any, samples: Iterable[Any]) -> ImportedLog:
     scorers = _scorer_names(log)
     cases: dict[str, ImportedCase] = {}
     rows: list[ImportedSample] = []
@@ -303,6 +318,9 @@ def _to_log(path: Path, sha: str, log: Any, samples: list[Any]) -> ImportedLog:
         except ValidationError as exc:
             raise fail(path, f"cannot be imported: {exc.errors()[0]['msg']}",
                        key=where) from None
+    if not rows:
+        raise fail(path, "the log holds no samples (written with --no-log-samples?); nothing "
+                   "to import")
     primary = primary or (scorers[0] if scorers else "score")
     for row in rows:
         row.passed = row.scores.get(primary) == 1.0

@@ -169,16 +169,28 @@ def _zip_bomb(tmp: Path) -> tuple[Path, str]:
                   "over the limit of 200x (a zip bomb?)")
 
 
-def _damaged_member(tmp: Path) -> tuple[Path, str]:
+def _flip(tmp: Path, member: str) -> Path:
+    """The 0.3.285 .eval with 30 bytes of one member's compressed data inverted."""
     raw = bytearray((FIXTURES / "0.3.285-limit5.eval").read_bytes())
-    info = zipfile.ZipFile(io.BytesIO(bytes(raw))).getinfo("header.json")
+    info = zipfile.ZipFile(io.BytesIO(bytes(raw))).getinfo(member)
     start = info.header_offset + 30 + len(info.filename) + len(info.extra)
     for i in range(start + 10, start + 40):
         raw[i] ^= 0xFF
     path = tmp / "damaged.eval"
     path.write_bytes(bytes(raw))
-    return path, (f"inspect-ai {INSPECT} cannot read it: ZstdError: zstd decompress error: "
-                  "Data corruption detected")
+    return path
+
+
+def _damaged_header(tmp: Path) -> tuple[Path, str]:
+    return _flip(tmp, "header.json"), (f"inspect-ai {INSPECT} cannot read it: ZstdError: zstd "
+                                       "decompress error: Data corruption detected")
+
+
+def _damaged_sample(tmp: Path) -> tuple[Path, str]:
+    """A bad member met while the samples stream (after the header was read)."""
+    return _flip(tmp, "samples/billing-03_epoch_1.json"), (
+        f"inspect-ai {INSPECT} cannot read it: ZstdError: zstd decompressor error: Data "
+        "corruption detected")
 
 
 def _eval_version_99(tmp: Path) -> tuple[Path, str]:
@@ -263,9 +275,9 @@ def _empty(tmp: Path) -> tuple[Path, str]:
     return path, "empty file"
 
 
-BAD: list[Bad] = [_not_a_zip, _truncated_zip, _zip_bomb, _damaged_member, _eval_version_99,
-                  _json_version_99, _started, _no_scores, _duplicate, _invalid_utf8, _no_samples,
-                  _not_inspect_json, _wrong_extension, _empty]
+BAD: list[Bad] = [_not_a_zip, _truncated_zip, _zip_bomb, _damaged_header, _damaged_sample,
+                  _eval_version_99, _json_version_99, _started, _no_scores, _duplicate,
+                  _invalid_utf8, _no_samples, _not_inspect_json, _wrong_extension, _empty]
 
 
 def _counts(db: Path) -> tuple[int, ...]:
