@@ -6,7 +6,7 @@ Command that produced tests/fixtures/harness_logs/inspect/error-0.3.285.eval (re
     SMOL_BASE_URL=http://127.0.0.1:8101/v1 SMOL_API_KEY=local \
     .venv/bin/inspect eval experiments/harnesses/inspect/error_fixture.py \
         --model openai-api/smol/smollm2-135m --limit 4 --max-samples 1 \
-        --log-dir /tmp/insp/err --log-format eval
+        --log-dir /tmp/insp/err --log-format eval --display plain
 
 `--max-samples 1` runs the cases one at a time, so the cases before the failing one are
 finished and logged when the error stops the run (Inspect's default fail_on_error).

@@ -5,7 +5,7 @@ Command that produced the committed log (from the repo root, inspect-ai 0.3.285)
     QWEN_BASE_URL=http://127.0.0.1:8102/v1 QWEN_API_KEY=local \
     .venv/bin/inspect eval experiments/harnesses/inspect/harness_compare.py \
         --model openai-api/qwen/qwen2.5-coder-1.5b \
-        --log-dir experiments/harnesses/logs/inspect --log-format eval
+        --log-dir experiments/harnesses/logs/inspect --log-format eval --display plain
 
 Each sample sends exactly the case's `system` as the system message and its `user` as the user
 message; the model call is temperature 0, max_tokens 24, seed 0 (set in the task's config so
