@@ -1,7 +1,8 @@
 """The harness_compare task with a scorer that raises on one case: makes a real Inspect log
 whose status is "error" (a test fixture for the importer's partial-log path, not for the post).
 
-Command that produced tests/fixtures/harness_logs/inspect/error-0.3.285.eval (repo root):
+Command that produced tests/fixtures/harness_logs/inspect/0.3.285-error.eval (repo root;
+Inspect wrote it under /tmp/insp/err and it was copied under that name):
 
     SMOL_BASE_URL=http://127.0.0.1:8101/v1 SMOL_API_KEY=local \
     .venv/bin/inspect eval experiments/harnesses/inspect/error_fixture.py \
