@@ -61,6 +61,10 @@ _SECTIONS: list[tuple[str, list[str]]] = [
     ("sampling", ["temperature", "top_p", "max_tokens", "seed", "seeds", "n_samples",
                   "constrained", "prompt_template_hash"]),
     ("where", ["host", "hardware", "accelerator_count", "git_commit", "git_dirty"]),
+    # who wrote the run: 'runner', or the harness whose log was imported (schema 7)
+    ("source", ["source_tool", "source_version", "source_format", "source_file",
+                "source_sha256", "source_key", "source_created_at", "source_note",
+                "task_params"]),
     ("work", ["started_at", "finished_at", "wall_time_s", "cases", "results", "passed",
               "errors", "tokens_in", "tokens_out"]),
 ]
@@ -70,7 +74,8 @@ def format_run(run: dict[str, Any]) -> str:
     """Human-readable provenance, grouped; every stored field appears."""
     view = dict(run)
     view["seeds"] = (f"{run['seed']}..{run['seed'] + run['n_samples'] - 1} (sample i uses "
-                     "seed + i)" if run["n_samples"] > 1 else str(run["seed"]))
+                     "seed + i)" if run["n_samples"] > 1 and run["seed"] is not None
+                     else str(run["seed"]))
     view["cases"] = f"{run['cases_done']} of {run['cases_total']}"
     if run.get("wall_time_s") is not None:  # summed over every session (segment) of the run
         w = run["wall_time_s"]
@@ -121,6 +126,10 @@ def rerun(db: Path | str, prefix: str, out_db: Path | str, *, engine: str | None
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be at least 1, got {limit}")
     run = find_run(db, prefix)
+    if run.get("source_tool") not in (None, "runner"):
+        raise StoreError(f"run {run['run_id']} was imported from the {run['source_tool']} log "
+                         f"({run.get('source_file')}); this runner cannot repeat another "
+                         f"harness's run: run {run['source_tool']} again and import its log")
     if not run.get("experiment_path") or not run.get("model_spec"):
         raise StoreError(f"run {run['run_id']} was recorded before provenance version 2 "
                          "(no experiment path / registry entry stored); it cannot be re-run")

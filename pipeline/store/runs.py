@@ -51,10 +51,10 @@ class RunInfo:
     model_id: str
     variant: str
     engine: str
-    temperature: float
-    top_p: float
-    max_tokens: int
-    seed: int
+    temperature: float | None  # None: an imported log that does not say
+    top_p: float | None
+    max_tokens: int | None
+    seed: int | None
     n_samples: int
     repeat: int
     cases_done: int
@@ -66,8 +66,12 @@ class RunInfo:
 
     @property
     def sampling(self) -> str:
-        return (f"t={self.temperature:g} top_p={self.top_p:g} max_tokens={self.max_tokens} "
-                f"seed={self.seed} n={self.n_samples}")
+        def shown(value: float | int | None) -> str:
+            return "?" if value is None else f"{value:g}"
+
+        return (f"t={shown(self.temperature)} top_p={shown(self.top_p)} "
+                f"max_tokens={shown(self.max_tokens)} seed={shown(self.seed)} "
+                f"n={self.n_samples}")
 
 
 @dataclass(frozen=True)
