@@ -25,10 +25,12 @@ Mapping (one column):
   (n: the 0-based index of the test's distinct `vars` in the column); the case's input is its
   `vars`, expected is `vars.target`, else the first assertion's (rendered) value; a list of
   strings under the test's `metadata.tags` becomes the case's tags.
-- sample_idx: the repeat (`--repeat N`): the n-th result of one case, in `testIdx` order
-  (file order in version 2, which has no index). Two results of one id with other `vars`, or
-  more results than the run's repeat count (`runtimeOptions.repeat`, or a test's own
-  `options.repeat`), are a duplicate case id: an error.
+- order and sample_idx: results sort by `testIdx`; version 2 has no index and writes results
+  in completion order, so they sort by their test's place in `config.tests`, then file order.
+  sample_idx is the repeat (`--repeat N`): the n-th result of one case in that order. Two
+  results of one id with other `vars`, or more results than the run's repeat count
+  (`runtimeOptions.repeat`, or a test's own `options.repeat`), are a duplicate case id: an
+  error. A version 2 file does not say its repeat count: there, only other `vars` are.
 - passed: promptfoo's `success` (every assertion passed, or the test's threshold met);
   scores: `score` (the test's weighted score), `assert.<i>.<type>` (each component's score)
   and `assert.<i>.<type>.pass` (1/0: in 0.121 a weight-0 assertion passes whatever its
@@ -254,6 +256,16 @@ def _test_of(doc: _File, res: _Result) -> dict[str, Any]:
     return {}
 
 
+def _order(doc: _File, i: int, res: _Result) -> tuple[int, int]:
+    """Where a result sorts in its column: by `testIdx` (v3); in version 2, whose results are
+    in completion order, by its test's place in the config, then by its place in the file."""
+    if res.testIdx is not None:
+        return res.testIdx, i
+    tests = _config_tests(doc)
+    place = next((n for n, t in enumerate(tests) if t.get("vars") == res.vars), len(tests))
+    return place, i
+
+
 def _asserts(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
@@ -270,7 +282,7 @@ def _repeats(doc: _File, test: dict[str, Any]) -> int | None:
 def _log(path: Path, doc: _File, columns: list[_Column], c: int,
          rows: list[tuple[int, _Result]], sha: str) -> ImportedLog:
     col = columns[c]
-    rows = sorted(rows, key=lambda r: (r[1].testIdx if r[1].testIdx is not None else r[0]))
+    rows = sorted(rows, key=lambda r: _order(doc, *r))
     first = rows[0][1]
     cases: dict[str, ImportedCase] = {}
     case_vars: dict[str, dict[str, Any]] = {}
@@ -286,8 +298,8 @@ def _log(path: Path, doc: _File, columns: list[_Column], c: int,
         if case_id in cases:
             if case_vars[case_id] != res.vars:
                 raise fail(path, f"duplicate case id {case_id!r} on prompt {col.label!r}, "
-                           f"provider {col.provider!r}: two tests with other vars share it",
-                           key=key)
+                           f"provider {col.provider!r}: another test, with other vars, has "
+                           "this id too", key=key)
         else:
             cases[case_id] = _case(case_id, res, test)
             case_vars[case_id] = res.vars
