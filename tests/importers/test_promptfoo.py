@@ -211,6 +211,33 @@ def test_case_id_falls_back_to_description_then_test_index(tmp_path: Path) -> No
         assert [c.case_id for c in live.cases] == [f"test-{n}" for n in range(5)]
 
 
+def test_a_tests_own_assertions_are_task_params(tmp_path: Path) -> None:
+    """v3 results carry each test's assertions merged with defaultTest's; what a test adds is
+    named under its case id (it changes what passing means for that case)."""
+    data = json.loads(V3.read_text())
+    extra = {"type": "contains", "value": "billing"}
+    for r in data["results"]["results"]:
+        if r["vars"]["id"] == "billing-02":
+            r["testCase"]["assert"].append(extra)
+    path = tmp_path / V3.name
+    path.write_text(json.dumps(data))
+    for log in read(path):
+        assert log.task_params["tests.assert"] == {"billing-02": [extra]}
+
+
+def test_committed_tests_yaml_is_the_dataset() -> None:
+    """tests.yaml (make_tests.py's output, what promptfoo read) holds every sample's system
+    and user text unchanged, its id as vars.id and description, its target and tags."""
+    import yaml
+
+    tests = yaml.safe_load((ROOT / "experiments" / "harnesses" / "promptfoo" / "tests.yaml")
+                           .read_text())
+    assert tests == [{"description": d["id"],
+                      "vars": {k: d[k] for k in ("id", "system", "user", "target")},
+                      "metadata": {"tags": d["tags"]}} for d in _dataset()]
+    assert yaml.safe_load((FIXTURES / "tests.yaml").read_text()) == tests[:5]
+
+
 # ---- broken files: one row each, the exact error ----------------------------------------
 
 def _edit(src: Path, change: Callable[[dict], object]) -> Callable[[Path], Path]:
