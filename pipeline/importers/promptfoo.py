@@ -173,10 +173,10 @@ def read(path: Path) -> list[ImportedLog]:
         key, msg = _why(exc, "")
         raise fail(path, msg, key=key) from None
     columns = _columns(path, doc)
-    results = [_result(path, doc, i, raw) for i, raw in enumerate(doc.results.results)]
+    results = [_result(path, i, raw) for i, raw in enumerate(doc.results.results)]
     by_column: dict[int, list[tuple[int, _Result]]] = {i: [] for i in range(len(columns))}
     for i, res in enumerate(results):
-        by_column[_column_of(path, doc, columns, i, res)].append((i, res))
+        by_column[_column_of(path, columns, i, res)].append((i, res))
     sha = sha256_of(path)
     return [_log(path, doc, columns, c, rows, sha) for c, rows in by_column.items() if rows]
 
@@ -190,14 +190,17 @@ def _columns(path: Path, doc: _File) -> list[_Column]:
     if not isinstance(prompts, list):
         raise fail(path, "no prompts: neither results.prompts nor results.table.head.prompts "
                    "is a list", key="results")
-    try:
-        return [_Column.model_validate(p) for p in prompts]
-    except ValidationError as exc:
-        key, msg = _why(exc, "results.table.head.prompts")
-        raise fail(path, msg, key=key) from None
+    columns = []
+    for n, prompt in enumerate(prompts):
+        try:
+            columns.append(_Column.model_validate(prompt))
+        except ValidationError as exc:
+            key, msg = _why(exc, f"results.table.head.prompts[{n}]")
+            raise fail(path, msg, key=key) from None
+    return columns
 
 
-def _result(path: Path, doc: _File, i: int, raw: dict[str, Any]) -> _Result:
+def _result(path: Path, i: int, raw: dict[str, Any]) -> _Result:
     try:
         return _Result.model_validate(raw)
     except ValidationError as exc:
@@ -219,14 +222,14 @@ def _provider_id(res: _Result) -> str:
     return res.provider if isinstance(res.provider, str) else res.provider.id
 
 
-def _column_of(path: Path, doc: _File, columns: list[_Column], i: int, res: _Result) -> int:
+def _column_of(path: Path, columns: list[_Column], i: int, res: _Result) -> int:
     key = f"results.results[{i}]"
     if res.promptIdx is not None:
         if not 0 <= res.promptIdx < len(columns):
             raise fail(path, f"promptIdx {res.promptIdx} is not one of the file's "
                        f"{len(columns)} prompt columns", key=key)
         col = columns[res.promptIdx]
-        if col.provider != _provider_key(res):
+        if col.provider not in (_provider_key(res), _provider_id(res)):
             raise fail(path, f"provider {_provider_key(res)!r} is not column {res.promptIdx}'s "
                        f"provider {col.provider!r}", key=key)
         return res.promptIdx
@@ -246,24 +249,19 @@ def _config_tests(doc: _File) -> list[dict[str, Any]]:
     return [t for t in tests if isinstance(t, dict)] if isinstance(tests, list) else []
 
 
-def _test_of(doc: _File, res: _Result) -> dict[str, Any]:
-    """The test a result ran: its `testCase` (v3), else the config test with its vars (v2)."""
-    if res.testCase is not None:
-        return res.testCase
-    for test in _config_tests(doc):
-        if test.get("vars") == res.vars:
-            return test
-    return {}
+def _vars_key(vars_: dict[str, Any]) -> str:
+    """A test's vars as one comparable string (results and tests are matched by their vars)."""
+    return json.dumps(vars_, sort_keys=True, default=str)
 
 
-def _order(doc: _File, i: int, res: _Result) -> tuple[int, int]:
-    """Where a result sorts in its column: by `testIdx` (v3); in version 2, whose results are
-    in completion order, by its test's place in the config, then by its place in the file."""
-    if res.testIdx is not None:
-        return res.testIdx, i
-    tests = _config_tests(doc)
-    place = next((n for n, t in enumerate(tests) if t.get("vars") == res.vars), len(tests))
-    return place, i
+def _test_places(doc: _File) -> dict[str, tuple[int, dict[str, Any]]]:
+    """vars -> (place, test) of the config's tests (first of equal vars), for version 2,
+    whose results name neither their test nor its index."""
+    places: dict[str, tuple[int, dict[str, Any]]] = {}
+    for n, test in enumerate(_config_tests(doc)):
+        if isinstance(test.get("vars"), dict):
+            places.setdefault(_vars_key(test["vars"]), (n, test))
+    return places
 
 
 def _asserts(value: Any) -> list[Any]:
@@ -282,38 +280,48 @@ def _repeats(doc: _File, test: dict[str, Any]) -> int | None:
 def _log(path: Path, doc: _File, columns: list[_Column], c: int,
          rows: list[tuple[int, _Result]], sha: str) -> ImportedLog:
     col = columns[c]
-    rows = sorted(rows, key=lambda r: _order(doc, *r))
-    first = rows[0][1]
+    places = _test_places(doc)
+    keyed = [(i, res, _vars_key(res.vars)) for i, res in rows]
+
+    def order(row: tuple[int, _Result, str]) -> tuple[int, int]:
+        # v3: testIdx; v2 (completion order): the test's place in the config, then the file's
+        i, res, vkey = row
+        if res.testIdx is not None:
+            return res.testIdx, i
+        return places.get(vkey, (len(places), {}))[0], i
+
+    keyed.sort(key=order)
+    first = keyed[0][1]
+    defaults = _asserts(_default_test(doc).get("assert"))
     cases: dict[str, ImportedCase] = {}
-    case_vars: dict[str, dict[str, Any]] = {}
-    distinct_vars: list[dict[str, Any]] = []
+    case_vars: dict[str, str] = {}
+    distinct: dict[str, int] = {}
+    seen: dict[str, int] = {}
     samples: list[ImportedSample] = []
     test_asserts: dict[str, list[Any]] = {}
-    for i, res in rows:
+    for i, res, vkey in keyed:
         key = f"results.results[{i}]"
-        test = _test_of(doc, res)
-        if res.vars not in distinct_vars:
-            distinct_vars.append(res.vars)
-        case_id = _case_id(res, test, distinct_vars.index(res.vars))
+        test = res.testCase if res.testCase is not None else places.get(vkey, (0, {}))[1]
+        case_id = _case_id(res, test, distinct.setdefault(vkey, len(distinct)))
         if case_id in cases:
-            if case_vars[case_id] != res.vars:
+            if case_vars[case_id] != vkey:
                 raise fail(path, f"duplicate case id {case_id!r} on prompt {col.label!r}, "
                            f"provider {col.provider!r}: another test, with other vars, has "
                            "this id too", key=key)
         else:
             cases[case_id] = _case(case_id, res, test)
-            case_vars[case_id] = res.vars
-            own = [a for a in _asserts(test.get("assert"))
-                   if a not in _asserts(_default_test(doc).get("assert"))]
+            case_vars[case_id] = vkey
+            own = [a for a in _asserts(test.get("assert")) if a not in defaults]
             if own:
                 test_asserts[case_id] = own
-        idx = sum(1 for s in samples if s.case_id == case_id)
+        idx = seen.get(case_id, 0)
         limit = _repeats(doc, test)
         if limit is not None and idx >= limit:
             raise fail(path, f"duplicate case id {case_id!r} #{idx} on prompt {col.label!r}, "
                        f"provider {col.provider!r}: {idx + 1} results for a test run "
                        f"{limit} time(s)", key=key)
-        samples.append(_sample(path, doc, key, case_id, idx, res))
+        seen[case_id] = idx + 1
+        samples.append(_sample(path, key, case_id, idx, res))
     try:
         return ImportedLog(
             tool=TOOL, tool_version=str((doc.metadata or {}).get("promptfooVersion") or
@@ -368,16 +376,15 @@ def _first_assert_value(res: _Result, test: dict[str, Any]) -> Any:
     return asserts[0].get("value") if asserts and isinstance(asserts[0], dict) else None
 
 
-def _is_error(doc: _File, res: _Result) -> bool:
+def _is_error(res: _Result) -> bool:
     if res.failureReason is not None:
         return res.failureReason == _FAILURE_ERROR
     return bool((res.response or {}).get("error")) or (res.response is None and not res.success)
 
 
-def _sample(path: Path, doc: _File, key: str, case_id: str, idx: int,
-            res: _Result) -> ImportedSample:
+def _sample(path: Path, key: str, case_id: str, idx: int, res: _Result) -> ImportedSample:
     response = res.response or {}
-    error = _is_error(doc, res)
+    error = _is_error(res)
     if res.gradingResult is None and not error:
         raise fail(path, f"test {case_id!r}: no gradingResult on a result that is not an "
                    "error; promptfoo writes one for every graded test", key=key)
