@@ -31,6 +31,9 @@ Mapping (one column):
   results of one id with other `vars`, or more results than the run's repeat count
   (`runtimeOptions.repeat`, or a test's own `options.repeat`), are a duplicate case id: an
   error. A version 2 file does not say its repeat count: there, only other `vars` are.
+- prompt: the rendered prompt as promptfoo sent it (`prompt.raw`; for a chat prompt file, a
+  JSON list of messages, which with the reply is also the transcript); raw_output: the
+  response's `output` (JSON text when not a string, '' for an error).
 - passed: promptfoo's `success` (every assertion passed, or the test's threshold met);
   scores: `score` (the test's weighted score), `assert.<i>.<type>` (each component's score)
   and `assert.<i>.<type>.pass` (1/0: in 0.121 a weight-0 assertion passes whatever its
@@ -42,7 +45,9 @@ Mapping (one column):
   counts, `totalLatencyMs` and `tokenUsage.*`), plus `results.stats` successes, failures and
   errors when the file has one column (they count the whole eval). promptfoo's `namedScores`
   totals are weighted by assertion weight in version 3 and are not repeated as headline; each
-  result's named scores are in its scores.
+  result's named scores are in its scores. Cost and request counts are not imported.
+- status: always 'complete': the file marks no eval as cut short (a provider's errors are
+  results with failure_mode 'error').
 """
 
 from __future__ import annotations
