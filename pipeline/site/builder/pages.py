@@ -105,6 +105,15 @@ def _outcome_columns(outcomes: Outcomes) -> list[dict[str, Any]]:
     return cols
 
 
+def imported_tools(con: duckdb.DuckDBPyConnection, experiment: str, version: int) -> list[str]:
+    """The harnesses whose imported runs are current runs of the experiment version (their
+    verdicts are the tools' own: the page says so above the table)."""
+    return [r[0] for r in con.execute(
+        "SELECT DISTINCT source_tool FROM current_runs WHERE experiment_id = ? AND "
+        "experiment_version = ? AND coalesce(source_tool, 'runner') <> 'runner' ORDER BY 1",
+        [experiment, version]).fetchall()]
+
+
 def _results_table(outcomes: Outcomes) -> dict[str, Any]:
     """The experiment page's results table: its outcome columns, headers and formats."""
     cols = _outcome_columns(outcomes)
@@ -158,6 +167,7 @@ def generated_pages(con: duckdb.DuckDBPyConnection,
             "experiment.md", experiment_id=exp_id, version=int(version),
             title=title or exp_id, description=description or "",
             posts=posts_by_experiment.get(exp_id, []), older=[int(v) for v in older or []],
+            imported=imported_tools(con, exp_id, int(version)),
             **_results_table(outcomes.get((exp_id, int(version)), UNKNOWN)))
         # The latest version's cases at cases.md; each earlier version's (whose results stay
         # in the database and in posts) under v<N>/, so every number keeps its cases.

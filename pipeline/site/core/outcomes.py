@@ -67,18 +67,30 @@ def experiment_outcomes(con: duckdb.DuckDBPyConnection, experiment: str,
 
 
 def verdicts(outcomes: Outcomes, passed: bool, error: object,
-             failure_mode: str | None, scores: Sequence[dict] | None) -> list[dict[str, object]]:
+             failure_mode: str | None, scores: Sequence[dict] | None,
+             imported: str | None = None) -> list[dict[str, object]]:
     """One output's verdict on each outcome, for display: label, field, value (True, False,
-    or None when a scored output has no value for it) and note: the failure mode, on the
-    first outcome that failed (the scorer's reason it did)."""
+    or None when a scored output has no value for it), note: the failure mode, on the
+    first outcome that failed (the scorer's reason it did), and by: who judged it when it was
+    not our scorer. An output of a run imported from another harness (*imported*: "inspect's
+    match", say) has that tool's verdict, `passed`, on every outcome, as `outcome_sql`
+    counts it."""
     values = {d["metric"]: d["value"] for d in scores or ()}
     mode = failure_mode if isinstance(failure_mode, str) else None  # NULL may come back NaN
     errored = (isinstance(error, str) and bool(error)) or mode == "error"
     out: list[dict[str, object]] = []
     noted = False
     for o in outcomes.shown:
-        if o.field == PASSED:
+        if imported is not None:
             value: bool | None = bool(passed)
+            note = None
+            if not value and not noted:
+                note, noted = mode, True
+            out.append({"label": o.label, "field": o.field, "value": value, "note": note,
+                        "by": imported})
+            continue
+        if o.field == PASSED:
+            value = bool(passed)
         elif o.field in values:
             value = values[o.field] == 1
         else:  # no row: an engine error counts as no, as the posts count it
@@ -86,5 +98,6 @@ def verdicts(outcomes: Outcomes, passed: bool, error: object,
         note = None
         if value is False and not noted:
             note, noted = mode, True
-        out.append({"label": o.label, "field": o.field, "value": value, "note": note})
+        out.append({"label": o.label, "field": o.field, "value": value, "note": note,
+                    "by": None})
     return out

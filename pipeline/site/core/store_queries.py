@@ -329,13 +329,21 @@ def outcome_sql(field: str, alias: str, results: str = "o") -> tuple[str, str]:
     `passed` column (no join), or the 0/1 metric's value from `scores` joined as *alias*, an
     output without that metric (an engine error) counting as false, as the posts count it.
     (Outcome fields are plain names, `declare_outcomes` checks, so the literal is one line
-    that no fence can be ended by.)"""
+    that no fence can be ended by.) An imported run's outputs count their harness's own
+    verdict, `passed`, for every outcome: its log has none of our scorer's metrics."""
     if field == "passed":  # the results' column (pipeline.scoring.base.PASSED), no join
         return "", f"coalesce({results}.passed, false)"
     join = (f"LEFT JOIN scores {alias} ON {alias}.run_id = {results}.run_id "
             f"AND {alias}.case_id = {results}.case_id "
             f"AND {alias}.sample_idx = {results}.sample_idx AND {alias}.metric = '{field}'")
-    return join, f"coalesce({alias}.value = 1, false)"
+    # A run imported from another harness's log holds that tool's metrics, not our scorer's:
+    # its verdict on every outcome is the tool's own, the `passed` column (pipeline/importers)
+    return join, (f"coalesce(CASE WHEN {results}.run_id IN ({IMPORTED_RUNS_SQL}) "
+                  f"THEN {results}.passed ELSE {alias}.value = 1 END, false)")
+
+
+#: The runs written by another harness (`python -m pipeline import`), as a subquery.
+IMPORTED_RUNS_SQL = "SELECT run_id FROM runs WHERE coalesce(source_tool, 'runner') <> 'runner'"
 
 
 def case_count(con: duckdb.DuckDBPyConnection, experiment: str, version: int) -> int:
@@ -375,6 +383,8 @@ def case_page(con: duckdb.DuckDBPyConnection, experiment: str, version: int, pag
 CASE_OUTPUTS_SQL = """
 SELECT r.case_id, ru.model_id, ru.variant, r.sample_idx, r.raw_output, r.passed,
        r.failure_mode, r.error, r.completion_tokens, r.finish_reason,
+       coalesce(ru.source_tool, 'runner') AS source_tool,
+       ru.engine_extra->>'$.primary_metric' AS primary_metric,
        r.transcript::VARCHAR AS transcript,
        (SELECT list({'metric': s.metric, 'value': s.value} ORDER BY s.metric) FROM scores s
         WHERE s.run_id = r.run_id AND s.case_id = r.case_id AND s.sample_idx = r.sample_idx
@@ -392,8 +402,10 @@ def case_outputs(con: duckdb.DuckDBPyConnection, experiment: str, version: int,
     model and variant, the one `outcomes` reads: a replaced run and the noise floor's
     repeats are left out), by model, variant and sample: case_id, model_id,
     variant, sample_idx, raw_output, passed, failure_mode, error, completion_tokens,
-    finish_reason, transcript (JSON text, or None) and scores: the output's stored values of
-    *metrics*, a list of {metric, value} (None when it has none of them)."""
+    finish_reason, source_tool ('runner', or the harness an imported run came from) and its
+    primary_metric (the score an imported verdict follows), transcript (JSON text, or None)
+    and scores: the output's stored values of *metrics*, a list of {metric, value} (None when
+    it has none of them)."""
     return con.execute(CASE_OUTPUTS_SQL, [list(metrics), experiment, version,
                                           list(case_ids)]).df()
 

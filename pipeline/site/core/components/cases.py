@@ -115,8 +115,12 @@ def cases(o: CasesOptions, scope: QueryScope, line: int, state: RenderState) -> 
     for rec in outputs.to_dict("records"):
         rec["shown"] = state.shown(rec["error"] if rec["error"] else rec["raw_output"])
         rec["turns"] = _turns(rec.pop("transcript"), state)
+        tool = rec.pop("source_tool")
+        metric = rec.pop("primary_metric")
+        by = None if tool == "runner" else (f"{tool}'s verdict" + (
+            f" ({metric})" if isinstance(metric, str) and metric else ""))
         rec["verdicts"] = verdicts(outcomes, rec["passed"], rec["error"], rec["failure_mode"],
-                                   _scores(rec.pop("scores")))
+                                   _scores(rec.pop("scores")), imported=by)
         by_case.setdefault(rec["case_id"], []).append(rec)
     items = [{"id": r["case_id"], "n": int(r["position"]) + 1,
               "tags": list(r["tags"] if r["tags"] is not None else []),
