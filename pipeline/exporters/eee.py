@@ -206,6 +206,10 @@ def _export_run(con: Any, run: dict[str, Any],
     lost: list[str] = []
     experiment = _experiment(con, run)
     scorer = _scorer(experiment["scorer"])
+    judged_by = _imported_verdict(run)
+    if judged_by is not None:  # another harness judged it (its own scorer), not ours
+        experiment = {**experiment, "scorer": judged_by}
+        scorer = None
     model = _model_info(con, run, lost)
     results = _results(con, run)
     scores = _scores(con, run["run_id"], lost)
@@ -269,6 +273,17 @@ def _experiment(con: Any, run: dict[str, Any]) -> dict[str, Any]:
     if row is None:
         return {"title": None, "category": None, "scorer": None, "cases": None}
     return {"title": row[0], "category": row[1], "scorer": row[2], "cases": row[3]}
+
+
+def _imported_verdict(run: dict[str, Any]) -> str | None:
+    """`tool:metric` for a run imported from another harness's log (its verdict is that
+    tool's, under the score its importer names), None for the runner's own runs."""
+    tool = run.get("source_tool")
+    if tool in (None, "runner"):
+        return None
+    extra = _json(run.get("engine_extra"))
+    metric = extra.get("primary_metric") if isinstance(extra, dict) else None
+    return f"{tool}:{metric}" if metric else str(tool)
 
 
 def _scorer(name: str | None) -> Any:
@@ -411,7 +426,8 @@ def _primary_result(run: dict[str, Any], results: list[dict[str, Any]], scorer: 
     clusters = [r["case_id"] for r in results]
     outcomes = [bool(r["passed"]) for r in results]
     k = sum(outcomes)
-    label = scorer.outcomes[0].label if scorer is not None and scorer.outcomes else "passed"
+    label = (scorer.outcomes[0].label if scorer is not None and scorer.outcomes
+             else _imported_verdict(run) or "passed")
     return {
         "evaluation_result_id": PRIMARY_RESULT_ID,
         "evaluation_name": run["experiment_id"],
