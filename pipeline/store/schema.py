@@ -280,16 +280,18 @@ MIGRATION_V6 = _VIEWS_V6
 # - A log need not state every sampling parameter, and a made-up default would be a claim the
 #   log never made: temperature, top_p, max_tokens, seed and constrained become nullable, and
 #   so does `models.params` (an imported model the registry does not know).
+# Every statement is idempotent (IF NOT EXISTS; DROP NOT NULL twice is a no-op), so a file
+# whose version was set back by hand migrates too.
 MIGRATION_V7 = """
-ALTER TABLE runs ADD COLUMN source_tool VARCHAR DEFAULT 'runner';
-ALTER TABLE runs ADD COLUMN source_version VARCHAR;
-ALTER TABLE runs ADD COLUMN source_format VARCHAR;
-ALTER TABLE runs ADD COLUMN source_file VARCHAR;
-ALTER TABLE runs ADD COLUMN source_sha256 VARCHAR;
-ALTER TABLE runs ADD COLUMN source_key VARCHAR;
-ALTER TABLE runs ADD COLUMN source_created_at TIMESTAMP;
-ALTER TABLE runs ADD COLUMN source_note VARCHAR;
-ALTER TABLE runs ADD COLUMN task_params JSON;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS source_tool VARCHAR DEFAULT 'runner';
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS source_version VARCHAR;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS source_format VARCHAR;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS source_file VARCHAR;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS source_sha256 VARCHAR;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS source_key VARCHAR;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS source_created_at TIMESTAMP;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS source_note VARCHAR;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS task_params JSON;
 ALTER TABLE runs ALTER COLUMN temperature DROP NOT NULL;
 ALTER TABLE runs ALTER COLUMN top_p DROP NOT NULL;
 ALTER TABLE runs ALTER COLUMN max_tokens DROP NOT NULL;

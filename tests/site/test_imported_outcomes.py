@@ -66,3 +66,22 @@ def test_the_cases_page_names_who_judged(con):
             assert all(v["by"] is None for v in shown)
             assert shown[0]["value"] is not None  # the runner's outputs are scored
     assert seen == {"inspect", "lm-eval", "promptfoo"}
+
+
+def test_the_scope_box_has_one_table_per_tool(con):
+    from bs4 import BeautifulSoup
+
+    from pipeline.site.core.render import render_markdown
+
+    html = render_markdown("```scope\nexperiments: [harness_compare]\n```\n", con).markdown
+    soup = BeautifulSoup(html, "html.parser")
+    heads = [p.get_text(" ", strip=True) for p in soup.select(".llmx-scope__tool")]
+    assert heads == ["This project's runner : 2 runs", "Imported from inspect : 2 runs",
+                     "Imported from lm-eval : 2 runs", "Imported from promptfoo : 2 runs"]
+    assert len(soup.select(".llmx-scope table")) == 4
+    text = soup.get_text(" ", strip=True)
+    # each imported group names its tool's version and each log's hash, from runs.source_*
+    for tool, version, sha in con.execute(
+            "SELECT source_tool, source_version, left(source_sha256, 12) FROM current_runs "
+            "WHERE experiment_id = 'harness_compare' AND source_tool <> 'runner'").fetchall():
+        assert f"{tool} {version}" in text and f"sha256 {sha}…" in text

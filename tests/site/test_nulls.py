@@ -110,6 +110,6 @@ def test_every_post_renders_or_names_its_line_on_a_database_full_of_nulls(tmp_pa
                 outcomes[post.name] = exc.describe(f"posts/posts/{post.name}")
     finally:
         con.close()
-    assert len(outcomes) == 9, outcomes
+    assert len(outcomes) == len(list((ROOT / "posts" / "posts").glob("*.md"))) >= 10, outcomes
     # the NULLs reach the components: not every post can stop before them
     assert "rendered" in outcomes.values(), outcomes

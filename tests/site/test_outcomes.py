@@ -91,7 +91,9 @@ def test_defaults_correct_else_passed():
 
 def test_every_stored_result_has_its_outcomes_and_passed_holds_the_declared_one():
     """Every scored output of results.duckdb has a value for each outcome its scorer
-    declares, and its `passed` is the verdict of the outcome the scorer says `passed` holds."""
+    declares, and its `passed` is the verdict of the outcome the scorer says `passed` holds.
+    The runner's outputs only: a run imported from another harness was judged by that tool's
+    scorer, not the experiment's (tests/site/test_imported_outcomes.py)."""
     con = duckdb.connect(str(DB), read_only=True)
     try:
         scorer_of = {(e, v): s for e, v, s in con.execute(
@@ -105,7 +107,8 @@ def test_every_stored_result_has_its_outcomes_and_passed_holds_the_declared_one(
                 [(missing,)] = con.execute(
                     "SELECT count(*) FROM results r JOIN runs ru USING (run_id) "
                     "WHERE ru.experiment_id = ? AND ru.experiment_version = ? "
-                    "AND r.error IS NULL AND NOT EXISTS (SELECT 1 FROM scores s WHERE "
+                    "AND ru.source_tool = 'runner' AND r.error IS NULL "
+                    "AND NOT EXISTS (SELECT 1 FROM scores s WHERE "
                     "s.run_id = r.run_id AND s.case_id = r.case_id AND "
                     "s.sample_idx = r.sample_idx AND s.metric = ?)", [exp, version, o.field]
                 ).fetchall()
@@ -116,7 +119,8 @@ def test_every_stored_result_has_its_outcomes_and_passed_holds_the_declared_one(
                 "SELECT count(*), count(*) FILTER (WHERE r.passed <> (s.value = 1)) "
                 "FROM results r JOIN runs ru USING (run_id) JOIN scores s ON "
                 "s.run_id = r.run_id AND s.case_id = r.case_id AND s.sample_idx = r.sample_idx "
-                "AND s.metric = ? WHERE ru.experiment_id = ? AND ru.experiment_version = ?",
+                "AND s.metric = ? WHERE ru.experiment_id = ? AND ru.experiment_version = ? "
+                "AND ru.source_tool = 'runner'",
                 [outs.passed, exp, version]).fetchall()
             assert wrong == 0, (exp, version, outs.passed, wrong)
             checked += n

@@ -35,6 +35,7 @@ from pipeline.site.core.store_queries import (
     experiment_scorers,
     experiment_summaries,
     experiments_by_model,
+    imported_tools,
     model_names,
     samples_per_case,
 )
@@ -103,15 +104,6 @@ def _outcome_columns(outcomes: Outcomes) -> list[dict[str, Any]]:
         cols.append({"column": f"outcome_{i}", "title": _title(o.label), "label": o.label,
                      "field": o.field, "join": Markup(join), "sql": Markup(expr)})
     return cols
-
-
-def imported_tools(con: duckdb.DuckDBPyConnection, experiment: str, version: int) -> list[str]:
-    """The harnesses whose imported runs are current runs of the experiment version (their
-    verdicts are the tools' own: the page says so above the table)."""
-    return [r[0] for r in con.execute(
-        "SELECT DISTINCT source_tool FROM current_runs WHERE experiment_id = ? AND "
-        "experiment_version = ? AND coalesce(source_tool, 'runner') <> 'runner' ORDER BY 1",
-        [experiment, version]).fetchall()]
 
 
 def _results_table(outcomes: Outcomes) -> dict[str, Any]:

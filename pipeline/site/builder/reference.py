@@ -114,6 +114,23 @@ COLUMNS: dict[str, dict[str, str]] = {
         "repeat": "0 for a measurement; k >= 1 for the k-th repeat of the same run (same "
                   "engine, weights, sampling and template) on a seeded sample of its cases, "
                   "the noise floor. `outcomes` holds measurements only.",
+        "source_tool": "Which tool wrote the run: `runner` (this project's runner) or the "
+                       "harness whose log was imported (`inspect`, `lm-eval`, `promptfoo`; "
+                       "`python -m pipeline import`).",
+        "source_version": "That tool's version, as its log states it (`unknown` where an "
+                          "old log does not say); NULL for the runner's runs.",
+        "source_format": "The imported log format's own version (Inspect log version, "
+                         "lm-eval layout, promptfoo `results.version`).",
+        "source_file": "The imported log file, as given on the command line.",
+        "source_sha256": "The imported file's sha256: a second import of the same bytes "
+                         "changes nothing.",
+        "source_key": "The run's identity inside the imported file (an eval id, a task and "
+                      "start time, an eval id with prompt and provider).",
+        "source_created_at": "The imported log's own creation time (also `started_at`).",
+        "source_note": "Why an imported run is partial (a log with status error or "
+                       "cancelled), in the tool's words.",
+        "task_params": "The imported task's parameters as logged (task arguments, solver, "
+                       "scorers, filters, assertions), as JSON.",
     },
     "cases": {
         "experiment_id": "The experiment.",

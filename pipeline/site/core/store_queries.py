@@ -346,6 +346,15 @@ def outcome_sql(field: str, alias: str, results: str = "o") -> tuple[str, str]:
 IMPORTED_RUNS_SQL = "SELECT run_id FROM runs WHERE coalesce(source_tool, 'runner') <> 'runner'"
 
 
+def imported_tools(con: duckdb.DuckDBPyConnection, experiment: str, version: int) -> list[str]:
+    """The harnesses whose imported runs are current runs of the experiment version (their
+    verdicts are the tools' own: the experiment page says so above its table)."""
+    return [r[0] for r in con.execute(
+        "SELECT DISTINCT source_tool FROM current_runs WHERE experiment_id = ? AND "
+        "experiment_version = ? AND coalesce(source_tool, 'runner') <> 'runner' ORDER BY 1",
+        [experiment, version]).fetchall()]
+
+
 def case_count(con: duckdb.DuckDBPyConnection, experiment: str, version: int) -> int:
     """How many cases the version of the experiment has (0 for an unknown one)."""
     return int(con.execute(

@@ -56,25 +56,38 @@ def scope_box(o: ScopeOptions, scope: QueryScope, line: int, state: RenderState)
     for r in records:
         r["experiment"] = (f"{r['experiment_id']} v{r['experiment_version']}"
                            if len(versions) > len(experiments) else r["experiment_id"])
-    common, varying = [], []
-    for key, title in SHARED:
-        values = {r[key] for r in records}
-        if len(values) == 1 and key != "experiment":
-            common.append((key, title))
-        elif len(values) > 1:
-            varying.append(key)
+    # One table per tool that wrote runs (this project's runner, each imported harness): the
+    # facts a tool's runs share go above its table, so a page mixing harnesses stays narrow
+    # and says, run by run, which tool wrote it.
+    by_tool: dict[str, list[dict]] = {}
+    for r in records:
+        by_tool.setdefault(r["tool"], []).append(r)
+    groups = []
+    for tool, members in sorted(by_tool.items(), key=lambda kv: (kv[0] != "runner", kv[0])):
+        common, varying = [], []
+        for key, title in SHARED:
+            values = {r[key] for r in members}
+            if len(values) == 1 and key != "experiment":
+                # the runner's runs have no log: no empty rows for them
+                if not (key in ("log_text", "logged_model") and values == {"—"}):
+                    common.append((key, title))
+            elif len(values) > 1:
+                varying.append(key)
+        groups.append({"tool": tool, "runs": members, "common": common, "varying": varying})
     weights = {}
     for r in records:
-        weights.setdefault(r["model"], set()).add((r["weights"], r["sha256"]))
-    return render_template("scope.html", runs=records, experiments=experiments,
+        if r["tool"] == "runner" or r["weights"] != "—":
+            weights.setdefault(r["model"], set()).add((r["weights"], r["sha256"]))
+    return render_template("scope.html", experiments=experiments,
                            n_runs=len(runs), outputs=int(runs["outputs"].sum()),
-                           partial=[r for r in records if r["partial"]], common=common,
-                           varying=varying, titles=dict(SHARED),
+                           partial=[r for r in records if r["partial"]], groups=groups,
+                           titles=dict(SHARED),
                            weights={m: sorted(w, key=str) for m, w in weights.items()})
 
 
 # Facts a run may share with every other run of the box: (key, title), in column order.
-SHARED = [("experiment", "Experiment"), ("tool_text", "Written by"), ("engine_text", "Engine"),
+SHARED = [("experiment", "Experiment"), ("tool_text", "Written by"), ("log_text", "Log"),
+          ("logged_model", "Model in the log"), ("engine_text", "Engine"),
           ("sampling", "Sampling"),
           ("max_tokens_text", "Max tokens"), ("hardware_text", "Hardware"), ("code", "Code")]
 
@@ -85,19 +98,23 @@ def _facts(r: dict) -> dict[str, str]:
     finished = (r["finished"][11:] if same_day else r["finished"]) or "—"
     commit = r["git_commit"]
     imported = r.get("source_tool") not in (None, "runner")
+    tool = str(r.get("source_tool") or "runner")
 
     def given(value: object) -> str:  # a log need not state every parameter
         return "not logged" if value is None else str(value)
 
     return {
-        "tool_text": (f"{r['source_tool']} {r['source_version']}, imported from "
-                      f"{r['source_file']} (sha256 {r['source_sha256']}…)"
+        "tool": tool,
+        "tool_text": (f"{tool} {r['source_version']}"
                       + (f"; partial log: {r['source_note']}" if r.get("source_note") else "")
                       if imported else "this project's runner"),
+        # the log file's hash (its path is in `python -m pipeline show RUN`: long, and the
+        # hash is what identifies it) and the model as the log names it
+        "log_text": f"sha256 {r['source_sha256']}…" if imported else "—",
+        "logged_model": str(r.get("model_in_log") or "—") if imported else "—",
         "weights": str(r["model_file"] or r["model_revision"] or "—"),
         "sha256": str(r["sha256"] or ""),
-        "engine_text": (f"not logged; the log names the model {r.get('model_in_log')!r}"
-                        if imported
+        "engine_text": ("not logged" if imported
                         else f"{r['engine']} {r['engine_version']}"),
         "sampling": (f"T={given(r['temperature'])}, top_p={given(r['top_p'])}, "
                      f"seed {given(r['seed'])}, n={r['n_samples']}"),
