@@ -27,15 +27,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from pipeline.config.models import ModelSpec
 from pipeline.errors import ImportFileError, StoreError, located
 from pipeline.hashing import short_hash
 from pipeline.importers.records import ImportedLog
 from pipeline.store.db import check_writable, open_write
 from pipeline.store.schema import RESULT_KEY, SCORE_KEY
-from pipeline.store.writer import insert_new
+from pipeline.store.writer import ResultRow, insert_new, results_frame, scores_frame
 
 
 @dataclass(frozen=True)
@@ -278,38 +276,21 @@ def _write_log(con: Any, log: ImportedLog, options: ImportOptions) -> ImportOutc
     con.execute("INSERT INTO runs BY NAME SELECT * FROM (SELECT "
                 + ", ".join(f"? AS {k}" for k in run) + ")", list(run.values()))
 
-    samples = log.samples
-    results = pd.DataFrame({
-        "run_id": run_id,
-        "case_id": [s.case_id for s in samples],
-        "sample_idx": [s.sample_idx for s in samples],
-        "prompt": [s.prompt for s in samples],
-        "raw_output": [s.raw_output for s in samples],
-        "parsed_output": [None if s.parsed_output is None
-                          else json.dumps(s.parsed_output, default=str) for s in samples],
-        "passed": [s.passed for s in samples],
-        "failure_mode": [None if s.passed else (s.failure_mode or "failed") for s in samples],
-        "error": [s.error for s in samples],
-        "prompt_tokens": pd.array([s.prompt_tokens for s in samples], dtype="Int32"),
-        "completion_tokens": pd.array([s.completion_tokens for s in samples], dtype="Int32"),
-        "latency_ms": pd.array([s.latency_ms for s in samples], dtype="Float64"),
-        "finish_reason": [s.finish_reason for s in samples],
-        "created_at": [_naive_utc(s.created_at) if s.created_at else created for s in samples],
-        "transcript": [None if s.transcript is None else json.dumps(s.transcript, default=str)
-                       for s in samples],
-    })
-    skipped = 0
-    score_rows = []
-    for s in samples:
-        for metric, value in s.scores.items():
-            if _finite(value):
-                score_rows.append((s.case_id, s.sample_idx, metric, float(value)))
-            else:
-                skipped += 1
+    skipped = sum(not _finite(v) for s in log.samples for v in s.scores.values())
     if skipped:
         notes.append(f"{skipped} non-finite score value(s) (NaN, Infinity) not stored")
-    scores = pd.DataFrame(score_rows, columns=["case_id", "sample_idx", "metric", "value"])
-    scores.insert(0, "run_id", run_id)
+    rows = [ResultRow(
+        case_id=s.case_id, sample_idx=s.sample_idx, prompt=s.prompt, raw_output=s.raw_output,
+        parsed_output=s.parsed_output, passed=s.passed,
+        failure_mode=None if s.passed else (s.failure_mode or "failed"), error=s.error,
+        prompt_tokens=s.prompt_tokens, completion_tokens=s.completion_tokens,
+        latency_ms=s.latency_ms, finish_reason=s.finish_reason,
+        metrics={m: float(v) for m, v in s.scores.items() if _finite(v)},
+        transcript=s.transcript,
+        created_at=_naive_utc(s.created_at) if s.created_at else created)
+        for s in log.samples]
+    results = results_frame(run_id, rows, created)
+    scores = scores_frame(run_id, rows)
     con.register("import_results", results)
     con.register("import_scores", scores)
     try:
@@ -319,4 +300,4 @@ def _write_log(con: Any, log: ImportedLog, options: ImportOptions) -> ImportOutc
         con.unregister("import_results")
         con.unregister("import_scores")
     return ImportOutcome(action, run_id, log, experiment_id, version, model_id, variant,
-                         len(samples), notes)
+                         len(rows), notes)

@@ -95,6 +95,7 @@ class ResultRow:
     finish_reason: str | None
     metrics: dict[str, float]
     transcript: list[dict[str, Any]] | None = None
+    created_at: datetime | None = None  # None: when the batch is written (an import: the log's)
 
 
 def _now() -> datetime:
@@ -257,30 +258,8 @@ class Store:
         rows = list(rows)
         if not rows:
             return 0
-        now = _now()
-        results = pd.DataFrame({
-            "run_id": run_id,
-            "case_id": [r.case_id for r in rows],
-            "sample_idx": [r.sample_idx for r in rows],
-            "prompt": [r.prompt for r in rows],
-            "raw_output": [r.raw_output for r in rows],
-            "parsed_output": [None if r.parsed_output is None else json.dumps(r.parsed_output)
-                              for r in rows],
-            "passed": [r.passed for r in rows],
-            "failure_mode": [r.failure_mode for r in rows],
-            "error": [r.error for r in rows],
-            "prompt_tokens": pd.array([r.prompt_tokens for r in rows], dtype="Int32"),
-            "completion_tokens": pd.array([r.completion_tokens for r in rows], dtype="Int32"),
-            "latency_ms": [r.latency_ms for r in rows],
-            "finish_reason": [r.finish_reason for r in rows],
-            "created_at": now,
-            "transcript": [None if r.transcript is None else json.dumps(r.transcript)
-                           for r in rows],
-        })
-        metric_rows = [(r.case_id, r.sample_idx, m, float(v))
-                       for r in rows for m, v in r.metrics.items()]
-        scores = pd.DataFrame(metric_rows, columns=["case_id", "sample_idx", "metric", "value"])
-        scores.insert(0, "run_id", run_id)
+        results = results_frame(run_id, rows, _now())
+        scores = scores_frame(run_id, rows)
         con = open_write(self.path)
         try:
             con.register("batch_results", results)
@@ -315,6 +294,41 @@ class Store:
         finally:
             con.close()
         return complete
+
+
+def results_frame(run_id: str, rows: Sequence[ResultRow], now: datetime) -> pd.DataFrame:
+    """The `results` rows of *rows* for one run, as a DataFrame DuckDB inserts BY NAME (the
+    one shape both writers, the runner's batches and an import, build them in). A row
+    without its own `created_at` gets *now*."""
+    return pd.DataFrame({
+        "run_id": run_id,
+        "case_id": [r.case_id for r in rows],
+        "sample_idx": [r.sample_idx for r in rows],
+        "prompt": [r.prompt for r in rows],
+        "raw_output": [r.raw_output for r in rows],
+        "parsed_output": [None if r.parsed_output is None else json.dumps(r.parsed_output,
+                                                                          default=str)
+                          for r in rows],
+        "passed": [r.passed for r in rows],
+        "failure_mode": [r.failure_mode for r in rows],
+        "error": [r.error for r in rows],
+        "prompt_tokens": pd.array([r.prompt_tokens for r in rows], dtype="Int32"),
+        "completion_tokens": pd.array([r.completion_tokens for r in rows], dtype="Int32"),
+        "latency_ms": pd.array([r.latency_ms for r in rows], dtype="Float64"),
+        "finish_reason": [r.finish_reason for r in rows],
+        "created_at": [r.created_at or now for r in rows],
+        "transcript": [None if r.transcript is None else json.dumps(r.transcript, default=str)
+                       for r in rows],
+    })
+
+
+def scores_frame(run_id: str, rows: Sequence[ResultRow]) -> pd.DataFrame:
+    """The tidy `scores` rows (one per result and metric) of *rows* for one run."""
+    metric_rows = [(r.case_id, r.sample_idx, m, float(v))
+                   for r in rows for m, v in r.metrics.items()]
+    scores = pd.DataFrame(metric_rows, columns=["case_id", "sample_idx", "metric", "value"])
+    scores.insert(0, "run_id", run_id)
+    return scores
 
 
 def refresh_status(con: Any, run_id: str) -> bool:
