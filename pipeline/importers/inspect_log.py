@@ -55,6 +55,15 @@ STREAM_EXCLUDE = {"events", "events_data", "timelines", "store"}
 T = TypeVar("T")
 
 
+# Inspect's stop reasons in the store's vocabulary (OpenAI's, the runner's): a reply cut by the
+# token limit is 'length' everywhere, so the cases pages flag it for every harness alike.
+_STOP_REASONS = {"max_tokens": "length", "model_length": "length"}
+
+
+def _finish_reason(reason: object) -> str | None:
+    return None if reason is None else _STOP_REASONS.get(str(reason), str(reason))
+
+
 def read(path: Path) -> list[ImportedLog]:
     """The one run an Inspect log holds, as records (a list, as every importer returns).
 
@@ -311,8 +320,8 @@ def _to_log(path: Path, sha: str, log: Any, samples: Iterable[Any]) -> ImportedL
                 failure_mode="error" if error is not None else None, error=error,
                 prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
                 latency_ms=output.time * 1000 if output is not None and output.time else None,
-                finish_reason=(output.choices[0].stop_reason
-                               if output is not None and output.choices else None),
+                finish_reason=_finish_reason(output.choices[0].stop_reason
+                                             if output is not None and output.choices else None),
                 created_at=_created(path, sample.completed_at) if getattr(
                     sample, "completed_at", None) else None))
         except ValidationError as exc:

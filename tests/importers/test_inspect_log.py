@@ -358,3 +358,11 @@ def test_db_import_recomputes_every_headline_from_sql(tmp_path: Path,
         con.close()
     assert main(["import", "inspect", *paths, "--db", str(db)]) == 0  # idempotent
     assert f"0 run(s) written, {len(GOOD)} unchanged" in capsys.readouterr().out
+
+
+def test_stop_reasons_use_the_stores_vocabulary():
+    # every fixture's replies were cut by max_tokens (24 tokens of SmolLM2): Inspect logs
+    # 'max_tokens', the store (and the cases pages' "hit token limit") says 'length'
+    for name in ("0.3.285-limit5.eval", "0.3.130-limit4.eval", "0.3.285-epochs2.json"):
+        [log] = read(FIXTURES / name)
+        assert {s.finish_reason for s in log.samples} == {"length"}, name
