@@ -77,6 +77,13 @@ def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple]:
         con.close()
 
 
+def table_counts(db: Path, tables: tuple[str, ...] = ("runs", "results", "scores", "cases")
+                 ) -> tuple[int, ...]:
+    """Row counts of *tables* in the results database *db*: what "nothing was written" means
+    in the tests of every writer (importers, the store)."""
+    return tuple(query(db, f"SELECT count(*) FROM {t}")[0][0] for t in tables)
+
+
 def make_db(path: Path, outcomes: dict[tuple[str, str], list[bool]],
             outputs: dict[str, str] | None = None) -> Path:
     """Write a tiny DB: outcomes[(model_id, variant)] = pass/fail per case p1..p3."""

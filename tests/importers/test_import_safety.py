@@ -13,10 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, table_counts
 from pipeline.cli import main
 from pipeline.importers.safety import MAX_FILE_BYTES
 
@@ -31,12 +30,8 @@ HUGE_NAMES = {"inspect": "huge.eval", "lm-eval": "results_2026-12-07T00-00-00.js
 
 
 def counts(db: Path) -> dict[str, int]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
-                for t in ("runs", "results", "scores", "cases", "experiments", "models")}
-    finally:
-        con.close()
+    tables = ("runs", "results", "scores", "cases", "experiments", "models")
+    return dict(zip(tables, table_counts(db, tables), strict=True))
 
 
 @pytest.mark.parametrize("tool", sorted(GOOD))

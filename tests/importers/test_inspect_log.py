@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from helpers import table_counts
 from pipeline.cli import main
 from pipeline.errors import ImportFileError, display_path
 from pipeline.importers import importers
@@ -281,12 +282,7 @@ BAD: list[Bad] = [_not_a_zip, _truncated_zip, _zip_bomb, _damaged_header, _damag
 
 
 def _counts(db: Path) -> tuple[int, ...]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return tuple(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
-                     for t in ("runs", "results", "scores", "cases"))
-    finally:
-        con.close()
+    return table_counts(db)
 
 
 @pytest.fixture(scope="module")

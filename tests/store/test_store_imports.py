@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
+from helpers import table_counts
 from pipeline.cli import main
 from pipeline.errors import ImportFileError, StoreError
 from pipeline.importers.records import ImportedCase, ImportedLog, ImportedSample
@@ -37,13 +38,8 @@ def make_log(*, outputs: dict[str, str] | None = None, sha: str | None = None,
         cases=cases, samples=samples)
 
 
-def counts(db) -> tuple[int, int, int, int]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return tuple(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
-                     for t in ("runs", "results", "scores", "cases"))
-    finally:
-        con.close()
+def counts(db) -> tuple[int, ...]:
+    return table_counts(db)
 
 
 def test_import_is_idempotent_and_first_class(tmp_path):
