@@ -16,6 +16,7 @@ from pipeline.config.cases import Case
 from pipeline.config.experiment import ExperimentFile
 from pipeline.engines import engines
 from pipeline.scoring import scorers
+from pipeline.site.builder.changes import CHANGES_PATH
 from pipeline.site.builder.experiment_reference import (
     CASE_KEYS,
     EXPERIMENT_REFERENCE_PATH,
@@ -29,8 +30,8 @@ from pipeline.site.core.components import components
 DOCS = ROOT / "posts" / "docs"
 README = ROOT / "README.md"
 # pages the build generates (pipeline/site/builder/pages.py), not files in posts/
-GENERATED = {EXPERIMENT_REFERENCE_PATH, REFERENCE_PATH, LEDGER_PATH, "models/index.md",
-             "experiments/index.md"}
+GENERATED = {EXPERIMENT_REFERENCE_PATH, REFERENCE_PATH, LEDGER_PATH, CHANGES_PATH,
+             "models/index.md", "experiments/index.md"}
 
 
 def docs_text() -> str:
