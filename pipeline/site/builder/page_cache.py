@@ -101,9 +101,10 @@ class PageCache:
     # -- pages ----------------------------------------------------------------------------
     @staticmethod
     def plan(markdown: str, kinds: list[str], root_url: str, experiments: Any,
-             base_dir: Path | None, headline: str | None = None,
+             base_dir: Path | None, headline: str | None = None, variant: str = "",
              ) -> tuple[str, list[str], dict[int, int], set[int]]:
-        """(plan hash, lines, {block start: block end}, fenced lines) of *markdown*."""
+        """(plan hash, lines, {block start: block end}, fenced lines) of *markdown*;
+        *variant*: anything else the render depends on (the page's browser-SQL key)."""
         lines = markdown.split("\n")
         blocks, fenced = find_blocks(lines, kinds)
         files = {}
@@ -114,13 +115,13 @@ class PageCache:
         inline = [body for i, line in enumerate(lines) if i not in fenced and "{{" in line
                   for body in inline_bodies(line)]
         key = _sha([code_version(), kinds, root_url, experiments, files, inline, headline,
-                    [(b.kind, b.name, b.body, b.file) for b in blocks]])
+                    [(b.kind, b.name, b.body, b.file) for b in blocks], variant])
         return key, lines, {b.start: b.end for b in blocks}, fenced
 
     def lookup(self, src_uri: str, markdown: str, root_url: str, experiments: Any,
                base_dir: Path | None,
                data_key_now: Callable[[dict[str, Any]], str | None],
-               headline: str | None = None) -> Replayed | None:
+               headline: str | None = None, variant: str = "") -> Replayed | None:
         """The page rebuilt from the cache, or None when it must be rendered.
         *data_key_now(entry)* recomputes the key of the data the entry read, on the current
         database (None: it cannot)."""
@@ -129,7 +130,7 @@ class PageCache:
         if entry is None:
             return None
         plan, lines, ends, fenced = self.plan(markdown, entry["kinds"], root_url, experiments,
-                                              base_dir, headline)
+                                              base_dir, headline, variant)
         if plan != entry["plan"] or len(ends) != len(entry["blocks"]):
             return None
         if entry["token"] != self.token:
@@ -164,12 +165,13 @@ class PageCache:
         return Replayed(out, entry["charts"], files, entry.get("headline"))
 
     def store(self, src_uri: str, markdown: str, root_url: str, experiments: Any,
-              base_dir: Path | None, rendered: Rendered, headline: str | None = None) -> None:
+              base_dir: Path | None, rendered: Rendered, headline: str | None = None,
+              variant: str = "") -> None:
         self.stats["pages_rendered"] += 1
         if self.directory is None:
             return
         plan, *_ = self.plan(markdown, rendered.kinds, root_url, experiments, base_dir,
-                             headline)
+                             headline, variant)
         blobs = {}
         for rel, data in rendered.files.items():
             blob = bytes_sha256(data)[:32]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipeline.config._yaml import read_text
 from pipeline.errors import ConfigError
-from pipeline.site.core import tradeoffs
+from pipeline.site.core import browser_sql, tradeoffs
 from pipeline.site.core.cache import (
     QueryCache,
     RenderedComponent,
@@ -77,7 +77,7 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
                     line_offset: int = 0, root_url: str = "",
                     cache: QueryCache | None = None, base_dir: Path | None = None,
                     experiments: list[str] | None = None,
-                    headline: str | None = None) -> Rendered:
+                    headline: str | None = None, sql_key: str | None = None) -> Rendered:
     """Render every named query, component and inline value in *markdown*, and the
     page's *headline* (an archive card's text, with inline values) from the same results.
 
@@ -89,6 +89,9 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
     *headline* is rendered with the page's named queries as they stand at the end of the
     page (never run again for the card); a failure in it raises RenderError with
     `where="headline"`.
+    *sql_key*: the page's folder of browser files (`pipeline.site.core.browser_sql`): each
+    chart and table gets its "Run this query" button, numbered in page order as the export
+    numbers them; None: no buttons.
     """
     lines = markdown.split("\n")
     blocks, fenced = find_blocks(lines, components.names())
@@ -101,6 +104,7 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
     replace: dict[int, tuple[int, str]] = {}
     inline_texts: list[str] = []
     pending: list[tuple[Block, claims.PendingClaim]] = []
+    runnable = 0  # charts and tables so far (their "Run this query" ids)
     try:
         try:
             for b in blocks:
@@ -115,8 +119,13 @@ def render_markdown(markdown: str, con: duckdb.DuckDBPyConnection,
                     pending.append((b, claims.prepare(opts, scope, b.line)))  # type: ignore[arg-type]
                 else:
                     opts = parse_options(b.kind, b.body, b.line)
-                    html = _render_component(b.kind, opts, scope, b.line, state)
-                    replace[b.start] = (b.end, "\n" + html.strip() + "\n")
+                    html = _render_component(b.kind, opts, scope, b.line, state).strip()
+                    if sql_key is not None and b.kind in browser_sql.BLOCK_KINDS:
+                        marker = (browser_sql.page_marker(root_url, sql_key)
+                                  if not runnable else "")
+                        html = marker + html + browser_sql.run_button(runnable)
+                        runnable += 1
+                    replace[b.start] = (b.end, "\n" + html + "\n")
             done = claims.finalize([p for _, p in pending], ADJUSTMENT, state)
             for (b, _), (html, _) in zip(pending, done, strict=True):
                 replace[b.start] = (b.end, "\n" + html.strip() + "\n")
