@@ -64,6 +64,7 @@ LIBRARIES = {
     "mde": "statsmodels", "fisher_p": "scipy", "binom_p": "scipy",
 }
 _PY = "_llmx_py_"
+EXTENSION_REASON = "it calls DuckDB's "
 _TOLERANCE = 1e-9
 
 
@@ -99,8 +100,10 @@ class PageExport:
 
     @property
     def problems(self) -> list[str]:
+        """Blocks that should re-run off the extracts and do not (a json call is no
+        problem of the export: the button says why it cannot run)."""
         return [f"block at line {b.line} ({b.kind}): {b.reason}" for b in self.blocks
-                if not b.reproducible]
+                if not b.reproducible and not b.reason.startswith(EXTENSION_REASON)]
 
 
 def page_key(src_uri: str) -> str:
@@ -479,7 +482,7 @@ def _export(con: duckdb.DuckDBPyConnection, key: str, src_label: str,
         b.extensions = sorted(set().union(*(extensions_needed(con, q) for q in chain)))
         b.reason = problems.get(b.id, "")
         if b.extensions and not b.reason:
-            b.reason = (f"it calls DuckDB's {' and '.join(b.extensions)} functions; DuckDB-Wasm "
+            b.reason = (f"{EXTENSION_REASON}{' and '.join(b.extensions)} functions; DuckDB-Wasm "
                         "loads that extension from DuckDB's server, which this site never "
                         "contacts, and the extension is not on the package registries to ship "
                         "with the site")
