@@ -36,6 +36,16 @@ class SiteOptions(StrictModel):
                            "relative to mkdocs.yml.")
     generated_pages: bool = Field(True, description="Generate models/, experiments/, the "
                                   "cases pages, the claims ledger and the database reference.")
+    record: str = Field("published/numbers.jsonl", description="The record of every "
+                        "published number, relative to mkdocs.yml: each build compares the "
+                        "numbers with it (the generated changes/ page) and rewrites it when "
+                        "one differs; \"\" turns the record and the page off.")
+    browser_sql: bool = Field(True, description="Give every chart and table of a post a "
+                              "'Run this query' button (DuckDB-Wasm over Parquet extracts "
+                              "of the rows the post reads; loaded only on click).")
+    browser_sql_budget_mb: float = Field(2.0, gt=0, description="The most a post's Parquet "
+                                         "extracts may weigh (MB); over it the build fails "
+                                         "naming each extract's size.")
 
 
 class OptionsError(StageError):

@@ -113,6 +113,8 @@ class BuildSession:
     series: dict[str, SeriesEntry] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     headlines: dict[str, str] = field(default_factory=dict)
+    # bytes of each post's browser extracts (file name -> bytes), once written
+    extract_sizes: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.db_path = self.root / self.options.db
@@ -127,6 +129,9 @@ class BuildSession:
         self._snapshot_dir: str | None = None
         self._parsed: dict[str, Page] = {}
         self._run_dates: dict[str, str] | None = None
+        # author pages whose charts and tables get "Run this query": src_uri -> what the
+        # export needs (markdown as rendered, experiments, base_dir)
+        self._exports: dict[str, tuple[str, Any, Path | None]] = {}
 
     # -- the database, opened on first need ----------------------------------------------
     def connect(self) -> duckdb.DuckDBPyConnection:
@@ -266,6 +271,29 @@ class BuildSession:
                 claims = []
             pages = generated_pages(self.connect(), quoted, claims)
             self.pages.put("generated", key, pages)
+        if self.options.record:
+            # every published number, compared with the record the last build left (and the
+            # record rewritten when one differs): never cached, the record may have changed
+            from pipeline.site.builder.changes import (
+                CHANGES_PATH,
+                changes_markdown,
+                numbers_key,
+                post_numbers,
+                update_record,
+            )
+
+            authored = {u: self.page(u) for u, p in self.sources.items()
+                        if "```" in p.text or "{{" in p.text}
+            published = self.pages.get("published", numbers_key(authored))
+            if published is None:
+                published = post_numbers(authored, self.connect, self.queries)
+                self.pages.put("published", numbers_key(authored), published)
+            lines, failed = published  # a page that fails: its render reports it
+            outcome = update_record(self.root / self.options.record, lines, failed,
+                                    database=self.options.db, token=self.pages.token,
+                                    live=self.live, warn=self.warn)
+            titled = {u: self.page(u) for u in self.sources}
+            pages = {**pages, CHANGES_PATH: changes_markdown(outcome, titled)}
         for src_uri in pages:
             if src_uri in self.sources:
                 raise StageError(f"pipeline: {src_uri} is generated from the results database; "
@@ -293,10 +321,22 @@ class BuildSession:
             self.headlines[src_uri] = out.headline_html
         return out
 
+    def _sql_key(self, src_uri: str) -> str | None:
+        """The folder of the page's browser files, for an author page when the option is on
+        (generated pages get no button)."""
+        if not self.options.browser_sql or src_uri not in self.sources:
+            return None
+        from pipeline.site.core.browser_sql import page_key
+
+        return page_key(src_uri)
+
     def _render(self, src_uri: str, markdown: str, offset: int, root_url: str,
                 experiments: Any, base_dir: Path | None, headline: str | None) -> PageOutput:
+        sql_key = self._sql_key(src_uri)
+        if sql_key is not None and "```" in markdown:
+            self._exports[src_uri] = (markdown, experiments, base_dir)
         replayed = self.pages.lookup(src_uri, markdown, root_url, experiments, base_dir,
-                                     self._data_key_now, headline)
+                                     self._data_key_now, headline, sql_key or "")
         if replayed is not None:
             self.files.update(replayed.files)
             return PageOutput(replayed.markdown, replayed.charts, replayed.headline_html,
@@ -307,13 +347,14 @@ class BuildSession:
         try:
             rendered = render_markdown(markdown, self.connect(), offset, root_url=root_url,
                                        cache=self.queries, base_dir=base_dir,
-                                       experiments=experiments, headline=headline)
+                                       experiments=experiments, headline=headline,
+                                       sql_key=sql_key)
         except RenderError as exc:
             if exc.front_matter_key and src_uri in self.sources:
                 exc.line = self.page(src_uri).lines.get((exc.front_matter_key,))
             raise StageError(exc.describe(self.label(src_uri))) from None
         self.pages.store(src_uri, markdown, root_url, experiments, base_dir, rendered,
-                         headline)
+                         headline, sql_key or "")
         self.files.update(rendered.files)
         return PageOutput(rendered.markdown, rendered.charts, rendered.headline_html)
 
@@ -356,10 +397,35 @@ class BuildSession:
         """plotly.js, our scripts and styles, and the data files the pages link, under
         *site_root* (once per site, never per page)."""
         copy_assets(site_root)
+        self._export_queries()
         for rel, data in self.files.items():
             target = site_root / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+
+    def _export_queries(self) -> None:
+        """Each post's browser files ("Run this query": extracts, statistics, blocks.json)
+        into self.files, from the export cache while the page and the data are unchanged.
+        Fails the build when a post's extracts pass the budget; warns for a block that does
+        not re-run off its extracts exactly (the button then says why)."""
+        from pipeline.site.builder.browser_export import export_page_files
+
+        budget = self.options.browser_sql_budget_mb * 1e6
+        for src_uri, (markdown, experiments, base_dir) in sorted(self._exports.items()):
+            files, sizes, problems = export_page_files(self, src_uri, markdown, experiments,
+                                                       base_dir)
+            total = sum(sizes.values())
+            if total > budget:
+                raise StageError(
+                    f"pipeline: {self.label(src_uri)}: the browser extracts take "
+                    f"{total / 1e6:.2f} MB, over browser_sql_budget_mb "
+                    f"({self.options.browser_sql_budget_mb:g}): " + ", ".join(
+                        f"{n} {s / 1e6:.2f} MB" for n, s in sorted(sizes.items())))
+            for problem in problems:
+                self.warn(f"pipeline: {self.label(src_uri)}: 'Run this query' cannot "
+                          f"reproduce the {problem}")
+            self.files.update(files)
+            self.extract_sizes[src_uri] = sizes
 
     def close(self) -> None:
         """Close and delete the snapshot (safe to call twice)."""
