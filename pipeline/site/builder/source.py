@@ -7,6 +7,8 @@ build whose pages all come from the page cache pays for none of them.
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
     from pipeline.config._yaml import KeyPath
 
 ASSET_DIR = "assets/llmx"
-ASSETS = ("charts.js", "tables.js", "results.css")
+ASSETS = ("charts.js", "tables.js", "results.css", "runquery.js")
 # plotly.js, vendored in pipeline/site/assets/ with its licence: a bundle of plotly.js's core
 # (scatter) with the bar and heatmap traces, the trace types chart.py draws (1.1 MB, 0.39 MB
 # gzipped; the published "cartesian" bundle is 0.50 MB gzipped, most of a post's 0.6 MB).
@@ -32,6 +34,24 @@ ASSETS = ("charts.js", "tables.js", "results.css")
 PLOTLY_JS_VERSION = "4.1.1"
 PLOTLY_JS_FILE = "plotly-llmx.min.js"
 PLOTLY_JS_LICENSE = "plotly-llmx.LICENSE"
+
+# DuckDB-Wasm for the "Run this query" button (runquery.js, loaded on a reader's click only):
+# built by pipeline/site/assets/duckdb/build.sh (`make` runs it) from the npm packages pinned
+# there into the repository's .cache/duckdb-wasm/dist/ (never in git nor in the Python package:
+# the wasm is 34 MB; parquet-wasm's 5 MB reads and writes Parquet, which DuckDB-Wasm 1.32 would
+# fetch as an extension from DuckDB's server); LLMX_DUCKDB_WASM_DIST names another such
+# folder. Served as assets/llmx/duckdb/. Without it the site still builds; the button says so.
+DUCKDB_DIR = f"{ASSET_DIR}/duckdb"
+DUCKDB_FILES = ("duckdb.mjs", "duckdb-browser-eh.worker.js", "duckdb-eh.wasm",
+                "parquet_wasm_bg.wasm", "LICENSES.txt")
+DUCKDB_MISSING = (
+    "/* DuckDB-Wasm was not bundled with this build: the site was built without "
+    ".cache/duckdb-wasm/dist (make builds it: pipeline/site/assets/duckdb/build.sh). */\n"
+    "export const missing = \"DuckDB-Wasm was not bundled with this build of the site, so "
+    "queries cannot run in the browser. (Whoever builds the site: run make, or "
+    "sh pipeline/site/assets/duckdb/build.sh, then build again.)\";\n")
+log = logging.getLogger("pipeline.site")
+_warned_duckdb = False
 
 # MkDocs' own front matter pattern (mkdocs.utils.meta.YAML_RE): the same block on both sides.
 YAML_RE = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.UNICODE | re.DOTALL)
@@ -170,3 +190,43 @@ def copy_assets(site_root: Path) -> None:
                          *((a, a) for a in ASSETS)]:
         with resources.as_file(assets.joinpath(name)) as src:
             shutil.copyfile(src, out / target)
+    copy_duckdb(site_root)
+
+
+def duckdb_dist() -> Path:
+    """The folder build.sh writes DuckDB-Wasm to (it may not exist)."""
+    env = os.environ.get("LLMX_DUCKDB_WASM_DIST")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / ".cache" / "duckdb-wasm" / "dist"
+
+
+def copy_duckdb(site_root: Path) -> None:
+    """DuckDB-Wasm's files under assets/llmx/duckdb/ of *site_root*, each linked or copied
+    only when it changed (the wasm is 34 MB). Without the dist folder, a stub duckdb.mjs whose
+    `missing` tells the reader why no query runs, and one warning per process."""
+    global _warned_duckdb
+    out = site_root / DUCKDB_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    dist = duckdb_dist()
+    if not all((dist / name).is_file() for name in DUCKDB_FILES):
+        if not _warned_duckdb:
+            _warned_duckdb = True
+            log.warning("DuckDB-Wasm is not built (%s): the site's 'Run this query' buttons "
+                        "will say so; `make` or sh pipeline/site/assets/duckdb/build.sh "
+                        "builds it", display_path(dist))
+        for name in DUCKDB_FILES:
+            (out / name).unlink(missing_ok=True)
+        (out / "duckdb.mjs").write_text(DUCKDB_MISSING, encoding="utf-8")
+        return
+    for name in DUCKDB_FILES:
+        src, dst = dist / name, out / name
+        st = src.stat()
+        if dst.is_file() and (d := dst.stat()).st_size == st.st_size \
+                and d.st_mtime_ns == st.st_mtime_ns:
+            continue
+        dst.unlink(missing_ok=True)
+        try:  # a hard link where it can be (the many sites a test run builds share one wasm)
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
