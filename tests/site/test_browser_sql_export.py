@@ -96,6 +96,27 @@ def test_a_json_call_is_flagged_with_the_reason(export, tmp_path):
     assert export.problems == []  # the button explains it; the build does not warn
 
 
+def test_a_named_query_that_calls_json_ships_as_its_result(results_db, tmp_path):
+    """DuckDB-Wasm has no json functions: such a named query's result ships, and the block
+    over it still runs its own SQL in the browser."""
+    page = ("```sql j\nSELECT model_id, json_extract_string('{\"a\": 1}', '$.a') AS a, "
+            "passed FROM outcomes\n```\n\n```table\nsql: \"SELECT model_id, count(*) AS n "
+            "FROM j GROUP BY ALL ORDER BY 1\"\n```\n")
+    con = open_read(results_db())
+    try:
+        export = browser_sql.export_page(page, con, "k", "p.md")
+    finally:
+        con.close()
+    spec = _files(export, tmp_path)
+    block = spec["blocks"][0]
+    assert block["reproducible"] and block["precomputed"] == ["j"] and block["needs"] == []
+    assert {f["table"] for f in spec["files"]} == {"j"}
+    assert spec["queries"] == [{"name": "j", "sql": spec["queries"][0]["sql"],
+                                "precomputed": True}]
+    con = _browser(tmp_path, spec)
+    assert browser_sql.frame_rows(con.execute(block["sql"]).df()) == block["expected"]["rows"]
+
+
 def test_extracts_hold_only_the_relations_and_columns_the_page_names(export, tmp_path):
     spec = _files(export, tmp_path)
     tables = {f["table"]: f["columns"] for f in spec["files"]}

@@ -81,6 +81,8 @@ class BlockSpec:
     frame: pd.DataFrame = field(repr=False)
     stats: list[str] = field(default_factory=list)
     extensions: list[str] = field(default_factory=list)
+    # named queries it reads that ship as their build-time result (they call json)
+    fixed: list[str] = field(default_factory=list)
     reproducible: bool = True
     reason: str = ""
 
@@ -273,7 +275,7 @@ def _text(expr: str, t: Any) -> str:
     structs element by element with control-character separators, NULL as chr(1)."""
     t = _type(t)
     if t.id == "double" or t.id == "float":
-        return f"coalesce(format('{{:.12g}}', {expr}), {_NULL})"
+        return f"coalesce(format('{{:.12g}}', CAST({expr} AS DOUBLE)), {_NULL})"
     if t.id == "varchar":
         return f"coalesce({expr}, {_NULL})"
     if t.id == "list":
@@ -388,8 +390,9 @@ def extensions_needed(con: duckdb.DuckDBPyConnection, sql: str) -> set[str]:
 
 
 def _needs(con: duckdb.DuckDBPyConnection, sql: str, named: dict[str, str],
-           own: str | None) -> list[str]:
-    """The named queries *sql* reads, directly or through each other, in page order."""
+           own: str | None, stop: frozenset[str] = frozenset()) -> list[str]:
+    """The named queries *sql* reads, directly or through each other, in page order; a
+    query in *stop* (shipped as its result) is listed but not followed."""
     seen: set[str] = set()
     todo = [sql]
     while todo:
@@ -397,7 +400,8 @@ def _needs(con: duckdb.DuckDBPyConnection, sql: str, named: dict[str, str],
         for t in tables:
             if t in named and t not in seen and t != own:
                 seen.add(t)
-                todo.append(named[t])
+                if t not in stop:
+                    todo.append(named[t])
     return [n for n in named if n in seen]
 
 
@@ -444,15 +448,24 @@ def export_page(markdown: str, con: duckdb.DuckDBPyConnection, key: str,
                     columns=dict(cols) if isinstance(cols, dict) else None,
                     format={k: str(v) for k, v in (getattr(opts, "format", None) or {}).items()}))
         runs = sorted(scope.runs_read())
+        # A named query that calls json functions cannot run in DuckDB-Wasm (see the module
+        # docstring): its result, as the page computed it, ships instead, and what reads it
+        # runs in the browser. The block's own SQL still runs there; only such a query is
+        # a table computed at build time.
+        fixed = frozenset(n for n, q in named.items() if extensions_needed(con, q))
+        for spec in specs:
+            spec.needs = _needs(con, spec.sql, named, spec.query, fixed)
+            spec.fixed = [n for n in spec.needs if n in fixed]
+            spec.needs = [n for n in spec.needs if n not in fixed]
         with tempfile.TemporaryDirectory(prefix="llmx-sql-") as tmp:
-            return _export(con, key, src_label, named, specs, runs, Path(tmp))
+            return _export(con, key, src_label, named, specs, runs, Path(tmp), fixed)
     finally:
         scope.close()
 
 
 def _export(con: duckdb.DuckDBPyConnection, key: str, src_label: str,
             named: dict[str, str], specs: list[BlockSpec], runs: list[str],
-            tmp: Path) -> PageExport:
+            tmp: Path, fixed: frozenset[str] = frozenset()) -> PageExport:
     # what the blocks' chains read: every relation and column named in their SQL
     chain_sql = {s for b in specs for s in [b.sql, *(named[n] for n in b.needs)]}
     tables: set[str] = set()
@@ -466,10 +479,15 @@ def _export(con: duckdb.DuckDBPyConnection, key: str, src_label: str,
     relations = sorted(tables - set(named))
     have = {r: [row[0] for row in con.execute(f'DESCRIBE SELECT * FROM "{r}"').fetchall()]
             for r in relations}
+    shipped = sorted({n for b in specs for n in b.fixed})
+    for name in shipped:  # the page's temporary table of that query, as it rendered
+        _copy(con, f'SELECT * FROM "{name}"', tmp / f"{name}.parquet")
     for all_columns in (False, True):
         chosen = {r: [c for c in cols if all_columns or r in star or c in columns]
                   for r, cols in have.items()}
         extracts = _write_extracts(con, chosen, runs, tmp)
+        extracts.update({f"{n}.parquet": (tmp / f"{n}.parquet").stat().st_size
+                         for n in shipped})
         recorder = _Recorder()
         problems = _verify(specs, named, tmp, recorder)
         # a column the parse did not see (a star through a view, say) fails to bind: then,
@@ -490,15 +508,17 @@ def _export(con: duckdb.DuckDBPyConnection, key: str, src_label: str,
         b.stats = [n for n in sql_functions.FUNCTIONS
                    if any(re.search(rf"\b{n}\s*\(", q) for q in chain)]
     sizes = {**extracts, **memo_sizes}
+    columns_of = {**chosen, **{n: [r[0] for r in con.execute(f'DESCRIBE "{n}"').fetchall()]
+                               for n in shipped}}
     files = {f"{ASSET_DIR}/{key}/{name}": (tmp / name).read_bytes() for name in sizes}
     spec = {
         "version": VERSION, "page": src_label,
         "files": [{"name": name, "table": name.removesuffix(".parquet"), "bytes": size,
-                   "columns": chosen.get(name.removesuffix(".parquet"), ["key", "v"])}
+                   "columns": columns_of.get(name.removesuffix(".parquet"), ["key", "v"])}
                   for name, size in sizes.items()],
         "setup": browser_setup(recorder.memo),
         "functions": {n: LIBRARIES.get(n, "Python") for n in sql_functions.FUNCTIONS},
-        "queries": [{"name": n, "sql": s} for n, s in named.items()],
+        "queries": [{"name": n, "sql": s, "precomputed": n in fixed} for n, s in named.items()],
         "blocks": [_block_json(b) for b in specs],
     }
     files[f"{ASSET_DIR}/{key}/blocks.json"] = json.dumps(
@@ -512,7 +532,7 @@ def _block_json(b: BlockSpec) -> dict[str, Any]:
     keep = max(1, EXPECTED_CELLS // width)
     return {"id": b.id, "kind": b.kind, "line": b.line, "query": b.query, "sql": b.sql,
             "needs": b.needs, "columns": b.columns, "format": b.format, "stats": b.stats,
-            "extensions": b.extensions,
+            "extensions": b.extensions, "precomputed": b.fixed,
             "reproducible": b.reproducible, "reason": b.reason,
             "expected": {"columns": [str(c) for c in b.frame.columns],
                          "types": [str(t) for t in b.frame.dtypes],
