@@ -454,6 +454,9 @@ def export_page(markdown: str, con: duckdb.DuckDBPyConnection, key: str,
         # a table computed at build time.
         fixed = frozenset(n for n, q in named.items() if extensions_needed(con, q))
         for spec in specs:
+            if spec.query in fixed:  # the block shows such a query: the reader queries its rows
+                spec.sql = f'SELECT * FROM "{spec.query}"'
+                spec.query = None
             spec.needs = _needs(con, spec.sql, named, spec.query, fixed)
             spec.fixed = [n for n in spec.needs if n in fixed]
             spec.needs = [n for n in spec.needs if n not in fixed]
