@@ -344,6 +344,16 @@ function buildUi(box, block, spec) {
       `Statistics: ${names.join(", ")}. These ran in Python (statsmodels, SciPy, scikit-learn) when the site was built; ` +
       "here the browser looks up their values for the inputs this page used, so an edited query that gives them new inputs stops with a message naming the function."));
   }
+  if (block.precomputed && block.precomputed.length) {
+    notes.appendChild(el("p", "llmx-run__note",
+      `Computed when the site was built: ${block.precomputed.join(", ")}. ` +
+      "These named queries call DuckDB's json functions, which DuckDB-Wasm would fetch from DuckDB's server; " +
+      "their rows ship with the page as tables of the same name, and everything above them runs here."));
+  }
+  if (block.needs && block.needs.length) {
+    notes.appendChild(el("p", "llmx-run__note",
+      `Runs first, in this order: ${block.needs.join(", ")} (the page's named queries this one reads).`));
+  }
   panel.appendChild(notes);
   const label = el("label", "llmx-run__label", "SQL (edit it and run again; Ctrl+Enter runs)");
   ui.sql = el("textarea", "llmx-run__sql");
