@@ -5,8 +5,9 @@
 Each size is POSTSxROWS: that many posts over a generated results DB of that many result rows
 (the rows are split evenly between the posts' experiments).
 
-Generated pages (models, experiments, paged cases) are switched off for the comparison:
-the by-hand site has no equivalent of them (100k cases would be 4,000 cases pages).
+Generated pages (models, experiments, paged cases, the changes page) and the "Run this query"
+files are switched off for the comparison: the by-hand site has no equivalent of them (100k
+cases would be 4,000 cases pages).
 
 By hand = a script that runs the same SQL with duckdb and writes Plotly divs (plotly.js in
 one shared script tag) and Markdown tables into plain Markdown, then a plain mkdocs-material
@@ -271,7 +272,9 @@ def measure(work: Path, posts: int, rows: int, edits: int, weigh: bool) -> Row:
     ours = work / "ours"
     (ours / "posts" / "posts").mkdir(parents=True)
     (ours / "mkdocs.yml").write_text(MKDOCS.format(
-        ours="  - pipeline:\n      db: ../results.duckdb\n      generated_pages: false\n"))
+        ours="  - pipeline:\n      db: ../results.duckdb\n      generated_pages: false\n"
+             # the by-hand site has no "Run this query" files either: like with like
+             "      browser_sql: false\n"))
     (ours / "posts" / "index.md").write_text("# Bench\n")
     for e in range(posts):
         (ours / "posts" / "posts" / f"post-{e:04d}.md").write_text(post_source(e))
