@@ -412,8 +412,16 @@ class BuildSession:
 
         budget = self.options.browser_sql_budget_mb * 1e6
         for src_uri, (markdown, experiments, base_dir) in sorted(self._exports.items()):
-            files, sizes, problems = export_page_files(self, src_uri, markdown, experiments,
-                                                       base_dir)
+            try:
+                files, sizes, problems = export_page_files(self, src_uri, markdown,
+                                                           experiments, base_dir)
+            except StageError as exc:
+                if not self.live:
+                    raise
+                # a preview shows the page's error in the page; its button finds no files
+                self.warn(f"pipeline: no 'Run this query' files for {self.label(src_uri)}: "
+                          f"{exc}")
+                continue
             total = sum(sizes.values())
             if total > budget:
                 raise StageError(
